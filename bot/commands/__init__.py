@@ -1,0 +1,9 @@
+"""Sub-commands of `tthc-bot`, one module per feature; each exposes `register(subparsers)`."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.commands import catalogue
+
+COMMAND_MODULES: list[ModuleType] = [catalogue]
