@@ -1,0 +1,951 @@
+"""Build the bundled procedure catalogue (knowledge/data/procedures.json.gz) from the raw public data.
+
+Two sources under ``<shared>/data/raw``:
+
+* ``chatbot_tthc_dvcqg`` — 2,642 detail pages crawled from the national portal. The page's HTML tables
+  were flattened with ``innerText`` and no separators, so the channel table, the dossier table and the
+  legal-basis table arrive as one glued string each; most of this module re-splits them.
+* ``bqp_tthc_nhdandz`` — 207 Ministry of Defence records with real tables (some columns shifted).
+
+Records that look wrong are dropped or kept with a flag; every decision is counted in the
+:class:`ImportReport`, which is also written as Markdown next to the catalogue. The output is
+deterministic: records sorted by code, the version and "generated" stamp derive from the data itself.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from pydantic import ValidationError
+from rapidfuzz import fuzz
+
+from knowledge.catalogue import CODE_RE, ProcedureRecord
+
+DVCQG = "chatbot_tthc_dvcqg"
+BQP = "bqp_tthc_nhdandz"
+SOURCE_NAMES = {DVCQG: "dvcqg", BQP: "bqp"}
+
+MINISTRY_FOLDERS = {
+    "bo-cong-an": "Bộ Công an",
+    "bo-nong-nghiep-mt": "Bộ Nông nghiệp và Môi trường",
+    "bo-tai-chinh": "Bộ Tài chính",
+    "bo-tu-phap": "Bộ Tư pháp",
+    "bo-xay-dung": "Bộ Xây dựng",
+    "ngan-hang-nha-nuoc": "Ngân hàng Nhà nước Việt Nam",
+    "toa-an-nhan-dan": "Tòa án nhân dân",
+}
+BQP_MINISTRY = "Bộ Quốc phòng"
+
+PLACEHOLDERS = frozenset({"", "-", "--", "—", "không có thông tin", "không", "không có", "n/a"})
+PORTAL_DETAIL_RE = re.compile(
+    r"^https://dichvucong\.gov\.vn/thu-tuc-hanh-chinh/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
+)
+
+# Issues that remove a record from the catalogue; every other issue only flags it.
+DROP_ISSUES = {
+    "decision_title_as_name": "tên là tiêu đề một quyết định/văn bản, không phải tên thủ tục",
+    "name_differs_from_portal_list": (
+        "tên khác hẳn tên trong danh sách của Cổng (trang của thủ tục khác bị tải về)"
+    ),
+    "invalid_code": "mã thủ tục không đúng dạng",
+    "missing_name": "thiếu tên thủ tục",
+    "schema_invalid": "không qua được kiểm tra ProcedureRecord",
+    "duplicate_code_other_source": "mã cũng có ở nguồn kia; giữ bản đầy đủ hơn",
+}
+FLAG_ISSUES = {
+    "same_name_several_codes": "cùng một tên dưới nhiều mã (giữ lại: khác cấp thực hiện)",
+    "no_channels": "không có cách thức thực hiện (kênh nộp)",
+    "channel_text_unparsed": "có văn bản cách thức thực hiện nhưng không tách được thành kênh",
+    "no_documents": "không có thành phần hồ sơ",
+    "no_steps": "không có trình tự thực hiện",
+    "no_levels": "không xác định được cấp thực hiện (chỉ 'Cơ quan khác')",
+    "no_legal_basis": "không có căn cứ pháp lý",
+    "related_name_unresolved": "thủ tục liên quan chỉ có tên, không tìm được mã",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+
+
+def nfc_deep(value: Any) -> Any:
+    """NFC-normalise every string of a decoded JSON value, keys included."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {nfc_deep(k): nfc_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc_deep(v) for v in value]
+    return value
+
+
+def clean(text: str | None) -> str | None:
+    """NFC, whitespace collapsed to single spaces, placeholders ("Không có thông tin", "-") → None."""
+    if text is None:
+        return None
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    if text.lower().rstrip(".") in PLACEHOLDERS:
+        return None
+    return text
+
+
+def _trim_punct(text: str) -> str:
+    return text.strip(" \t;,")
+
+
+# ---------------------------------------------------------------------------------------------
+# Channels: "Hình thức nộpThời gianPhí, lệ phíMô tả" + rows "<channel><time><fee>(<fee detail>)<note>"
+
+CHANNEL_KEYS = {"Trực tuyến": "truc_tuyen", "Trực tiếp": "truc_tiep", "Dịch vụ bưu chính": "buu_chinh"}
+_CHANNEL = "(?P<channel>Trực tuyến|Trực tiếp|Dịch vụ bưu chính)"
+_NUM = r"(?>\d+(?:[.,]\d+)*)"  # atomic: "120,000" is never split into a time "12" and a fee "0,000"
+_UNIT = "Ngày làm việc|Ngày|Giờ|Tháng|Năm|Tuần|Phút"
+_CURRENCY = "Việt Nam Đồng|VNĐ|Đồng|đồng|USD"
+_FEE = rf"(?P<fee>Miễn phí|Không có thông tin|(?P<amount>{_NUM})\s*(?P<currency>{_CURRENCY}))"
+_ROW_STRICT = re.compile(
+    rf"{_CHANNEL}(?:(?P<num>{_NUM})\s*(?P<unit>{_UNIT})?|(?P<time_text>Không có thông tin))?{_FEE}"
+)
+# Tax procedures put free text in the time column ("Không phải trả kết quả cho người nộp thuế").
+_ROW_LOOSE = re.compile(rf"{_CHANNEL}(?P<time_text>[^():\n]{{1,160}}?){_FEE}")
+_FREE_DETAIL_RE = re.compile(r"^\(*\s*(không|chưa|miễn)\b", re.IGNORECASE)
+_TIME_FULL_RE = re.compile(rf"^(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT})?$", re.IGNORECASE)
+VND_CURRENCIES = {"Việt Nam Đồng", "VNĐ", "Đồng", "đồng"}
+
+
+def _split_parenthesised(text: str) -> tuple[str | None, str]:
+    """``"(a (b))rest"`` → ``("a (b)", "rest")``; text not starting with "(" → ``(None, text)``."""
+    if not text.startswith("("):
+        return None, text
+    depth = 0
+    for index, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return text[1:index], text[index + 1 :]
+    return text[1:], ""
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_time(num: str | None, unit: str | None, text: str | None) -> tuple[str | None, float | None, str]:
+    """(time as shown, working days, format name). A bare number is a number of days."""
+    if num is not None:
+        if re.fullmatch(r"\d+(?:[.,]\d+)?", num) is None or _number(num) == 0:
+            return None, None, "time_zero_or_bad"
+        if unit is None:
+            return f"{num} ngày", _number(num), "time_bare_number"
+        days = _number(num) if unit.lower().startswith("ngày") else None
+        return f"{num} {unit}", days, "time_with_unit"
+    text = clean(text)
+    if text is None:
+        return None, None, "time_missing"
+    match = _TIME_FULL_RE.match(text)
+    if match:
+        return parse_time(match["num"], match["unit"] and match["unit"].capitalize(), None)
+    return text, None, "time_text"
+
+
+def _vnd(amount: str) -> int:
+    return int(re.sub(r"[.,]", "", amount))
+
+
+def _format_vnd(value: int) -> str:
+    return f"{value:,}".replace(",", ".") + " đồng"
+
+
+def parse_fee(
+    fee: str, amount: str | None, currency: str | None, detail: str | None
+) -> tuple[str | None, int | None, str]:
+    """(fee text, fee in đồng, format name). "Miễn phí" with a detail that names a rate → unknown."""
+    detail = clean(detail)
+    suffix = f" ({detail})" if detail else ""
+    if fee == "Miễn phí":
+        if detail is None or _FREE_DETAIL_RE.match(detail):
+            return "Miễn phí" + suffix, 0, "fee_free"
+        return "Miễn phí" + suffix, None, "fee_free_with_conditions"
+    if amount is not None and currency is not None:
+        if currency in VND_CURRENCIES:
+            value = _vnd(amount)
+            return _format_vnd(value) + suffix, value, "fee_vnd"
+        return f"{amount} {currency}" + suffix, None, "fee_foreign_currency"
+    return detail, None, "fee_unknown"
+
+
+@dataclass
+class ParsedChannels:
+    channels: list[dict[str, Any]]
+    formats: Counter[str]
+    unparsed: bool  # there was text but no row could be read
+
+
+def parse_dvcqg_channels(text: str) -> ParsedChannels:
+    """Split the flattened channel table into rows (see the module docstring)."""
+    body = unicodedata.normalize("NFC", text).replace("Hình thức nộpThời gianPhí, lệ phíMô tả", "", 1)
+    formats: Counter[str] = Counter()
+    heads = list(_ROW_STRICT.finditer(body))
+    if not heads:
+        heads = list(_ROW_LOOSE.finditer(body))
+        formats.update(["row_free_text_time"] * len(heads))
+    channels: list[dict[str, Any]] = []
+    for index, head in enumerate(heads):
+        end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
+        detail, rest = _split_parenthesised(body[head.end() : end])
+        groups = head.groupdict()
+        time, days, time_format = parse_time(groups.get("num"), groups.get("unit"), groups["time_text"])
+        fee, fee_vnd, fee_format = parse_fee(head["fee"], head["amount"], head["currency"], detail)
+        formats.update([time_format, fee_format])
+        row = {
+            "channel": CHANNEL_KEYS[head["channel"]],
+            "time": time,
+            "days": days,
+            "fee": fee,
+            "fee_vnd": fee_vnd,
+            "note": clean(rest),
+        }
+        if row not in channels:
+            channels.append(row)
+    return ParsedChannels(channels, formats, unparsed=not channels and clean(body) is not None)
+
+
+_BQP_FEE_PART_RE = re.compile(r"(?:Lệ phí|Phí)\s*:\s*(?P<value>.*?)(?=(?:Lệ phí|Phí)\s*:|$)", re.DOTALL)
+# "0 Đồng", "2.000.000 Đồng (…)", "Không Đồng", "o Đồng" (a typed letter o), "1.5 USD"
+_BQP_AMOUNT_RE = re.compile(r"^(?P<amount>\d[\d.,]*|không|o)?\s*(?P<currency>Đồng|USD)\b", re.IGNORECASE)
+
+
+def parse_bqp_fee(text: str) -> tuple[str | None, int | None, str]:
+    """``"Phí : 0 Đồng"``, ``"Lệ phí : 1.5 USD"``, ``"Phí : Mức thu bằng 50% …"`` (several parts)."""
+    shown = clean(text.replace("\n", "; "))
+    if shown is None:
+        return None, None, "fee_unknown"
+    total: int | None = 0
+    parts = list(_BQP_FEE_PART_RE.finditer(text))
+    for part in parts:
+        match = _BQP_AMOUNT_RE.match(part["value"].strip())
+        if match is None or match["amount"] is None or match["currency"].upper() == "USD":
+            total = None
+            continue
+        amount = match["amount"].lower()
+        if total is not None:
+            total += 0 if amount in {"không", "o"} else _vnd(amount)
+    if not parts:
+        total = None
+    if total is None:
+        return shown, None, "fee_bqp_text"
+    return shown, total, "fee_bqp_amount"
+
+
+def parse_bqp_channels(rows: list[dict[str, str]]) -> ParsedChannels:
+    formats: Counter[str] = Counter()
+    channels: list[dict[str, Any]] = []
+    for raw in rows:
+        key = CHANNEL_KEYS.get(clean(raw.get("hinh_thuc")) or "")
+        if key is None:
+            formats["row_unknown_channel"] += 1
+            continue
+        time, days, time_format = parse_time(None, None, raw.get("thoi_han_giai_quyet"))
+        fee, fee_vnd, fee_format = parse_bqp_fee(raw.get("phi_le_phi") or "")
+        formats.update([time_format, fee_format])
+        row = {
+            "channel": key,
+            "time": time,
+            "days": days,
+            "fee": fee,
+            "fee_vnd": fee_vnd,
+            "note": clean(raw.get("mo_ta")),
+        }
+        if row not in channels:
+            channels.append(row)
+    return ParsedChannels(channels, formats, unparsed=bool(rows) and not channels)
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents: "<section>Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+#            + rows "<name><form file><n bản chính[,m bản sao]>"
+
+DOC_TABLE_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+# The quantity ends a row only when the next row is glued to it ("1 bản chínhĐơn đề nghị…");
+# "01 bản chính hoặc …" / "01 bản chính;" inside a name are followed by a space or punctuation.
+# The count is one digit: names ending in a year or article number are glued to it ("…/20261 bản chính").
+_QTY_RE = re.compile(r"(?P<orig>\d) bản chính(?:,(?P<copies>\d+) bản sao)?(?=$|[^\s\d;,.:)])")
+_FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rar|zip)$", re.IGNORECASE)
+_FORM_INNER_EXT_RE = re.compile(r"(?i:\.(?:docx|doc|pdf|xlsx|xls|rar|zip))(?![a-zà-ỹ])")
+_FORM_MAX = 90
+
+
+def _quantity(orig: int, copies: int) -> str | None:
+    parts = [f"{orig} bản chính"] if orig else []
+    parts += [f"{copies} bản sao"] if copies else []
+    return ", ".join(parts) or None
+
+
+def _glue_points(text: str) -> Iterator[int]:
+    """Positions where two table cells were concatenated without a space."""
+    for i in range(1, len(text)):
+        before, char, after = text[i - 1], text[i], text[i + 1 : i + 2]
+        if before.isspace() or not char.isalnum():
+            continue
+        if (
+            (before in ".;:)]" and char.isalpha())
+            or (before.islower() and char.isupper())
+            or (before.isdigit() and char.isupper())
+            or (before.isupper() and char.isupper() and after.islower())
+        ):
+            yield i
+
+
+def split_form(row: str) -> tuple[str, str | None]:
+    """``"Tờ khai … theo Mẫu số 01;Mau01.docx"`` → ``("Tờ khai … theo Mẫu số 01", "Mau01.docx")``.
+
+    The form file name is glued to the document name; it starts at the earliest glue point within
+    the last ``_FORM_MAX`` characters (file names such as "Phụ lụcXI- TT54.docx" contain glue points
+    themselves, document names rarely do that close to their end)."""
+    if not _FORM_EXT_RE.search(row):
+        return row, None
+    extensions = list(_FORM_INNER_EXT_RE.finditer(row))
+    first = len(extensions) - 1  # several files may be glued: "Mau01.docxMau02.docx"
+    while first > 0 and extensions[first].start() - extensions[first - 1].end() <= _FORM_MAX:
+        first -= 1
+    start = max(1, extensions[first].start() - _FORM_MAX)
+    for point in _glue_points(row[start - 1 : extensions[first].start()]):
+        cut = start - 1 + point
+        name, form = _trim_punct(row[:cut]), row[cut:].strip()
+        if name and ";" not in form:
+            return name, _FORM_INNER_EXT_RE.sub(r"\g<0>; ", form).removesuffix("; ")
+    return row, None
+
+
+@dataclass
+class ParsedDocuments:
+    documents: list[dict[str, Any]]
+    formats: Counter[str]
+
+
+def parse_dvcqg_documents(text: str) -> ParsedDocuments:
+    text = unicodedata.normalize("NFC", text)
+    formats: Counter[str] = Counter()
+    documents: list[dict[str, Any]] = []
+    parts = text.split(DOC_TABLE_HEADER)
+    if len(parts) == 1:
+        whole = clean(text)
+        if whole:
+            formats["documents_free_text"] += 1
+            documents.append({"name": whole, "quantity": None, "form": None})
+        return ParsedDocuments(documents, formats)
+    formats["documents_table"] += 1
+    header = parts[0]
+    for body in parts[1:]:
+        title = clean(header)
+        if title:
+            formats["documents_section_title"] += 1
+            documents.append({"name": _trim_punct(title), "quantity": None, "form": None})
+        position = 0
+        for qty in _QTY_RE.finditer(body):
+            row = clean(body[position : qty.start()])
+            position = qty.end()
+            if not row:
+                continue
+            name, form = split_form(row)
+            formats["document_with_form" if form else "document_row"] += 1
+            documents.append(
+                {
+                    "name": _trim_punct(name),
+                    "quantity": _quantity(int(qty["orig"]), int(qty["copies"] or 0)),
+                    "form": form,
+                }
+            )
+        header = body[position:]
+    tail = clean(header)
+    if tail:
+        formats["documents_trailing_note"] += 1
+        documents.append({"name": _trim_punct(tail), "quantity": None, "form": None})
+    return ParsedDocuments(documents, formats)
+
+
+_BQP_COUNT_RE = re.compile(r"Bản chính:\s*(?P<orig>\d+)\s*Bản sao:\s*(?P<copies>\d+)", re.IGNORECASE)
+
+
+def parse_bqp_documents(rows: list[dict[str, str]]) -> ParsedDocuments:
+    """BQP rows: ``so_luong`` often holds the form file and ``ghi_chu`` the counts (shifted columns)."""
+    formats: Counter[str] = Counter()
+    documents: list[dict[str, Any]] = []
+    for raw in rows:
+        name = clean(raw.get("ten_giay_to"))
+        if not name:
+            continue
+        quantity = form = None
+        for cell in (raw.get("so_luong") or "", raw.get("ghi_chu") or ""):
+            count = _BQP_COUNT_RE.search(cell)
+            if count:
+                quantity = _quantity(int(count["orig"]), int(count["copies"]))
+            elif _FORM_EXT_RE.search(cell.strip()):
+                form = "; ".join(line for line in (clean(part) for part in cell.splitlines()) if line)
+        formats["document_with_form" if form else "document_row"] += 1
+        documents.append({"name": _trim_punct(name), "quantity": quantity, "form": form})
+    return ParsedDocuments(documents, formats)
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal basis: "Tên văn bản pháp lýMã văn bản" + rows "<title><number>" glued
+
+LEGAL_TABLE_HEADER = "Tên văn bản pháp lýMã văn bản"
+# "…năm 202068/2020/QH14": a year glued before the number is not part of it.
+_DOC_NUMBER_RE = re.compile(
+    r"(?:(?<!\d)|(?<=QH\d\d))(?:(?:19|20)\d\d(?=\d{1,4}/))?(?P<number>\d{1,4}(?:/\d{4})?/[A-ZĐ]+(?:-[A-ZĐ]+(?:g(?![a-zà-ỹ]))?)*"
+    r"(?:(?<=QH)\d\d)?)"
+)
+_TYPE_ONLY_RE = re.compile(r"^(Thông tư|Nghị định|Luật|Quyết định|Nghị quyết|Pháp lệnh)( liên tịch)?( số)?$")
+# "… của Bộ Tư phápThông tư số" + number: the number cell repeated the type; it is not part of the title.
+_TYPE_SUFFIX_RE = re.compile(r"(?<=[a-zà-ỹ])(Thông tư|Nghị định|Luật|Quyết định|Nghị quyết|Pháp lệnh)( số)?$")
+# Words a legal text's title starts with: "…/NĐ-CPThông tư số …" ends the number at "CP", not "CPT".
+_TITLE_STARTS = (
+    "Thông tư",
+    "Nghị định",
+    "Nghị quyết",
+    "Luật",
+    "Bộ luật",
+    "Quyết định",
+    "Pháp lệnh",
+    "Văn bản",
+    "Chỉ thị",
+    "Công văn",
+    "Công ước",
+    "Quy định",
+    "Quy chuẩn",
+    "Hướng dẫn",
+    "Sửa đổi",
+    "Ban hành",
+    "Thông báo",
+    "Hiến pháp",
+    "Hiệp định",
+    "Lệnh",
+    "Điều ước",
+)
+
+
+def _number_matches(text: str) -> Iterator[tuple[int, int]]:
+    for match in _DOC_NUMBER_RE.finditer(text):
+        end = match.end()
+        if (
+            end < len(text)
+            and text[end].islower()
+            and text[end - 1].isupper()
+            and text.startswith(_TITLE_STARTS, end - 1)
+            and text[match.start() : end - 1][-1:].isalpha()
+        ):
+            end -= 1
+        yield match.start("number"), end
+
+
+@dataclass
+class ParsedLegal:
+    legal_basis: list[dict[str, Any]]
+    formats: Counter[str]
+
+
+def parse_dvcqg_legal(text: str) -> ParsedLegal:
+    """Rows end at a document number glued to the next title (or followed by a title keyword)."""
+    body = unicodedata.normalize("NFC", text).replace(LEGAL_TABLE_HEADER, "", 1)
+    formats: Counter[str] = Counter()
+    rows: list[dict[str, Any]] = []
+    matches = list(_number_matches(body))
+    position = 0
+    for index, (start, end) in enumerate(matches):
+        following = body[end:]
+        next_start = matches[index + 1][0] if index + 1 < len(matches) else None
+        if next_start == end:
+            continue  # "Thông tư 80/2021/TT-BTC80/2021/TT-BTC": the first number belongs to the title
+        if following and not following[0].isspace() and following[0] not in ",;.)(":
+            formats["legal_glued"] += 1
+        elif not following.strip():
+            formats["legal_last"] += 1
+        elif following[0] == " " and following.lstrip().startswith(_TITLE_STARTS):
+            formats["legal_space_separated"] += 1
+        else:
+            continue  # a number quoted inside the title ("… số 22/2023/TT-BCA ngày …")
+        title = clean(_TYPE_SUFFIX_RE.sub("", _trim_punct(body[position:start])).strip())
+        if title and _TYPE_ONLY_RE.match(title):
+            continue  # "Thông tư số 66/2023/TT-BCASửa đổi …": the number is the title's own
+        number = body[start:end]
+        rows.append({"title": title or number, "number": number})
+        position = end
+    tail = clean(_trim_punct(body[position:]))
+    if tail:
+        numbers = [match["number"] for match in _DOC_NUMBER_RE.finditer(tail)]
+        formats["legal_number_in_title" if numbers else "legal_without_number"] += 1
+        rows.append({"title": tail, "number": numbers[-1] if numbers else None})
+    return ParsedLegal(_unique(rows), formats)
+
+
+def parse_bqp_legal(rows: list[dict[str, str]]) -> ParsedLegal:
+    formats: Counter[str] = Counter()
+    result: list[dict[str, Any]] = []
+    for raw in rows:
+        title = clean(raw.get("trich_yeu"))
+        mark = clean(raw.get("so_ky_hieu")) or ""
+        found = _DOC_NUMBER_RE.search(mark)
+        if found is None and title and mark.isdigit():
+            # "so_ky_hieu": "12" with the full number only in the title: "Quyết định số 12/2021/QĐ-TTg …"
+            found = next(
+                (m for m in _DOC_NUMBER_RE.finditer(title) if m["number"].startswith(f"{mark}/")), None
+            )
+        if re.fullmatch(r"\d+/\S+", mark):
+            number: str | None = mark  # "191/2005/TTLT/BQP-BLĐTBXH-BTC": already just the number
+        else:
+            number = found["number"] if found else None
+        formats["legal_bqp_number" if number else "legal_bqp_without_number"] += 1
+        if title or mark:
+            result.append({"title": title or number or mark, "number": number})
+    return ParsedLegal(_unique(result), formats)
+
+
+def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    for row in rows:
+        if row not in seen:
+            seen.append(row)
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------
+# Smaller fields
+
+_RESULT_UI_TAIL_RE = re.compile(r"(Từ khóa|Chọn cơ quan thực hiện).*$", re.DOTALL)
+# "Mã: KQ.G15.000031", "Mã: KQ-G15.000031", "Mã: 000.00.00.G04-KQ0001", "Mã: TP-G15.0000001"
+_RESULT_CODE_RE = re.compile(r"Mã:\s*(?:[\d.]+G\d+-KQ\d*|[A-Z]{2}[.-][GH]\d+\.\d+)")
+_KEYWORDS_RE = re.compile(r"Từ khóa(?P<keywords>.*?)Mô tả", re.DOTALL)
+
+
+def parse_result(text: str) -> tuple[str | None, list[str]]:
+    """Result text without the portal UI tail (``Mã: KQ…``, ``Từ khóa…``, ``Chọn cơ quan … Nộp hồ sơ``),
+    and the page's keywords when it has any."""
+    text = unicodedata.normalize("NFC", text)
+    keywords_match = _KEYWORDS_RE.search(text)
+    keywords = split_keywords(keywords_match["keywords"]) if keywords_match else []
+    body = _RESULT_UI_TAIL_RE.sub("", text)
+    items = [clean(_trim_punct(part)) for part in _RESULT_CODE_RE.split(body)]
+    return "; ".join(item for item in items if item) or None, keywords
+
+
+def split_keywords(text: str | None) -> list[str]:
+    text = clean(text)
+    if not text:
+        return []
+    return list(dict.fromkeys(part for part in (clean(p) for p in re.split(r"[,;]", text)) if part))
+
+
+LEVELS = {"cấp bộ": "bo", "cấp tỉnh": "tinh", "cấp huyện": "huyen", "cấp xã": "xa"}
+
+
+def parse_levels(text: str | None) -> list[str]:
+    found = {LEVELS[part] for part in (p.strip().lower() for p in (text or "").split(",")) if part in LEVELS}
+    return [level for level in LEVELS.values() if level in found]
+
+
+def split_audiences(text: str | None) -> list[str]:
+    """Split on commas outside parentheses that start a new capitalised item:
+    "Tổ chức (không bao gồm doanh nghiệp, HTX), Cán bộ, công chức, viên chức" → 2 items."""
+    text = clean(text)
+    if not text:
+        return []
+    items, depth, current = [], 0, ""
+    for index, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        rest = text[index + 1 :].lstrip()
+        if char == "," and depth == 0 and rest[:1].isupper():
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    return list(dict.fromkeys(item for item in (clean(i) for i in items) if item))
+
+
+_STEP_MARK_RE = re.compile(r"\s(?=Bước\s*\d+\s*[:.])")
+
+
+def split_steps(text: str | None) -> list[str]:
+    """Steps are the text's lines (and "Bước n:" marks); a line starting in lower case continues
+    the previous one (the portal wraps long sentences)."""
+    if not text:
+        return []
+    text = unicodedata.normalize("NFC", text)
+    steps: list[str] = []
+    for line in _STEP_MARK_RE.sub("\n", text).splitlines():
+        line_text = clean(line)
+        if not line_text or not any(char.isalnum() for char in line_text):
+            continue
+        if steps and line_text[0].islower():
+            steps[-1] = f"{steps[-1]} {line_text}"
+        else:
+            steps.append(line_text)
+    return steps
+
+
+_RELATED_RE = re.compile(r"#?\d*Tên thủ tục\d*(?P<name>.+?)(?=#|$)")
+
+
+def related_names(text: str | None) -> list[str]:
+    text = clean(text)
+    if not text:
+        return []
+    names = (clean(m["name"]) for m in _RELATED_RE.finditer(text))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+_DECISION_PREFIX_RE = re.compile(r"^Quyết định số\s*", re.IGNORECASE)
+_DECISION_TITLE_RE = re.compile(
+    r"^Quyết định số\b|^(Quyết định\s+)?Công bố danh mục\b.*\bthủ tục hành chính\b", re.IGNORECASE
+)
+
+
+def looks_like_decision_title(name: str) -> bool:
+    """ "Quyết định số 1404/QĐ-UBND …", "Công bố Danh mục và Quy trình nội bộ thủ tục hành chính …" are
+    decisions, not procedures. Real procedures may start with "Quyết định đóng cửa mỏ …", "Công bố mở
+    cảng …" or "Công bố Danh mục khu đất …", so only these two shapes count."""
+    return _DECISION_TITLE_RE.match(name) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the sources
+
+
+@dataclass
+class Candidate:
+    """One parsed record before the cross-record checks."""
+
+    source: str
+    record: dict[str, Any]
+    issues: list[str] = field(default_factory=list)
+    related_names: list[str] = field(default_factory=list)
+    list_name: str | None = None  # the name in the portal's own list, when the source has one
+
+    @property
+    def code(self) -> str:
+        return str(self.record["code"])
+
+    def completeness(self) -> int:
+        keys = ("channels", "documents", "steps", "legal_basis", "result", "implementing_agency")
+        return sum(1 for key in keys if self.record.get(key)) + (self.record.get("portal_url") is not None)
+
+
+def source_date(folder: Path) -> date:
+    """The crawl commit date noted in SOURCE.md ("Commit: <sha> (HEAD, 2026-07-20)")."""
+    match = re.search(r"\(HEAD, (\d{4}-\d{2}-\d{2})\)", (folder / "SOURCE.md").read_text(encoding="utf-8"))
+    if match is None:
+        raise ValueError(f"{folder / 'SOURCE.md'}: no crawl date")
+    return date.fromisoformat(match.group(1))
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    value = nfc_deep(json.loads(path.read_text(encoding="utf-8")))
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    return value
+
+
+def read_portal_lists(folder: Path) -> dict[str, str]:
+    """Code → name from the portal's "Danh sách thủ tục hành chính" exports (header rows 1–2)."""
+    names: dict[str, str] = {}
+    for path in sorted(folder.glob("*.xlsx")):
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        try:
+            for row in workbook.active.iter_rows(min_row=3, values_only=True):
+                if row and row[0] and row[1]:
+                    names[str(row[0]).strip()] = unicodedata.normalize("NFC", str(row[1]))
+        finally:
+            workbook.close()
+    return names
+
+
+@dataclass
+class FormatCoverage:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, counts: Counter[str]) -> None:
+        self.counts.update(counts)
+
+
+def dvcqg_candidate(
+    raw: dict[str, Any], ministry_folder: str, crawled: date, coverage: FormatCoverage
+) -> Candidate:
+    channels = parse_dvcqg_channels(raw.get("cach_thuc_thuc_hien", ""))
+    documents = parse_dvcqg_documents(raw.get("thanh_phan_ho_so", ""))
+    legal = parse_dvcqg_legal(raw.get("can_cu_phap_ly", ""))
+    result, keywords = parse_result(raw.get("ket_qua_xu_ly", ""))
+    for parsed in (channels.formats, documents.formats, legal.formats):
+        coverage.add(parsed)
+    url = (raw.get("detail_url") or "").strip()
+    record: dict[str, Any] = {
+        "code": (raw.get("ma_thu_tuc") or "").strip(),
+        "name": clean(raw.get("ten_thu_tuc")) or "",
+        "field": clean(raw.get("linh_vuc")),
+        "levels": parse_levels(raw.get("cap_thuc_hien")),
+        "type": clean(raw.get("loai_thu_tuc")),
+        "implementing_agency": clean(raw.get("co_quan_thuc_hien")),
+        "competent_agency": clean(raw.get("co_quan_co_tham_quyen")),
+        "ministry": MINISTRY_FOLDERS.get(ministry_folder),
+        "decision": clean(_DECISION_PREFIX_RE.sub("", raw.get("so_quyet_dinh") or "")),
+        "audiences": split_audiences(raw.get("doi_tuong_thuc_hien")),
+        "channels": channels.channels,
+        "online_level": None,  # the pages never state "toàn trình"/"một phần" for the procedure itself
+        "documents": documents.documents,
+        "steps": split_steps(raw.get("trinh_tu_thuc_hien")),
+        "legal_basis": legal.legal_basis,
+        "conditions": clean(raw.get("yeu_cau_dieu_kien")),
+        "result": result,
+        "receiving_address": clean(raw.get("dia_chi_tiep_nhan")),
+        "related": [],
+        "keywords": keywords,
+        "portal_url": url if PORTAL_DETAIL_RE.match(url) else None,
+        "source": "dvcqg",
+        "source_date": crawled.isoformat(),
+    }
+    candidate = Candidate("dvcqg", record, related_names=related_names(raw.get("thu_tuc_lien_quan")))
+    if channels.unparsed:
+        candidate.issues.append("channel_text_unparsed")
+    return candidate
+
+
+def bqp_candidate(raw: dict[str, Any], crawled: date, coverage: FormatCoverage) -> Candidate:
+    meta, content, tables = raw.get("metadata", {}), raw.get("content", {}), raw.get("tables", {})
+    channels = parse_bqp_channels(tables.get("hinh_thuc_nop", []))
+    documents = parse_bqp_documents(tables.get("thanh_phan_ho_so", []))
+    legal = parse_bqp_legal(tables.get("can_cu_phap_ly", []))
+    for parsed in (channels.formats, documents.formats, legal.formats):
+        coverage.add(parsed)
+    record: dict[str, Any] = {
+        "code": (meta.get("mã_thủ_tục") or raw.get("thu_tuc_id") or "").strip(),
+        "name": clean(meta.get("tên_thủ_tục")) or "",
+        "field": clean(meta.get("lĩnh_vực")),
+        "levels": parse_levels(meta.get("cấp_thực_hiện")),
+        "type": clean(meta.get("loại_thủ_tục")),
+        "implementing_agency": clean(content.get("cơ_quan_thực_hiện")),
+        "competent_agency": clean(content.get("cơ_quan_có_thẩm_quyền")),
+        "ministry": BQP_MINISTRY,
+        "decision": clean(_DECISION_PREFIX_RE.sub("", meta.get("số_quyết_định") or "")),
+        "audiences": split_audiences(content.get("đối_tượng_thực_hiện")),
+        "channels": channels.channels,
+        "online_level": None,
+        "documents": documents.documents,
+        "steps": split_steps(content.get("trình_tự_thực_hiện")),
+        "legal_basis": legal.legal_basis,
+        "conditions": clean(content.get("yêu_cầu_điều_kiện_thực_hiện")),
+        "result": clean(content.get("kết_quả_thực_hiện")),
+        "receiving_address": clean(content.get("địa_chỉ_tiếp_nhận_hs")),
+        "related": [],
+        "keywords": split_keywords(content.get("từ_khóa")),
+        "portal_url": None,  # the .doc exports carry no portal link
+        "source": "bqp",
+        "source_date": crawled.isoformat(),
+    }
+    candidate = Candidate("bqp", record)
+    if channels.unparsed:
+        candidate.issues.append("channel_text_unparsed")
+    return candidate
+
+
+def read_dvcqg(folder: Path, coverage: FormatCoverage) -> Iterator[Candidate]:
+    crawled = source_date(folder)
+    lists = read_portal_lists(folder / "lists") if (folder / "lists").is_dir() else {}
+    for path in sorted((folder / "raw").glob("*/*.json")):
+        candidate = dvcqg_candidate(_load_json(path), path.parent.name, crawled, coverage)
+        candidate.list_name = lists.get(candidate.code)
+        yield candidate
+
+
+def read_bqp(folder: Path, coverage: FormatCoverage) -> Iterator[Candidate]:
+    crawled = source_date(folder)
+    for path in sorted((folder / "extracted_fixed").glob("*.json")):
+        yield bqp_candidate(_load_json(path), crawled, coverage)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-record checks, the report, the output
+
+
+@dataclass
+class ImportReport:
+    records_in: dict[str, int] = field(default_factory=dict)
+    records_out: int = 0
+    version: str = ""
+    dropped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    flagged: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    formats: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def dropped_codes(self) -> set[str]:
+        return {code for codes in self.dropped.values() for code in codes}
+
+    @property
+    def flagged_codes(self) -> set[str]:
+        return {code for codes in self.flagged.values() for code in codes} - self.dropped_codes
+
+    def __str__(self) -> str:
+        sources = ", ".join(f"{name} {count}" for name, count in self.records_in.items())
+        return (
+            f"{sum(self.records_in.values())} in ({sources}), {self.records_out} out, "
+            f"{len(self.dropped_codes)} dropped, {len(self.flagged_codes)} flagged; version {self.version}"
+        )
+
+    def to_markdown(self) -> str:
+        lines = [
+            "# Import report: procedures",
+            "",
+            "Written by `knowledge/importers/procedures.py` (`python -m knowledge.importers`). Do not edit.",
+            "",
+            f"- Catalogue version: `{self.version}`",
+            f"- Records in: {sum(self.records_in.values())} "
+            f"({', '.join(f'{k}: {v}' for k, v in self.records_in.items())})",
+            f"- Records out: {self.records_out}",
+            f"- Dropped: {len(self.dropped_codes)}",
+            f"- Kept with a flag: {len(self.flagged_codes)}",
+            "",
+            "## Dropped",
+            "",
+        ]
+        lines += self._issue_lines(self.dropped, DROP_ISSUES)
+        lines += ["", "## Kept, flagged", ""]
+        lines += self._issue_lines(self.flagged, FLAG_ISSUES)
+        lines += [
+            "",
+            "## Format coverage",
+            "",
+            "How often each string format was met while parsing.",
+            "",
+            "| format | count |",
+            "|---|---:|",
+        ]
+        lines += [f"| `{name}` | {count} |" for name, count in sorted(self.formats.items())]
+        return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _issue_lines(issues: dict[str, list[str]], meanings: dict[str, str]) -> list[str]:
+        if not any(issues.values()):
+            return ["(none)"]
+        lines = []
+        for issue in meanings:
+            codes = sorted(set(issues.get(issue, [])))
+            if codes:
+                lines += [f"### `{issue}` — {len(codes)}", "", meanings[issue], "", ", ".join(codes), ""]
+        return lines
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.lower().rstrip(".").split())
+
+
+def _check(candidate: Candidate) -> None:
+    record = candidate.record
+    if not CODE_RE.match(candidate.code):
+        candidate.issues.append("invalid_code")
+    if not record["name"]:
+        candidate.issues.append("missing_name")
+    elif looks_like_decision_title(record["name"]):
+        candidate.issues.append("decision_title_as_name")
+    if candidate.list_name is not None and record["name"]:
+        similarity = fuzz.token_set_ratio(_name_key(record["name"]), _name_key(candidate.list_name))
+        if similarity < 60:
+            candidate.issues.append("name_differs_from_portal_list")
+    for key, issue in (
+        ("channels", "no_channels"),
+        ("documents", "no_documents"),
+        ("steps", "no_steps"),
+        ("levels", "no_levels"),
+        ("legal_basis", "no_legal_basis"),
+    ):
+        if not record[key]:
+            candidate.issues.append(issue)
+
+
+def select(candidates: Iterable[Candidate], report: ImportReport) -> list[ProcedureRecord]:
+    """Apply the per-record and cross-record checks; return the records to publish, by code."""
+    by_code: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        report.records_in[candidate.source] = report.records_in.get(candidate.source, 0) + 1
+        _check(candidate)
+        by_code[candidate.code].append(candidate)
+
+    kept: list[Candidate] = []
+    for group in by_code.values():
+        usable = [c for c in group if not set(c.issues) & DROP_ISSUES.keys()]
+        best = max(usable, key=Candidate.completeness, default=None)
+        for candidate in group:
+            if candidate is not best and candidate in usable:
+                candidate.issues.append("duplicate_code_other_source")
+        if best is not None:
+            kept.append(best)
+        for candidate in group:
+            dropped = candidate is not best
+            for issue in candidate.issues:
+                if issue in DROP_ISSUES:
+                    report.dropped[issue].append(candidate.code)
+                elif not dropped:
+                    report.flagged[issue].append(candidate.code)
+
+    names: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in kept:
+        names[_name_key(candidate.record["name"])].append(candidate)
+    for group in names.values():
+        if len(group) > 1:
+            report.flagged["same_name_several_codes"] += [c.code for c in group]
+    for candidate in kept:
+        codes = []
+        for name in candidate.related_names:
+            matches = names.get(_name_key(name), [])
+            if len(matches) == 1 and matches[0] is not candidate:
+                codes.append(matches[0].code)
+            else:
+                report.flagged["related_name_unresolved"].append(candidate.code)
+        candidate.record["related"] = codes
+
+    records: list[ProcedureRecord] = []
+    for candidate in sorted(kept, key=lambda c: c.code):
+        try:
+            records.append(ProcedureRecord.model_validate(candidate.record))
+        except ValidationError:
+            report.dropped["schema_invalid"].append(candidate.code)
+    return records
+
+
+def catalogue_document(records: list[ProcedureRecord]) -> dict[str, Any]:
+    """The catalogue file's content. Version and "generated" come from the data (newest crawl date
+    and a hash of the records), so rebuilding from the same data gives the same bytes."""
+    procedures = [record.model_dump(mode="json") for record in records]
+    digest = hashlib.sha256(json.dumps(procedures, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    newest = max((r.source_date for r in records if r.source_date), default=date(1970, 1, 1))
+    return {
+        "version": f"{newest.isoformat()}-{digest[:8]}",
+        "generated": newest.isoformat(),
+        "procedures": procedures,
+    }
+
+
+def build(shared_dir: Path, out_path: Path) -> ImportReport:
+    """Read both sources under ``shared_dir/data/raw``, write the gzip catalogue to ``out_path`` and
+    the report to ``import_report.md`` beside it."""
+    raw = shared_dir / "data" / "raw"
+    report = ImportReport()
+    coverage = FormatCoverage()
+    candidates = [*read_dvcqg(raw / DVCQG, coverage), *read_bqp(raw / BQP, coverage)]
+    records = select(candidates, report)
+    report.formats = coverage.counts
+    document = catalogue_document(records)
+    report.version = document["version"]
+    report.records_out = len(records)
+    payload = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(gzip.compress(payload, mtime=0))
+    out_path.with_name("import_report.md").write_text(report.to_markdown(), encoding="utf-8")
+    return report

@@ -1,0 +1,622 @@
+"""The procedure importer: one test per raw string format (cut from the real crawled records), and
+``build()`` on the small fixture tree under tests/fixtures/raw_procedures/."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge.catalogue import (
+    BUNDLED_CATALOGUE,
+    apply_catalogue,
+    get_procedure,
+    parse_catalogue,
+    read_catalogue,
+)
+from knowledge.importers.procedures import (
+    build,
+    clean,
+    looks_like_decision_title,
+    parse_bqp_channels,
+    parse_bqp_documents,
+    parse_bqp_fee,
+    parse_bqp_legal,
+    parse_dvcqg_channels,
+    parse_dvcqg_documents,
+    parse_dvcqg_legal,
+    parse_levels,
+    parse_result,
+    related_names,
+    split_audiences,
+    split_form,
+    split_steps,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "raw_procedures"
+TABLE = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+
+
+def _row(
+    channel: str,
+    time: str | None,
+    days: float | None,
+    fee: str | None,
+    fee_vnd: int | None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    return {"channel": channel, "time": time, "days": days, "fee": fee, "fee_vnd": fee_vnd, "note": note}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(  # 1.001193: hộ tịch rows lose the unit; a bare number is days
+            "Trực tuyến1Miễn phíDịch vụ bưu chính1Miễn phíTrực tiếp1Miễn phí",
+            [
+                _row("truc_tuyen", "1 ngày", 1, "Miễn phí", 0),
+                _row("buu_chinh", "1 ngày", 1, "Miễn phí", 0),
+                _row("truc_tiep", "1 ngày", 1, "Miễn phí", 0),
+            ],
+            id="bare-number-free",
+        ),
+        pytest.param(  # 1.004002: unit, amount in VNĐ with a detail in parentheses
+            "Trực tuyến2 Ngày làm việc70,000 VNĐ(70.000 đồng/Giấy chứng nhận)",
+            [_row("truc_tuyen", "2 Ngày làm việc", 2, "70.000 đồng (70.000 đồng/Giấy chứng nhận)", 70000)],
+            id="working-days-vnd",
+        ),
+        pytest.param(  # 1.000756: calendar days, "Việt Nam Đồng", then the description
+            "Trực tuyến60 Ngày10,000,000 Việt Nam Đồngkể từ ngày nhận đầy đủ hồ sơ hợp lệ.",
+            [
+                _row(
+                    "truc_tuyen",
+                    "60 Ngày",
+                    60,
+                    "10.000.000 đồng",
+                    10_000_000,
+                    "kể từ ngày nhận đầy đủ hồ sơ hợp lệ.",
+                )
+            ],
+            id="days-amount-note",
+        ),
+        pytest.param(  # 1.011724: hours are not days
+            "Trực tuyến2 GiờMiễn phíTrực tiếp2 GiờMiễn phí",
+            [
+                _row("truc_tuyen", "2 Giờ", None, "Miễn phí", 0),
+                _row("truc_tiep", "2 Giờ", None, "Miễn phí", 0),
+            ],
+            id="hours",
+        ),
+        pytest.param(  # 1.001010: months and a foreign currency
+            "Trực tiếp6 Tháng100 USD(100 USD/thẻ.)",
+            [_row("truc_tiep", "6 Tháng", None, "100 USD (100 USD/thẻ.)", None)],
+            id="months-usd",
+        ),
+        pytest.param(  # 1.007642: no time at all; the number is the fee, not "12" days + "0 VNĐ"
+            "Trực tuyến120 VNĐTrực tiếp120,000 VNĐ",
+            [
+                _row("truc_tuyen", None, None, "120 đồng", 120),
+                _row("truc_tiep", None, None, "120.000 đồng", 120000),
+            ],
+            id="no-time",
+        ),
+        pytest.param(  # 1.004881: time unknown, fee known
+            "Trực tuyếnKhông có thông tin1,350,000 Việt Nam Đồng(Đăng ký mới: 1.350.000 đồng/loại thuốc;)",
+            [
+                _row(
+                    "truc_tuyen",
+                    None,
+                    None,
+                    "1.350.000 đồng (Đăng ký mới: 1.350.000 đồng/loại thuốc;)",
+                    1350000,
+                )
+            ],
+            id="time-unknown",
+        ),
+        pytest.param(  # 1.000232: both unknown; a description quoting "Trực tuyến:" is not a new row
+            "Trực tiếpKhông có thông tinKhông có thông tin"
+            "nộp hồ sơ trực tiếp tại trụ sở Cục Quản lý xuất nhập cảnh."
+            "Trực tuyếnKhông có thông tinKhông có thông tin"
+            "Trực tuyến: nộp hồ sơ qua Cổng dịch vụ công quốc gia.",
+            [
+                _row(
+                    "truc_tiep",
+                    None,
+                    None,
+                    None,
+                    None,
+                    "nộp hồ sơ trực tiếp tại trụ sở Cục Quản lý xuất nhập cảnh.",
+                ),
+                _row(
+                    "truc_tuyen",
+                    None,
+                    None,
+                    None,
+                    None,
+                    "Trực tuyến: nộp hồ sơ qua Cổng dịch vụ công quốc gia.",
+                ),
+            ],
+            id="all-unknown-quoted-channel",
+        ),
+        pytest.param(  # 1.115148: a zero time means none
+            "Trực tiếp0Không có thông tinỦy ban nhân dân cấp tỉnh quy định chi tiết trình tự, thủ tục này",
+            [
+                _row(
+                    "truc_tiep",
+                    None,
+                    None,
+                    None,
+                    None,
+                    "Ủy ban nhân dân cấp tỉnh quy định chi tiết trình tự, thủ tục này",
+                )
+            ],
+            id="zero-time",
+        ),
+        pytest.param(  # 3.000340: "Miễn phí" whose detail names a rate: the fee depends, so unknown
+            "Trực tiếp12 NgàyMiễn phí(Cho một loại hình sản phẩm hoặc dịch vụ: 8.000.000/lần.)",
+            [
+                _row(
+                    "truc_tiep",
+                    "12 Ngày",
+                    12,
+                    "Miễn phí (Cho một loại hình sản phẩm hoặc dịch vụ: 8.000.000/lần.)",
+                    None,
+                )
+            ],
+            id="free-depends",
+        ),
+        pytest.param(  # 3.000382: "Miễn phí(Không thu lệ phí)" is still free
+            "Trực tuyến2 Ngày làm việcMiễn phí(Không thu lệ phí)+ Kê khai trên Cổng Dịch vụ công.",
+            [
+                _row(
+                    "truc_tuyen",
+                    "2 Ngày làm việc",
+                    2,
+                    "Miễn phí (Không thu lệ phí)",
+                    0,
+                    "+ Kê khai trên Cổng Dịch vụ công.",
+                )
+            ],
+            id="free-confirmed",
+        ),
+        pytest.param(  # 2.002235: free text in the time column (tax procedures)
+            "Trực tuyếnKhông phải trả kết quả cho người nộp thuếMiễn phíQua Cổng dịch vụ công quốc gia",
+            [
+                _row(
+                    "truc_tuyen",
+                    "Không phải trả kết quả cho người nộp thuế",
+                    None,
+                    "Miễn phí",
+                    0,
+                    "Qua Cổng dịch vụ công quốc gia",
+                )
+            ],
+            id="free-text-time",
+        ),
+        pytest.param(  # 1.003677: the same channel twice, for the simple and the complex case
+            "Trực tuyến1 Ngày làm việcKhông có thông tin"
+            "Trực tuyến2 Ngày làm việcKhông có thông tin\ttrường hợp phức tạp",
+            [
+                _row("truc_tuyen", "1 Ngày làm việc", 1, None, None),
+                _row("truc_tuyen", "2 Ngày làm việc", 2, None, None, "trường hợp phức tạp"),
+            ],
+            id="same-channel-twice",
+        ),
+    ],
+)
+def test_dvcqg_channel_formats(raw: str, expected: list[dict[str, Any]]) -> None:
+    parsed = parse_dvcqg_channels(TABLE + raw)
+    assert parsed.channels == expected
+    assert not parsed.unparsed
+
+
+def test_channel_text_that_cannot_be_read_is_reported() -> None:
+    parsed = parse_dvcqg_channels(TABLE + "Theo quy định của Ủy ban nhân dân tỉnh")
+    assert parsed.channels == [] and parsed.unparsed
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(  # 1.001193: section titles, and "0 bản chính" notes
+            "* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Giấy chứng sinh.1 bản chính"
+            "Trường hợp đã nộp bản điện tử thì không phải nộp bản giấy.0 bản chính"
+            "* Giấy tờ phải xuất trình:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Giấy tờ tùy thân.1 bản chính",
+            [
+                ("* Giấy tờ phải nộp:", None, None),
+                ("- Giấy chứng sinh.", "1 bản chính", None),
+                ("Trường hợp đã nộp bản điện tử thì không phải nộp bản giấy.", None, None),
+                ("* Giấy tờ phải xuất trình:", None, None),
+                ("- Giấy tờ tùy thân.", "1 bản chính", None),
+            ],
+            id="sections",
+        ),
+        pytest.param(  # 1.000823: form file glued after ";", originals and copies
+            "--Tên giấy tờMẫu đơn, tờ khaiSố lượngĐơn đề nghị theo Mẫu số 08 Nghị định số 121/2021/NĐ-CP;"
+            "Mus08.docx1 bản chínhẢnh chụp hiện trạng cây xanh0 bản chính,1 bản sao",
+            [
+                ("Đơn đề nghị theo Mẫu số 08 Nghị định số 121/2021/NĐ-CP", "1 bản chính", "Mus08.docx"),
+                ("Ảnh chụp hiện trạng cây xanh", "1 bản sao", None),
+            ],
+            id="form-and-copies",
+        ),
+        pytest.param(  # 1.003563: a name ending in a year glued to the count
+            "--Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+            "Đơn đề nghị theo Thông tư số 02/2026/TT-BNNMT ngày 01/01/2026"
+            "1 bản chính,1 bản sao",
+            [
+                (
+                    "Đơn đề nghị theo Thông tư số 02/2026/TT-BNNMT ngày 01/01/2026",
+                    "1 bản chính, 1 bản sao",
+                    None,
+                )
+            ],
+            id="year-glued-to-count",
+        ),
+        pytest.param(  # 1.007665: "01 bản chính;" inside a name is not a row end
+            "--Tên giấy tờMẫu đơn, tờ khaiSố lượngBảng kê hàng hóa xuất khẩu: 01 bản chính;1 bản chính",
+            [("Bảng kê hàng hóa xuất khẩu: 01 bản chính", "1 bản chính", None)],
+            id="count-quoted-in-name",
+        ),
+        pytest.param(  # 1.004332: several form files glued together
+            "--Tên giấy tờMẫu đơn, tờ khaiSố lượngDanh sách hành khách theo mẫu"
+            "MauDanhsachhanhkhach.docxMauBankhaichung.docx1 bản chính",
+            [
+                (
+                    "Danh sách hành khách theo mẫu",
+                    "1 bản chính",
+                    "MauDanhsachhanhkhach.docx; MauBankhaichung.docx",
+                )
+            ],
+            id="several-forms",
+        ),
+        pytest.param(  # no table at all: the text is kept as one entry
+            "Theo quy định tại Điều 18 Luật Quản lý, sử dụng vũ khí, vật liệu nổ và công cụ hỗ trợ.",
+            [
+                (
+                    "Theo quy định tại Điều 18 Luật Quản lý, sử dụng vũ khí, vật liệu nổ và công cụ hỗ trợ.",
+                    None,
+                    None,
+                )
+            ],
+            id="free-text",
+        ),
+    ],
+)
+def test_dvcqg_document_formats(raw: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+    documents = parse_dvcqg_documents(raw).documents
+    assert [(d["name"], d["quantity"], d["form"]) for d in documents] == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            "Đơn đề nghị theo Mẫu số 01 Phụ lục I của Nghị định số 258/2025/NĐ-CPMẫu số 01.docx",
+            ("Đơn đề nghị theo Mẫu số 01 Phụ lục I của Nghị định số 258/2025/NĐ-CP", "Mẫu số 01.docx"),
+        ),
+        (
+            "Văn bản đề nghị theo Thông tư số 54/2025/TT-NHNN.Phụ lụcXI- TT54.docx",
+            ("Văn bản đề nghị theo Thông tư số 54/2025/TT-NHNN.", "Phụ lụcXI- TT54.docx"),
+        ),
+        ("Giấy đề nghị không kèm mẫu", ("Giấy đề nghị không kèm mẫu", None)),
+    ],
+)
+def test_form_file_is_split_from_the_document_name(row: str, expected: tuple[str, str | None]) -> None:
+    assert split_form(row) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(  # 1.001193: title+number glued, next title glued to the number
+            "Tên văn bản pháp lýMã văn bảnThông tư Hướng dẫn về phí và lệ phí85/2019/TT-BTC"
+            "Nghị định số 123/2015/NĐ-CP ngày 15/11/2015 quy định chi tiết Luật Hộ tịch123/2015/NĐ-CP",
+            [
+                ("Thông tư Hướng dẫn về phí và lệ phí", "85/2019/TT-BTC"),
+                (
+                    "Nghị định số 123/2015/NĐ-CP ngày 15/11/2015 quy định chi tiết Luật Hộ tịch",
+                    "123/2015/NĐ-CP",
+                ),
+            ],
+            id="glued",
+        ),
+        pytest.param(  # 1.008333: the title is the number itself
+            "Tên văn bản pháp lýMã văn bảnThông tư 80/2021/TT-BTC80/2021/TT-BTCLuật Quản lý thuế38/2019/QH14",
+            [("Thông tư 80/2021/TT-BTC", "80/2021/TT-BTC"), ("Luật Quản lý thuế", "38/2019/QH14")],
+            id="number-repeated",
+        ),
+        pytest.param(  # 1.003677: a year glued before the number
+            "Tên văn bản pháp lýMã văn bảnLuật Cư trú 202068/2020/QH14",
+            [("Luật Cư trú 2020", "68/2020/QH14")],
+            id="year-glued-before-number",
+        ),
+        pytest.param(  # 1.003133: a law number glued to the same number again
+            "Tên văn bản pháp lýMã văn bảnLuật 49/2019/QH1449/2019/QH14Nghị định 76/2020/NĐ-CP76/2020/NĐ-CP",
+            [("Luật 49/2019/QH14", "49/2019/QH14"), ("Nghị định 76/2020/NĐ-CP", "76/2020/NĐ-CP")],
+            id="national-assembly-number-repeated",
+        ),
+        pytest.param(  # 1.001193: a space before the next title
+            "Tên văn bản pháp lýMã văn bản"
+            "Nghị định cắt giảm thủ tục18/2026/NĐ-CP Nghị định về hộ tịch điện tử87/2020/NĐ-CP",
+            [
+                ("Nghị định cắt giảm thủ tục", "18/2026/NĐ-CP"),
+                ("Nghị định về hộ tịch điện tử", "87/2020/NĐ-CP"),
+            ],
+            id="space-separated",
+        ),
+        pytest.param(  # 1.001193: the number cell repeats "Thông tư số"
+            "Tên văn bản pháp lýMã văn bảnThông tư số 03/2023/TT-BTP ngày 02/8/2023 của Bộ trưởng Bộ Tư pháp"
+            "Thông tư số 03/2023/TT-BTP",
+            [("Thông tư số 03/2023/TT-BTP ngày 02/8/2023 của Bộ trưởng Bộ Tư pháp", "03/2023/TT-BTP")],
+            id="number-cell-with-type",
+        ),
+        pytest.param(  # a title with lower-case "g" in the issuer (Thủ tướng)
+            "Tên văn bản pháp lýMã văn bản"
+            "Quy chế ứng phó sự cố tràn dầu12/2021/QĐ-TTgThông tư 01/2020/TT-BQP",
+            [
+                ("Quy chế ứng phó sự cố tràn dầu", "12/2021/QĐ-TTg"),
+                ("Thông tư 01/2020/TT-BQP", "01/2020/TT-BQP"),
+            ],
+            id="ttg",
+        ),
+        pytest.param(
+            "Không có thông tin",
+            [],
+            id="placeholder",
+        ),
+    ],
+)
+def test_dvcqg_legal_basis_formats(raw: str, expected: list[tuple[str, str | None]]) -> None:
+    legal = parse_dvcqg_legal(raw).legal_basis
+    assert [(row["title"], row["number"]) for row in legal] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "result", "keywords"),
+    [
+        (
+            "Giấy khai sinhMã: KQ.G15.000031Từ khóaKhông có thông tinMô tảKhông có thông tin"
+            "Chọn cơ quan thực hiện"
+            "Tỉnh/ Thành phốBộ ngành-- Chọn Tỉnh/ Thành phố --Nộp hồ sơ",
+            "Giấy khai sinh",
+            [],
+        ),
+        (
+            "Văn bản chấp thuậnMã: KQ.G17.000012Văn bản từ chốiMã: KQ-G17.000013Từ khóaCấp phép, giấy phép"
+            "Mô tảKhông có thông tinNộp hồ sơ",
+            "Văn bản chấp thuận; Văn bản từ chối",
+            ["Cấp phép", "giấy phép"],
+        ),
+        ("Thông báo kết quảMã: 000.00.00.G04-KQ0001Từ khóaKhông có thông tinMô tả", "Thông báo kết quả", []),
+        (
+            "Phiếu khai báoMã: KQ.G15.000123Cập nhật thông tinMã: KQ.G15.000124Từ khóa",
+            "Phiếu khai báo; Cập nhật thông tin",
+            [],
+        ),
+    ],
+)
+def test_result_drops_the_portal_tail(raw: str, result: str, keywords: list[str]) -> None:
+    assert parse_result(raw) == (result, keywords)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Cấp xã", ["xa"]),
+        ("Cấp Bộ, Cấp Tỉnh, Cấp Xã", ["bo", "tinh", "xa"]),
+        ("Cấp tỉnh, Cấp xã, Cơ quan khác", ["tinh", "xa"]),
+        ("Cơ quan khác", []),
+    ],
+)
+def test_levels(raw: str, expected: list[str]) -> None:
+    assert parse_levels(raw) == expected
+
+
+def test_audiences_keep_commas_inside_items() -> None:
+    raw = "Tổ chức (không bao gồm doanh nghiệp, HTX), Cán bộ, công chức, viên chức, Công dân Việt Nam"
+    assert split_audiences(raw) == [
+        "Tổ chức (không bao gồm doanh nghiệp, HTX)",
+        "Cán bộ, công chức, viên chức",
+        "Công dân Việt Nam",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "- Nộp hồ sơ tại Trung \nnộp hồ sơ.\n- Cán bộ kiểm tra hồ sơ.\n+\n",
+            ["- Nộp hồ sơ tại Trung nộp hồ sơ.", "- Cán bộ kiểm tra hồ sơ."],
+        ),
+        (
+            "Bước 1: Chuẩn bị hồ sơ. Bước 2: Nộp hồ sơ. Bước 3. Nhận kết quả.",
+            ["Bước 1: Chuẩn bị hồ sơ.", "Bước 2: Nộp hồ sơ.", "Bước 3. Nhận kết quả."],
+        ),
+        ("", []),
+    ],
+)
+def test_steps(raw: str, expected: list[str]) -> None:
+    assert split_steps(raw) == expected
+
+
+def test_related_procedures_are_given_by_name() -> None:
+    raw = "#Tên thủ tục1Thẩm định nhiệm vụ quy hoạch#1Tên thủ tụcThẩm định nhiệm vụ quy hoạch"
+    assert related_names(raw) == ["Thẩm định nhiệm vụ quy hoạch"]
+    assert related_names("Không có thông tin") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  Không có thông tin ", None),
+        ("-", None),
+        ("Không.", None),
+        ("a \n\t b", "a b"),
+        ("Tho\u0302ng tư", "Thông tư"),
+    ],
+)
+def test_clean(text: str, expected: str | None) -> None:
+    assert clean(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Công bố Danh mục và Quy trình nội bộ thủ tục hành chính thuộc thẩm quyền của Sở Nội vụ", True),
+        ("Quyết định số 1404/QĐ-UBND về việc công bố thủ tục", True),
+        ("Quyết định đóng cửa mỏ khoáng sản (cấp Bộ)", False),
+        ("Công bố mở cảng cá loại III", False),
+        ("Công bố Danh mục khu đất dự kiến thực hiện dự án nhà ở thương mại", False),
+    ],
+)
+def test_decision_titles(name: str, expected: bool) -> None:
+    assert looks_like_decision_title(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "fee_vnd"),
+    [
+        ("Phí : 0 Đồng", 0),
+        ("Phí : 2.000.000 Đồng (Thẩm định cấp phép sử dụng vũ khí)", 2_000_000),
+        ("Phí : Không Đồng", 0),
+        ("Lệ phí : 03 USD (Lệ phí: 03 USD/Giấy phép)", None),
+        ("Phí : Mức thu bằng 50% mức thu phí quy định", None),
+        ("Phí : 50.000 Đồng\nLệ phí : 20.000 Đồng", 70_000),
+        ("", None),
+    ],
+)
+def test_bqp_fee_formats(raw: str, fee_vnd: int | None) -> None:
+    assert parse_bqp_fee(raw)[1] == fee_vnd
+
+
+def test_bqp_tables() -> None:
+    channels = parse_bqp_channels(
+        [
+            {
+                "hinh_thuc": "Trực tiếp",
+                "thoi_han_giai_quyet": "07 Ngày làm việc",
+                "phi_le_phi": "Phí : 0 Đồng",
+                "mo_ta": "",
+            },
+            {
+                "hinh_thuc": "Dịch vụ bưu chính",
+                "thoi_han_giai_quyet": "Không quy định",
+                "phi_le_phi": "",
+                "mo_ta": "Không quy định thời hạn giải quyết",
+            },
+        ]
+    ).channels
+    assert channels == [
+        _row("truc_tiep", "07 Ngày làm việc", 7, "Phí : 0 Đồng", 0),
+        _row("buu_chinh", "Không quy định", None, None, None, "Không quy định thời hạn giải quyết"),
+    ]
+    documents = parse_bqp_documents(
+        [  # shifted columns: the form in so_luong, the counts in ghi_chu
+            {
+                "ten_giay_to": "Kế hoạch ứng phó",
+                "so_luong": "5-PHLCII.doc",
+                "ghi_chu": "Bản chính: 1\nBản sao: 0",
+            },
+            {
+                "ten_giay_to": "Bản khai",
+                "so_luong": "MU1A.docx\nMU1B.docx",
+                "ghi_chu": "Bản chính: 0\nBản sao: 1",
+            },
+        ]
+    ).documents
+    assert documents == [
+        {"name": "Kế hoạch ứng phó", "quantity": "1 bản chính", "form": "5-PHLCII.doc"},
+        {"name": "Bản khai", "quantity": "1 bản sao", "form": "MU1A.docx; MU1B.docx"},
+    ]
+    legal = parse_bqp_legal(
+        [
+            {"so_ky_hieu": "12", "trich_yeu": "Quyết định số 12/2021/QĐ-TTg ngày 24/3/2021 của Thủ tướng"},
+            {"so_ky_hieu": "Thông tư số 104/2024/TT-BQP", "trich_yeu": "Thông tư thay thế một số mẫu biểu"},
+            {"so_ky_hieu": "191/2005/TTLT/BQP-BLĐTBXH-BTC", "trich_yeu": "Hướng dẫn thực hiện chế độ"},
+        ]
+    ).legal_basis
+    assert [row["number"] for row in legal] == [
+        "12/2021/QĐ-TTg",
+        "104/2024/TT-BQP",
+        "191/2005/TTLT/BQP-BLĐTBXH-BTC",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# build() on the fixture tree
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    out = tmp_path_factory.mktemp("catalogue") / "procedures.json.gz"
+    return out, build(FIXTURES, out)
+
+
+def test_build_writes_a_catalogue_that_parses(built: tuple[Path, Any]) -> None:
+    out, report = built
+    catalogue = parse_catalogue(out.read_bytes(), str(out))
+    codes = [record.code for record in catalogue.procedures]
+    assert codes == sorted(codes)
+    assert len(codes) == report.records_out
+    assert report.records_in == {"dvcqg": 14, "bqp": 3}
+    assert catalogue.version.startswith("2026-07-20-")
+    birth = catalogue.by_code()["1.001193"]
+    assert birth.ministry == "Bộ Tư pháp" and birth.levels == ["xa"] and birth.source == "dvcqg"
+    assert (
+        birth.portal_url
+        == "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7"
+    )
+    assert str(birth.source_date) == "2026-07-20"
+    defence = catalogue.by_code()["1.013124"]
+    assert defence.ministry == "Bộ Quốc phòng" and defence.portal_url is None
+    assert str(defence.source_date) == "2026-01-02"
+    assert all(record.online_level is None for record in catalogue.procedures)
+
+
+def test_build_drops_wrong_records_and_reports_them(built: tuple[Path, Any]) -> None:
+    out, report = built
+    codes = {record.code for record in read_catalogue(out).procedures}
+    assert "2.001428" in report.dropped["decision_title_as_name"]
+    assert "3.000332" in report.dropped["name_differs_from_portal_list"]
+    assert not {"2.001428", "3.000332"} & codes
+    assert {"1.002359", "2.000281"} <= set(report.flagged["same_name_several_codes"]) <= codes
+    markdown = out.with_name("import_report.md").read_text(encoding="utf-8")
+    assert "decision_title_as_name" in markdown and "2.001428" in markdown
+    assert f"Records out: {report.records_out}" in markdown
+
+
+def test_build_is_deterministic(built: tuple[Path, Any], tmp_path: Path) -> None:
+    out, _ = built
+    again = tmp_path / "procedures.json.gz"
+    build(FIXTURES, again)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_no_dead_portal_links(built: tuple[Path, Any]) -> None:
+    out, _ = built
+    assert "ma_thu_tuc=" not in gzip.decompress(out.read_bytes()).decode("utf-8")
+
+
+def test_bundled_catalogue_validates() -> None:
+    catalogue = read_catalogue(BUNDLED_CATALOGUE)
+    assert len(catalogue.procedures) > 2500
+    assert {"1.001193", "1.000894", "1.004222", "1.013124"} <= catalogue.by_code().keys()
+    document = json.loads(gzip.decompress(BUNDLED_CATALOGUE.read_bytes()))
+    assert "ma_thu_tuc=" not in json.dumps(document, ensure_ascii=False)
+
+
+def test_built_catalogue_loads_into_the_database(
+    built: tuple[Path, Any], session_factory: sessionmaker[Session]
+) -> None:
+    out, report = built
+    with session_factory.begin() as session:
+        version = apply_catalogue(session, read_catalogue(out), "fixture")
+        assert version.procedure_count == report.records_out
+    with session_factory() as session:
+        birth = get_procedure(session, "1.001193")
+        assert birth is not None and birth.channels[0]["channel"] == "truc_tuyen"
