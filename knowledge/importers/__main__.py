@@ -1,0 +1,28 @@
+"""Rebuild the bundled data in knowledge/data/ from the raw public data (``make data``).
+
+The running program never reads the raw data; this is run by a developer, and its output committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from knowledge.importers import procedures, units
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m knowledge.importers")
+    parser.add_argument("--shared", type=Path, default=Path("../shared"), help="the shared/ folder")
+    args = parser.parse_args()
+    raw = args.shared / "data" / "raw"
+    if not raw.is_dir():
+        parser.error(f"{raw} does not exist")
+    print("procedures:", procedures.build(args.shared, DATA_DIR / "procedures.json.gz"))
+    print("units:", units.build(args.shared, DATA_DIR / "units.json.gz"))
+
+
+if __name__ == "__main__":
+    main()
