@@ -10,8 +10,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.models import Base
-
 
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite the file's folder is created and WAL + foreign keys turned on."""
@@ -34,8 +32,14 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet (the Alembic baseline describes the same schema)."""
-    Base.metadata.create_all(engine)
+    """Create every table that does not exist yet (the Alembic baseline describes the same schema).
+
+    The metadata comes from every model module listed in knowledge.migrations.MODEL_MODULES, not
+    only the ones imported so far (imported here: Alembic is only needed once a schema is made).
+    """
+    from knowledge.migrations import load_metadata
+
+    load_metadata().create_all(engine)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -35,3 +35,55 @@ def procedure_record(**overrides: Any) -> dict[str, Any]:
 def catalogue(*records: dict[str, Any], version: str = "test-1") -> Catalogue:
     parsed = [ProcedureRecord.model_validate(r) for r in records]
     return Catalogue(version=version, checksum=version, procedures=parsed)
+
+
+# --- compliance (dossier records, units) ---
+
+_dossier_codes = itertools.count(1)
+
+
+def unit(
+    session: Any,
+    code: str,
+    kind: str = "commune",
+    parent: Any = None,
+    era: str = "2008",
+    name: str | None = None,
+) -> Any:
+    """A unit row (flushed), by default a pre-2025 commune."""
+    from knowledge.models import Unit
+
+    row = Unit(
+        era=era,
+        code=code,
+        name=name or f"Đơn vị {code}",
+        kind=kind,
+        parent_id=parent.id if parent is not None else None,
+        province_code=parent.province_code if parent is not None else code,
+        tags=[],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def dossier(**overrides: Any) -> Any:
+    """A dossier record received in person on Monday 8 March 2021 and returned early (due Wednesday)."""
+    from datetime import datetime
+
+    from knowledge.compliance.dossiers import DossierRecord
+
+    values: dict[str, Any] = {
+        "code": f"T-210308-{next(_dossier_codes):06d}",
+        "procedure_code": "1.001193",
+        "unit_code": "16174",
+        "channel": 1,
+        "status": 10,
+        "submitted_at": datetime(2021, 3, 8, 9, 0),
+        "accepted_at": datetime(2021, 3, 8, 9, 0),
+        "due_at": datetime(2021, 3, 10, 9, 0),
+        "finished_at": datetime(2021, 3, 9, 15, 0),
+        "returned_at": datetime(2021, 3, 9, 16, 0),
+    }
+    values.update(overrides)
+    return DossierRecord(**values)

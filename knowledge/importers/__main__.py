@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from knowledge.importers import procedures, units
+from knowledge.importers.procedures import build as build_procedures
+from knowledge.importers.units import build as build_units
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -20,8 +21,8 @@ def main() -> None:
     raw = args.shared / "data" / "raw"
     if not raw.is_dir():
         parser.error(f"{raw} does not exist")
-    print("procedures:", procedures.build(args.shared, DATA_DIR / "procedures.json.gz"))
-    print("units:", units.build(args.shared, DATA_DIR / "units.json.gz"))
+    print("procedures:", build_procedures(args.shared, DATA_DIR / "procedures.json.gz"))
+    print("units:", build_units(args.shared, DATA_DIR / "units.json.gz"))
 
 
 if __name__ == "__main__":

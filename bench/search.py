@@ -1,0 +1,175 @@
+"""Benchmark: Vietnamese search — quality, query latency, index build time and memory.
+
+    .venv/bin/python -m bench.search [--eval-dir ../shared/eval] [--rounds 3] [--no-synthetic]
+
+On the bundled catalogue, in a fresh SQLite database:
+
+- quality (top-1, R@3, R@5, MRR@10) on each ``*_dev.jsonl`` of the eval folder, beside the FTS5 and
+  whoosh StandardAnalyzer baselines;
+- latency per query, in process, over all dev queries: the first pass (terms met for the first time)
+  and warm passes (``--rounds``), p50 / p95 / p99, beside FTS5 in the same run;
+- index build time and peak memory (max RSS of a fresh process that only builds) for the catalogue
+  and for a synthetic catalogue three times as large (each record twice more, with other codes and
+  with names, results and documents recombined from other records, so the vocabulary grows too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import multiprocessing
+import random
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from index.baselines import Ranker, build_baselines
+from index.building import build_index
+from index.evaluate import DEPTH, METRICS, Judgement, evaluate_ranker, read_judgements
+from index.service import SearchService
+from knowledge.catalogue import BUNDLED_CATALOGUE, Catalogue, apply_catalogue, read_catalogue
+from knowledge.db import create_schema, make_engine, make_sessionmaker
+
+DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+def synthetic(catalogue: Catalogue, factor: int, seed: int = 7) -> Catalogue:
+    """The catalogue ``factor`` times as large: copies with new codes and recombined texts."""
+    rng = random.Random(seed)
+    records = list(catalogue.procedures)
+    out = list(records)
+    for copy in range(1, factor):
+        for record in records:
+            other, third = rng.choice(records), rng.choice(records)
+            words = record.name.split()
+            cut = rng.randrange(1, len(words) + 1)
+            out.append(
+                record.model_copy(
+                    update={
+                        "code": f"{record.code}.s{copy}",
+                        "name": " ".join(words[:cut] + other.name.split()[cut:]) or record.name,
+                        "result": third.result,
+                        "documents": other.documents,
+                        "related": [],
+                    }
+                )
+            )
+    return Catalogue(f"{catalogue.version}-x{factor}", f"{catalogue.checksum}-x{factor}", out)
+
+
+def _database(folder: Path, catalogue: Catalogue) -> str:
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    with make_sessionmaker(engine).begin() as session:
+        apply_catalogue(session, catalogue, "bench")
+    engine.dispose()
+    return url
+
+
+def _build_in_child(url: str, index_dir: str, queue: multiprocessing.Queue[tuple[float, float]]) -> None:
+    engine = make_engine(url)
+    started = time.perf_counter()
+    build_index(make_sessionmaker(engine), Path(index_dir))
+    seconds = time.perf_counter() - started
+    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def measure_build(url: str, index_dir: Path) -> tuple[float, float]:
+    """(seconds, peak MB) of a full build in a fresh process."""
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[tuple[float, float]] = context.Queue()
+    process = context.Process(target=_build_in_child, args=(url, str(index_dir), queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return f"{at(0.5):.1f} / {at(0.95):.1f} / {at(0.99):.1f}"
+
+
+def timings(run: Callable[[str], object], queries: list[str]) -> list[float]:
+    samples = []
+    for query in queries:
+        started = time.perf_counter()
+        run(query)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _top(ranker: Ranker, query: str) -> list[str]:
+    return ranker(query, DEPTH)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--rounds", type=int, default=3, help="warm passes over the dev queries")
+    parser.add_argument("--no-synthetic", action="store_true", help="skip the 3× catalogue build")
+    args = parser.parse_args()
+
+    files = sorted(args.eval_dir.glob("*_dev.jsonl"))
+    judgements: dict[str, list[Judgement]] = {f.stem: read_judgements(f) for f in files}
+    catalogue = read_catalogue(BUNDLED_CATALOGUE)
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        folder = Path(tmp)
+        url = _database(folder, catalogue)
+        seconds, peak = measure_build(url, folder / "index")
+        print(f"## Search (catalogue {catalogue.version}, {len(catalogue.procedures)} procedures)\n")
+        print("| index build | procedures | seconds | peak RSS MB |\n|---|---:|---:|---:|")
+        print(f"| bundled catalogue | {len(catalogue.procedures)} | {seconds:.1f} | {peak:.0f} |")
+        if not args.no_synthetic:
+            large = synthetic(catalogue, 3)
+            (folder / "large").mkdir()
+            large_url = _database(folder / "large", large)
+            seconds, peak = measure_build(large_url, folder / "large" / "index")
+            print(f"| synthetic ×3 | {len(large.procedures)} | {seconds:.1f} | {peak:.0f} |")
+
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        service = SearchService(sessions, folder / "index")
+        started = time.perf_counter()
+        service.ensure_index()
+        print(f"\nopening the built index: {time.perf_counter() - started:.2f} s")
+        baselines = build_baselines(sessions)
+
+        if not judgements:
+            print(f"\n(no *_dev.jsonl in {args.eval_dir}: quality and latency skipped)")
+            return 0
+        queries = [j.query for items in judgements.values() for j in items]
+        first = timings(lambda q: service.search(q, top=DEPTH), queries)
+        warm: list[float] = []
+        fts: list[float] = []
+        for _ in range(max(args.rounds, 1)):
+            warm += timings(lambda q: service.search(q, top=DEPTH), queries)
+            fts += timings(lambda q: baselines["fts5"](q, DEPTH), queries)
+        print(f"\n| latency, {len(queries)} dev queries | p50 / p95 / p99 ms |\n|---|---|")
+        print(f"| tthc-bot, first pass | {percentiles(first)} |")
+        print(f"| tthc-bot, warm ({args.rounds} passes) | {percentiles(warm)} |")
+        print(f"| FTS5 baseline, same run | {percentiles(fts)} |")
+
+        print("\n| quality | " + " | ".join(METRICS) + " |\n|---|" + "---:|" * len(METRICS))
+        for name, items in judgements.items():
+            rankers: dict[str, Callable[[str], list[str]]] = {
+                "tthc-bot": lambda q: [h.code for h in service.search(q, top=DEPTH).hits],
+                **{n: functools.partial(_top, r) for n, r in baselines.items()},
+            }
+            for ranker_name, ranker in rankers.items():
+                figures = evaluate_ranker(ranker, items)
+                cells = " | ".join(f"{figures[m]:.3f}" for m in METRICS)
+                print(f"| {name} (n={figures['n']}) {ranker_name} | {cells} |")
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

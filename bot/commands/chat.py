@@ -1,0 +1,65 @@
+"""`run`, `chat` and `ask`: the Telegram bot, and the same dialogue in a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot import texts
+from bot.console import Console, format_reply
+from bot.handlers.services import open_services
+from knowledge.settings import get_settings
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="chạy bot Telegram (long polling, hoặc webhook khi có WEBHOOK_URL)")
+    run.set_defaults(func=cmd_run)
+    chat = sub.add_parser("chat", help="trò chuyện với bot ngay trong cửa sổ dòng lệnh")
+    chat.set_defaults(func=cmd_chat)
+    ask = sub.add_parser("ask", help="in câu trả lời của bot cho một câu hỏi rồi thoát")
+    ask.add_argument("--unit", help="xã/phường: tên (cũ hay mới, có dấu hay không) hoặc mã")
+    ask.add_argument("question")
+    ask.set_defaults(func=cmd_ask)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run
+
+    settings = get_settings()
+    if not settings.telegram_bot_token:
+        print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
+        return 2
+    run(settings)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    services = open_services(get_settings())
+    try:
+        Console(services.dialogue, sys.stdout).loop()
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    services = open_services(get_settings())
+    try:
+        unit = None
+        if args.unit:
+            candidates = services.dialogue.find_commune(args.unit)
+            if not candidates:
+                print(texts.CONSOLE_UNIT_NOT_FOUND.format(text=args.unit), file=sys.stderr)
+                return 2
+            if len(candidates) > 1:
+                print(texts.CONSOLE_UNIT_AMBIGUOUS.format(text=args.unit), file=sys.stderr)
+                for candidate, label in candidates:
+                    print(f"  {candidate.code}  {label}", file=sys.stderr)
+                return 2
+            unit = candidates[0][0]
+        for reply in services.dialogue.answer(args.question, unit):
+            print(format_reply(reply, choices=False))
+    finally:
+        services.close()
+    return 0

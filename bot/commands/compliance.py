@@ -1,0 +1,234 @@
+"""Compliance figures from the command line: `import-dossiers`, `report`, `demo-data`, and the
+admin's `invite`, `officials` and `revoke-official`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from knowledge.compliance.demo import SCENARIOS, load_scenario
+from knowledge.compliance.dossiers import DossierFileError, import_dossiers
+from knowledge.compliance.figures import Period
+from knowledge.compliance.profile import ProfileError, local_now
+from knowledge.compliance.ranking import CLASS_LABELS, UnitReport, unit_report
+from knowledge.compliance.roles import create_invite, invite_link, officials, revoke
+from knowledge.models import Unit
+from knowledge.store import Store, open_store
+from knowledge.units import get_unit, load_units
+
+
+def register(sub: Any) -> None:
+    imp = sub.add_parser("import-dossiers", help="nhập hồ sơ từ tệp xuất CSV/XLSX của phần mềm một cửa")
+    imp.add_argument("file", type=Path)
+    imp.add_argument(
+        "--profile", default="national", help="hồ sơ cột: tên (national, vi-headers) hoặc tệp JSON"
+    )
+    imp.add_argument("--errors", type=Path, help="tệp ghi các dòng lỗi (mặc định: FILE.errors.csv)")
+    imp.set_defaults(func=cmd_import)
+
+    rep = sub.add_parser("report", help="số liệu, điểm Bộ chỉ số 766 và xếp hạng đơn vị con của một đơn vị")
+    rep.add_argument("--unit", required=True, help="mã đơn vị")
+    rep.add_argument("--era", choices=("2008", "2025"), help="thời kỳ của mã (mặc định: hiện hành, rồi cũ)")
+    rep.add_argument("--from", dest="start", type=date.fromisoformat, help="từ ngày (YYYY-MM-DD)")
+    rep.add_argument("--to", dest="end", type=date.fromisoformat, help="đến ngày (YYYY-MM-DD)")
+    rep.add_argument(
+        "--period", choices=("thang", "quy", "nam"), default="thang", help="kỳ khi không có --from"
+    )
+    rep.add_argument("--json", action="store_true")
+    rep.set_defaults(func=cmd_report)
+
+    demo = sub.add_parser("demo-data", help="sinh hồ sơ mẫu (tất định) cho một kịch bản")
+    demo.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    demo.set_defaults(func=cmd_demo)
+
+    invite = sub.add_parser("invite", help="tạo liên kết mời cán bộ của một đơn vị (dùng một lần, có hạn)")
+    invite.add_argument("--unit", required=True)
+    invite.add_argument("--era", choices=("2008", "2025"))
+    invite.add_argument("--admin", type=int, help="Telegram ID của quản trị viên (mặc định: người đầu tiên)")
+    invite.add_argument("--hours", type=float, default=72, help="hiệu lực, giờ")
+    invite.add_argument("--bot", default="tthc_bot", help="tên bot Telegram")
+    invite.set_defaults(func=cmd_invite)
+
+    offs = sub.add_parser("officials", help="danh sách cán bộ đã gắn với đơn vị")
+    offs.set_defaults(func=cmd_officials)
+
+    rev = sub.add_parser("revoke-official", help="bỏ quyền cán bộ của một người dùng")
+    rev.add_argument("telegram_id", type=int)
+    rev.add_argument("--unit", help="chỉ với đơn vị này")
+    rev.add_argument("--era", choices=("2008", "2025"))
+    rev.set_defaults(func=cmd_revoke)
+
+
+def _with_store(command: Callable[[Store, argparse.Namespace], int], args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        return command(store, args)
+    finally:
+        store.close()
+
+
+def _ensure_units(session: Session) -> None:
+    if not session.scalar(select(func.count()).select_from(Unit)):
+        load_units(session)
+
+
+def _unit(session: Session, code: str, era: str | None) -> Unit | None:
+    _ensure_units(session)
+    unit = get_unit(session, code, era)
+    if unit is None:
+        print(f"Không có đơn vị mã {code}.", file=sys.stderr)
+    return unit
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    return _with_store(_import, args)
+
+
+def _import(store: Store, args: argparse.Namespace) -> int:
+    errors_path = args.errors or args.file.with_name(args.file.name + ".errors.csv")
+    try:
+        with store.sessions.begin() as session:
+            _ensure_units(session)
+            result = import_dossiers(session, args.file, args.profile)
+    except (DossierFileError, ProfileError, OSError) as exc:
+        print(f"Không nhập được {args.file}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Đã nhập {result.imported} hồ sơ: {result.created} mới, {result.updated} cập nhật.")
+    if result.errors:
+        result.write_errors(errors_path)
+        print(f"{len(result.errors)} dòng bị bỏ qua; lý do từng dòng ở {errors_path}.")
+    return 0
+
+
+def _period(args: argparse.Namespace) -> Period:
+    today = local_now().date()
+    if args.start or args.end:
+        start = args.start or (args.end or today).replace(day=1)
+        return Period(start, args.end or today)
+    return Period.of(args.period, today)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    return _with_store(_report, args)
+
+
+def _report(store: Store, args: argparse.Namespace) -> int:
+    with store.sessions.begin() as session:
+        unit = _unit(session, args.unit, args.era)
+        if unit is None:
+            return 1
+        report = unit_report(session, unit, _period(args))
+        data = report.as_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(_text(report))
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}%"
+
+
+def _text(report: UnitReport) -> str:
+    own, f = report.own, report.own.figures
+    lines = [
+        f"{own.unit.name} ({own.unit.code}), {report.period.start:%d/%m/%Y}–{report.period.end:%d/%m/%Y}",
+        f"Tiếp nhận {f.received} · đang xử lý {f.in_progress} · đang quá hạn {f.overdue_now}",
+        f"Đã xong {f.finished}: trước hạn {f.early}, đúng hạn {f.on_time}, trễ hạn {f.late}"
+        f" · tỷ lệ đúng hạn {_pct(f.on_time_rate)}",
+        f"Trực tuyến {_pct(f.online_rate)} (toàn trình {_pct(f.online_full_rate)}, một phần"
+        f" {_pct(f.online_partial_rate)}) · thanh toán trực tuyến {_pct(f.online_payment_rate)}",
+        f"Số hóa {_pct(f.digitised_rate)} · kết quả điện tử {_pct(f.e_result_rate)}"
+        f" · tái sử dụng {_pct(f.reuse_rate)}",
+        f"Trực tuyến chưa tiếp nhận sau 6 giờ làm việc: {f.unaccepted_online} · trễ hạn không có thư xin lỗi:"
+        f" {f.late_without_apology} · yêu cầu bổ sung quá 1 lần: {f.supplement_twice}",
+        f"Điểm 766 (phần tính được từ hồ sơ): {own.score.total} / {own.score.max_points}",
+    ]
+    if own.score.lost_points:
+        lines.append("Mất điểm ở:")
+        lines += [
+            f"  {i.indicator.id} {i.indicator.name}: −{i.lost} (đạt {_pct(i.ratio)}"
+            + (f", chỉ tiêu {i.indicator.target:g}%)" if i.indicator.target else ")")
+            for i in own.score.lost_points
+        ]
+    lines.append("Không tính được từ dữ liệu hồ sơ: " + ", ".join(i.id for i in own.score.unsupported))
+    if report.children:
+        lines.append("Xếp hạng đơn vị trực thuộc:")
+        lines += [
+            f"  {c.rank:>3}. {c.unit.name:<28} {c.score.total:>6.2f}"
+            f"  trực tuyến {_pct(c.figures.online_rate):>7}  {CLASS_LABELS[c.online_class]}"
+            for c in report.children
+        ]
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return _with_store(_demo, args)
+
+
+def _demo(store: Store, args: argparse.Namespace) -> int:
+    scenario = SCENARIOS[args.scenario]
+    with store.sessions.begin() as session:
+        _ensure_units(session)
+        result = load_scenario(session, args.scenario)
+    print(f"{scenario.description}: {result.created} hồ sơ mới, {result.updated} cập nhật.")
+    print(
+        f"Xem: tthc-bot report --unit {scenario.parent_code} --era {scenario.era.value}"
+        f" --from {scenario.start} --to {scenario.end}"
+    )
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    return _with_store(_invite, args)
+
+
+def _invite(store: Store, args: argparse.Namespace) -> int:
+    admin = args.admin if args.admin is not None else next(iter(store.settings.admin_ids), None)
+    if admin is None or admin not in store.settings.admin_ids:
+        print("Cần một quản trị viên có trong TTHC_ADMIN_IDS (--admin).", file=sys.stderr)
+        return 1
+    with store.sessions.begin() as session:
+        unit = _unit(session, args.unit, args.era)
+        if unit is None:
+            return 1
+        invite = create_invite(session, unit, admin, timedelta(hours=args.hours), settings=store.settings)
+        link, expires = invite_link(args.bot, invite), invite.expires_at
+    print(f"Lời mời cán bộ {unit.name}, dùng một lần, hết hạn {expires:%d/%m/%Y %H:%M} UTC:\n{link}")
+    return 0
+
+
+def cmd_officials(args: argparse.Namespace) -> int:
+    return _with_store(_officials, args)
+
+
+def _officials(store: Store, args: argparse.Namespace) -> int:
+    with store.sessions() as session:
+        for official in officials(session):
+            print(f"{official.telegram_id}\t{official.unit.code}\t{official.unit.name}")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    return _with_store(_revoke, args)
+
+
+def _revoke(store: Store, args: argparse.Namespace) -> int:
+    with store.sessions.begin() as session:
+        unit = None
+        if args.unit:
+            unit = _unit(session, args.unit, args.era)
+            if unit is None:
+                return 1
+        removed = revoke(session, args.telegram_id, unit)
+    print(f"Đã bỏ {removed} quyền cán bộ.")
+    return 0

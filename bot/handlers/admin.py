@@ -1,0 +1,336 @@
+"""Admin commands on Telegram: /reload (a document or a server path), /rollback, /stats, /grant,
+/revoke, /officials.
+
+Only ``TTHC_ADMIN_IDS`` may use them; anyone else gets the same answer as for a command that does
+not exist, so nothing tells a stranger that admin commands are there. They are not published in the
+command menu for the same reason.
+
+A reload shows the difference and waits for the "apply" button. The file is kept in the database
+(knowledge.reload.stage_reload), so the button works whichever worker receives it. After a change
+this worker rebuilds its index at once; the others follow through their version watcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.dialogue import Reply
+from bot.handlers.replies import send_replies
+from bot.handlers.services import services_of
+from bot.keyboards import Button
+from bot.render import Doc, b, fill
+from knowledge.audit import AuditAction, telegram_actor, write_audit
+from knowledge.catalogue import CatalogueError
+from knowledge.compliance import roles
+from knowledge.models import Era, Unit
+from knowledge.reload import (
+    CatalogueDiff,
+    ProcedureChange,
+    ReloadError,
+    confirm_reload,
+    discard_reload,
+    rollback,
+    stage_reload,
+)
+from knowledge.usage import usage_stats
+
+COMMANDS: list[tuple[str, str]] = []  # deliberately not in the public command menu
+CALLBACK_PREFIX = "adm"
+CALLBACK_PATTERN = rf"^{CALLBACK_PREFIX}:(ok|no):\d+$"
+DIFF_LIST_LIMIT = 15  # procedures listed per group; the counts are always complete
+MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
+RELOAD_CAPTION = re.compile(r"^/reload(@\w+)?(\s|$)")
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Run ``handler`` for admins; answer anyone else as if the command did not exist."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        services = services_of(context)
+        if user is not None and roles.is_admin(user.id, services.store.settings):
+            await handler(update, context)
+            return
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+    return guarded
+
+
+async def _say(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, doc: Doc, buttons: list[list[Button]] | None = None
+) -> None:
+    await send_replies(update, context, [Reply(doc, buttons or [])])
+
+
+def _admin_id(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None  # admin_only let it through
+    return user.id
+
+
+def _actor(update: Update) -> str:
+    return telegram_actor(_admin_id(update))
+
+
+def _unit_by_code(session: Session, code: str) -> Unit | None:
+    """A current (2025) unit by its code."""
+    return session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER, Unit.code == code)).first()
+
+
+def diff_doc(diff: CatalogueDiff, source: str, version: str, count: int) -> Doc:
+    doc = Doc().add(fill(texts.ADMIN_DIFF_HEADER, source=source, version=b(version), count=str(count)))
+    counts = {key: str(value) for key, value in diff.counts().items()}
+    doc.add(fill(texts.ADMIN_DIFF_COUNTS, **counts))
+    for key, title in texts.ADMIN_DIFF_GROUPS.items():
+        changes: list[ProcedureChange] = getattr(diff, key)
+        if not changes:
+            continue
+        doc.blank().add(b(title))
+        for change in changes[:DIFF_LIST_LIMIT]:
+            line = fill(texts.ADMIN_DIFF_ITEM, code=change.code, name=change.name)
+            if key == "changed":
+                line += fill(texts.ADMIN_DIFF_FIELDS, fields=", ".join(change.fields))
+            doc.add(line)
+        if len(changes) > DIFF_LIST_LIMIT:
+            doc.add(fill(texts.ADMIN_DIFF_MORE, count=str(len(changes) - DIFF_LIST_LIMIT)))
+    return doc
+
+
+async def _stage(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: bytes, source: str) -> None:
+    services = services_of(context)
+    try:
+        pending_id, plan = await asyncio.to_thread(
+            stage_reload, services.store.sessions, raw, source, _actor(update)
+        )
+    except CatalogueError as exc:
+        await _say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(str(exc)))
+        return
+    doc = diff_doc(plan.diff, source, plan.catalogue.version, len(plan.catalogue.procedures))
+    if not plan.diff.has_changes:
+        await asyncio.to_thread(discard_reload, services.store.sessions, pending_id)
+        await _say(update, context, doc.blank().add(texts.ADMIN_NO_CHANGE))
+        return
+    buttons = [
+        [
+            Button(texts.ADMIN_BUTTON_APPLY, data=f"{CALLBACK_PREFIX}:ok:{pending_id}"),
+            Button(texts.ADMIN_BUTTON_CANCEL, data=f"{CALLBACK_PREFIX}:no:{pending_id}"),
+        ]
+    ]
+    await _say(update, context, doc.blank().add(texts.ADMIN_CONFIRM), buttons)
+
+
+@admin_only
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/reload <path on the server>``; without a path, how to send the file."""
+    if not context.args:
+        await _say(update, context, Doc().add(texts.ADMIN_RELOAD_HOW))
+        return
+    path = Path(" ".join(context.args)).expanduser()
+    try:
+        raw = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        await _say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(f"{path}: {exc.strerror}"))
+        return
+    await _stage(update, context, raw, str(path))
+
+
+@admin_only
+async def reload_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A catalogue file sent as a document with the caption ``/reload``."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+    name = document.file_name or "catalogue.json"
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await _say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(f"{name}: > 20 MB"))
+        return
+    telegram_file = await document.get_file()
+    raw = bytes(await telegram_file.download_as_bytearray())
+    await _stage(update, context, raw, f"telegram:{name}")
+
+
+@admin_only
+async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)  # one press only
+    _, choice, pending = query.data.split(":")
+    services = services_of(context)
+    if choice == "no":
+        await asyncio.to_thread(discard_reload, services.store.sessions, int(pending))
+        await _say(update, context, Doc().add(texts.ADMIN_CANCELLED))
+        return
+    try:
+        result = await asyncio.to_thread(
+            confirm_reload, services.store.sessions, int(pending), _actor(update)
+        )
+    except ReloadError as exc:
+        await _say(update, context, Doc().add(fill(texts.ADMIN_NOT_APPLIED, reason=str(exc))))
+        return
+    await asyncio.to_thread(services.search.refresh_if_stale)
+    await _say(update, context, Doc().add(fill(texts.ADMIN_APPLIED, version=str(result.version.id))))
+
+
+@admin_only
+async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    try:
+        result = await asyncio.to_thread(rollback, services.store.sessions, _actor(update))
+    except ReloadError as exc:
+        await _say(update, context, Doc().add(fill(texts.ADMIN_ROLLBACK_FAILED, reason=str(exc))))
+        return
+    await asyncio.to_thread(services.search.refresh_if_stale)
+    restored = str(result.audit.detail["restores"])
+    doc = Doc().add(fill(texts.ADMIN_ROLLED_BACK, restored=restored, version=str(result.version.id)))
+    counts = {key: str(value) for key, value in result.diff.counts().items()}
+    await _say(update, context, doc.add(fill(texts.ADMIN_DIFF_COUNTS, **counts)))
+
+
+@admin_only
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    days = int(context.args[0]) if context.args and context.args[0].isdigit() else 7
+    services = services_of(context)
+
+    def figures() -> Doc:
+        with services.store.sessions() as session:
+            stats = usage_stats(session, days=days)
+        doc = Doc().add(
+            fill(
+                texts.ADMIN_STATS_HEADER,
+                first=f"{stats.first_day:%d/%m/%Y}",
+                last=f"{stats.last_day:%d/%m/%Y}",
+                total=b(str(stats.total)),
+                share=b(f"{stats.unanswered_share:.0%}"),
+            )
+        )
+        for day in stats.days:
+            doc.add(
+                fill(
+                    texts.ADMIN_STATS_DAY,
+                    day=f"{day.day:%d/%m}",
+                    queries=str(day.queries),
+                    unanswered=str(day.unanswered),
+                )
+            )
+        if stats.top_unanswered:
+            doc.blank().add(b(texts.ADMIN_STATS_TOP))
+            for query, times in stats.top_unanswered:
+                doc.add(fill(texts.ADMIN_STATS_TOP_ITEM, times=str(times), query=query))
+        return doc
+
+    await _say(update, context, await asyncio.to_thread(figures))
+
+
+@admin_only
+async def grant_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    args = context.args or []
+    if len(args) != 2 or not args[0].isdigit():
+        await _say(update, context, Doc().add(texts.ADMIN_GRANT_HOW))
+        return
+    services = services_of(context)
+    user_id, code = int(args[0]), args[1]
+    admin_id = _admin_id(update)
+
+    def do_grant() -> str | None:
+        with services.store.sessions.begin() as session:
+            unit = _unit_by_code(session, code)
+            if unit is None:
+                return None
+            roles.grant(session, user_id, unit, granted_by=admin_id)
+            write_audit(session, telegram_actor(admin_id), AuditAction.GRANT, source=f"{user_id}@{unit.code}")
+            return unit.name
+
+    unit_name = await asyncio.to_thread(do_grant)
+    if unit_name is None:
+        await _say(update, context, Doc().add(fill(texts.ADMIN_UNIT_UNKNOWN, code=code)))
+        return
+    await _say(update, context, Doc().add(fill(texts.ADMIN_GRANTED, user=str(user_id), unit=b(unit_name))))
+
+
+@admin_only
+async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    args = context.args or []
+    if len(args) not in (1, 2) or not args[0].isdigit():
+        await _say(update, context, Doc().add(texts.ADMIN_REVOKE_HOW))
+        return
+    services = services_of(context)
+    user_id, code = int(args[0]), (args[1] if len(args) == 2 else None)
+    admin = _actor(update)
+
+    def do_revoke() -> int | None:
+        with services.store.sessions.begin() as session:
+            unit = _unit_by_code(session, code) if code is not None else None
+            if code is not None and unit is None:
+                return None
+            removed = roles.revoke(session, user_id, unit)
+            detail = {"removed": removed}
+            write_audit(session, admin, AuditAction.REVOKE, source=f"{user_id}@{code or '*'}", detail=detail)
+            return removed
+
+    removed = await asyncio.to_thread(do_revoke)
+    if removed is None:
+        await _say(update, context, Doc().add(fill(texts.ADMIN_UNIT_UNKNOWN, code=code or "")))
+        return
+    await _say(update, context, Doc().add(fill(texts.ADMIN_REVOKED, count=str(removed), user=str(user_id))))
+
+
+@admin_only
+async def officials_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+
+    def listing() -> Doc:
+        with services.store.sessions() as session:
+            found = roles.officials(session)
+            if not found:
+                return Doc().add(texts.ADMIN_OFFICIALS_NONE)
+            doc = Doc().add(b(texts.ADMIN_OFFICIALS_HEADER))
+            for official in found:
+                doc.add(
+                    fill(texts.ADMIN_OFFICIALS_ITEM, user=str(official.telegram_id), unit=official.unit.name)
+                )
+            return doc
+
+    await _say(update, context, await asyncio.to_thread(listing))
+
+
+def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("reload", reload_command, filters=private),
+        MessageHandler(
+            private & filters.Document.ALL & filters.CaptionRegex(RELOAD_CAPTION), reload_document
+        ),
+        CallbackQueryHandler(confirm_button, pattern=CALLBACK_PATTERN),
+        CommandHandler("rollback", rollback_command, filters=private),
+        CommandHandler("stats", stats_command, filters=private),
+        CommandHandler("grant", grant_command, filters=private),
+        CommandHandler("revoke", revoke_command, filters=private),
+        CommandHandler("officials", officials_command, filters=private),
+    ]

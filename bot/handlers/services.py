@@ -1,0 +1,45 @@
+"""The services every handler reaches through ``context.bot_data``: the store, search, the dialogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import ContextTypes
+
+from bot.dialogue import Dialogue
+from index.service import SearchService
+from knowledge.settings import Settings
+from knowledge.store import Store, open_store
+from knowledge.versionwatch import VersionWatcher
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    store: Store
+    search: SearchService
+    dialogue: Dialogue
+    watcher: VersionWatcher | None = None  # rebuilds the index when another worker reloads
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.store.close()
+
+
+def open_services(settings: Settings) -> Services:
+    """Open the database (loading the bundled data on first use) and the search index (built if stale)."""
+    store = open_store(settings)
+    search = SearchService(store.sessions, settings.index_dir)
+    search.ensure_index()
+    watcher = VersionWatcher(store.engine, lambda _version: search.refresh_if_stale())
+    watcher.start()
+    return Services(store, search, Dialogue(store.sessions, search), watcher)
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    services = context.bot_data.get(SERVICES_KEY)
+    if not isinstance(services, Services):
+        raise RuntimeError("services are not open: build the bot with bot.app.build_application")
+    return services

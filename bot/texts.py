@@ -1,0 +1,200 @@
+"""Every Vietnamese text the bot shows to users, in one place, organised in sections.
+
+Texts are plain strings (no HTML): ``{name}`` placeholders are filled by ``bot.render.fill``,
+which styles and escapes the values. Officials' and admin features add their own sections below.
+"""
+
+from __future__ import annotations
+
+# --- Commands published to Telegram (set_my_commands), in menu order --------------------------
+
+CITIZEN_COMMANDS: list[tuple[str, str]] = [
+    ("start", "Bắt đầu, chọn xã/phường của bạn"),
+    ("xa", "Đổi xã/phường"),
+    ("thutuc", "Các thủ tục xã/phường của bạn giải quyết"),
+    ("help", "Bot làm được gì"),
+]
+
+# --- Greeting and help -------------------------------------------------------------------------
+
+GREETING = "Xin chào {name}!"
+GREETING_ANONYMOUS = "Xin chào!"
+ABOUT = (
+    "Tôi giúp bạn tra cứu thủ tục hành chính: cần giấy tờ gì, nộp ở đâu, mất bao lâu, lệ phí bao nhiêu.\n"
+    "Bạn cứ hỏi bằng lời thường, ví dụ «làm giấy khai sinh»."
+)
+ASK_COMMUNE = (
+    "Bạn đang ở xã/phường nào? Hãy gõ tên, ví dụ «Phường Hồng Hà» — tên cũ trước 1/7/2025 "
+    "hay gõ không dấu cũng được."
+)
+HELP_TITLE = "Tôi có thể giúp bạn:"
+HELP_LINES = [
+    "• Gõ việc bạn cần làm, ví dụ «cấp lại căn cước», «đăng ký kết hôn» — tôi tìm thủ tục phù hợp.",
+    "• /xa — chọn hoặc đổi xã/phường nơi bạn ở, để biết nơi nộp hồ sơ.",
+    "• /thutuc — danh sách thủ tục xã/phường của bạn giải quyết, theo lĩnh vực.",
+    "• Trong bất kỳ cuộc trò chuyện nào, gõ @{bot} và tên thủ tục để gửi thông tin thủ tục.",
+]
+HELP_COMMUNE = "Xã/phường của bạn: {unit}."
+HELP_NO_COMMUNE = "Bạn chưa chọn xã/phường."
+
+# --- Choosing the commune ----------------------------------------------------------------------
+
+COMMUNE_SET = "Đã ghi nhận xã/phường của bạn: {unit}."
+COMMUNE_SUCCESSOR = "{old} nay thuộc {new}."
+COMMUNE_CHOOSE = "Có mấy nơi khớp với «{text}». Bạn chọn giúp tôi:"
+COMMUNE_SUCCESSOR_CHOOSE = "{old} nay chia về nhiều nơi. Bạn đang ở đâu?"
+COMMUNE_NOT_FOUND = (
+    "Tôi chưa tìm thấy xã/phường «{text}». Bạn kiểm tra lại tên, hoặc ghi thêm tỉnh, "
+    "ví dụ «Cát Vân, Lào Cai»."
+)
+COMMUNE_NEXT = "Giờ bạn cứ hỏi việc cần làm, ví dụ «làm giấy khai sinh»."
+COMMUNE_CURRENT = "Xã/phường hiện tại: {unit}."
+COMMUNE_HINT = "Gõ /xa để chọn xã/phường, tôi sẽ chỉ nơi nộp hồ sơ gần bạn."
+DEEP_LINK_UNKNOWN = "Liên kết này không trỏ tới xã/phường nào tôi biết."
+OLD_NAME = "{name} (cũ)"
+CHOICE_OLD = "{old} ({province} cũ) → {new}"
+
+# --- Search ------------------------------------------------------------------------------------
+
+RESULTS_HEADER = "Tôi tìm thấy mấy thủ tục sau, bạn chọn một:"
+NO_RESULTS = "Tôi chưa tìm thấy thủ tục nào khớp với «{query}»."
+NO_RESULTS_PORTAL = "Bạn có thể tìm thêm trên {portal}."
+PORTAL_NAME = "Cổng Dịch vụ công quốc gia"
+SEARCH_TIP = (
+    "Mẹo: gõ ngắn gọn việc cần làm, ví dụ «đăng ký khai sinh», «cấp lại căn cước», «chứng thực bản sao»."
+)
+SUGGESTIONS = "Có phải bạn muốn hỏi: {items}?"
+SUGGESTION_SEPARATOR = ", "
+
+# --- Procedure card ----------------------------------------------------------------------------
+
+CARD_CODE = "Mã {code}"
+CARD_FIELD = " · {field}"
+CARD_ABOLISHED = "⚠️ Thủ tục này đã bị bãi bỏ."
+CARD_ABOLISHED_BY = "⚠️ Thủ tục này đã bị bãi bỏ ({by})."
+CARD_HANDLED = "✅ {unit} giải quyết thủ tục này."
+CARD_NOT_HANDLED = "ℹ️ {unit} không giải quyết thủ tục này."
+CARD_HANDLED_AT = "Thủ tục do {level} thực hiện."
+CARD_HANDLED_AT_AGENCY = "Thủ tục do {level} thực hiện: {agency}."
+CARD_NO_COMMUNE = "ℹ️ Gõ /xa để chọn xã/phường, tôi sẽ cho biết nơi nộp hồ sơ gần bạn."
+LEVEL_NAMES = {
+    "bo": "cấp trung ương (bộ, ngành)",
+    "tinh": "cấp tỉnh",
+    "huyen": "cấp huyện",
+    "xa": "cấp xã",
+}
+CARD_WHERE = "📍 Nơi nộp"
+CARD_OFFICE_DEFAULT = "Bộ phận Một cửa {unit}"
+CARD_OFFICE_ADDRESS = "Địa chỉ: {address}"
+CARD_OFFICE_HOURS = "Giờ làm việc: {hours}"
+CARD_OFFICE_PHONE = "Điện thoại: {phone}"
+CARD_RECEIVING = "Nơi tiếp nhận: {address}"
+CARD_ONLINE = "Nộp trực tuyến: {link}"
+CARD_DOCUMENTS = "📄 Hồ sơ cần chuẩn bị"
+CARD_MORE_DOCUMENTS = "… và {count} giấy tờ khác (bấm «Giấy tờ»)."
+CARD_TIME_FEE = "⏱ Thời hạn và lệ phí"
+CHANNEL_NAMES = {
+    "truc_tiep": "Nộp trực tiếp",
+    "truc_tuyen": "Nộp trực tuyến",
+    "buu_chinh": "Qua bưu chính",
+}
+CARD_CHANNEL = "• {channel}: {details}"
+CARD_TIME_UNKNOWN = "thời hạn chưa công bố"
+CARD_FEE = "lệ phí: {fee}"
+CARD_RESULT = "📜 Kết quả: {result}"
+CARD_PORTAL = "🔗 Xem chi tiết trên {portal}"
+
+BUTTON_DOCUMENTS = "📄 Giấy tờ"
+BUTTON_LEGAL = "⚖️ Căn cứ pháp lý"
+BUTTON_RELATED = "🔁 Thủ tục liên quan"
+BUTTON_CARD = "⬅️ Quay lại thủ tục"
+
+DOCUMENTS_HEADER = "Giấy tờ cần nộp — {name}:"
+DOCUMENT_QUANTITY = " ({quantity})"
+DOCUMENT_FORM = " — mẫu {form}"
+DOCUMENTS_NONE = "Danh mục chưa ghi giấy tờ cho thủ tục này; bạn xem thêm trên Cổng Dịch vụ công."
+LEGAL_HEADER = "Căn cứ pháp lý — {name}:"
+LEGAL_NONE = "Danh mục chưa ghi căn cứ pháp lý cho thủ tục này."
+RELATED_HEADER = "Thủ tục liên quan — {name}:"
+RELATED_NONE = "Không có thủ tục liên quan nào trong danh mục."
+PROCEDURE_GONE = "Thủ tục này không còn trong danh mục. Bạn thử tìm lại nhé."
+
+# --- The commune's procedures (/thutuc) --------------------------------------------------------
+
+LIST_HEADER = "Thủ tục {unit} giải quyết: {total} — trang {page}/{pages}"
+LIST_EMPTY = "Chưa có thủ tục nào được ghi nhận cho {unit}."
+LIST_NEED_COMMUNE = "Bạn chưa chọn xã/phường nên tôi chưa biết liệt kê thủ tục của nơi nào."
+LIST_ITEM = "{number}. {name}"
+LIST_OTHER_FIELD = "Lĩnh vực khác"
+BUTTON_PREVIOUS = "◀ Trước"
+BUTTON_NEXT = "Sau ▶"
+
+# --- Inline mode (@bot query) ------------------------------------------------------------------
+
+INLINE_DESCRIPTION = "{field} · mã {code}"
+INLINE_NO_FIELD = "Mã {code}"
+
+# --- Errors ------------------------------------------------------------------------------------
+
+ERROR = "Xin lỗi, tôi vừa gặp trục trặc khi xử lý yêu cầu của bạn. Bạn thử lại sau ít phút nhé."
+STALE_BUTTON = "Nút này đã cũ. Bạn gõ lại câu hỏi giúp tôi nhé."
+UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Gõ /help để xem tôi làm được gì."
+NOT_TEXT = "Tôi chỉ đọc được tin nhắn chữ. Bạn gõ việc cần làm giúp tôi nhé."
+
+# --- Console channel (tthc-bot chat / ask) -----------------------------------------------------
+
+CONSOLE_WELCOME = (
+    "Trợ lý thủ tục hành chính — gõ câu hỏi, gõ số để chọn, /help để xem hướng dẫn, /thoat để thoát."
+)
+CONSOLE_PROMPT = "> "
+CONSOLE_CHOICE = "  [{number}] {label}"
+CONSOLE_LINK = "  [{number}] {label}: {url}"
+CONSOLE_BAD_CHOICE = "Không có lựa chọn số {number}."
+CONSOLE_QUIT_WORDS = ("/thoat", "/quit", "/exit")
+CONSOLE_UNIT_NOT_FOUND = "Không tìm thấy xã/phường «{text}»."
+CONSOLE_UNIT_AMBIGUOUS = "«{text}» khớp với nhiều nơi, hãy ghi rõ hơn (hoặc dùng mã):"
+CONSOLE_NO_TOKEN = "Chưa đặt TELEGRAM_BOT_TOKEN; dùng «tthc-bot chat» để thử ngay trong cửa sổ dòng lệnh."
+
+# --- Admin: /reload, /rollback, /stats, /grant, /revoke, /officials (bot/handlers/admin.py) ------
+# A non-admin gets texts.UNKNOWN_COMMAND, exactly as for a command that does not exist.
+
+ADMIN_RELOAD_HOW = (
+    "Gửi tệp danh mục (JSON, có thể nén .gz) kèm chú thích /reload, "
+    "hoặc gõ /reload <đường dẫn tệp trên máy chủ>."
+)
+ADMIN_FILE_REJECTED = "Tệp bị từ chối, danh mục không thay đổi."
+ADMIN_DIFF_HEADER = "Tệp {source}: phiên bản {version}, {count} thủ tục."
+ADMIN_DIFF_COUNTS = (
+    "So với danh mục đang dùng: thêm mới {added}, thay đổi {changed}, bãi bỏ {abolished}, "
+    "loại khỏi danh mục {removed}, không đổi {unchanged}."
+)
+ADMIN_DIFF_GROUPS = {
+    "added": "➕ Thêm mới",
+    "changed": "✏️ Thay đổi",
+    "abolished": "⛔ Bãi bỏ",
+    "removed": "➖ Loại khỏi danh mục",
+}
+ADMIN_DIFF_ITEM = "• {code} {name}"
+ADMIN_DIFF_FIELDS = " ({fields})"
+ADMIN_DIFF_MORE = "… và {count} thủ tục khác"
+ADMIN_NO_CHANGE = "Tệp giống hệt danh mục đang dùng; không có gì để áp dụng."
+ADMIN_CONFIRM = "Áp dụng danh mục này? Người dân vẫn được trả lời trong lúc chuyển."
+ADMIN_BUTTON_APPLY = "✅ Áp dụng"
+ADMIN_BUTTON_CANCEL = "✖️ Huỷ"
+ADMIN_APPLIED = "Đã áp dụng: phiên bản #{version} là danh mục đang dùng."
+ADMIN_CANCELLED = "Đã huỷ; danh mục không thay đổi."
+ADMIN_NOT_APPLIED = "Không áp dụng: {reason}"
+ADMIN_ROLLED_BACK = "Đã quay về phiên bản #{restored} (lưu thành phiên bản #{version})."
+ADMIN_ROLLBACK_FAILED = "Không khôi phục được: {reason}"
+ADMIN_STATS_HEADER = "Từ {first} đến {last}: {total} câu hỏi, {share} không tìm được thủ tục phù hợp."
+ADMIN_STATS_DAY = "{day}: {queries} câu, {unanswered} không tìm thấy"
+ADMIN_STATS_TOP = "Câu hỏi không tìm thấy hay gặp nhất (nên bổ sung từ vựng):"
+ADMIN_STATS_TOP_ITEM = "{times} × «{query}»"
+ADMIN_GRANT_HOW = "Cách dùng: /grant <mã người dùng Telegram> <mã đơn vị>"
+ADMIN_REVOKE_HOW = "Cách dùng: /revoke <mã người dùng Telegram> [mã đơn vị]"
+ADMIN_UNIT_UNKNOWN = "Không có đơn vị hành chính hiện hành mã {code}."
+ADMIN_GRANTED = "Người dùng {user} đã là cán bộ của {unit}."
+ADMIN_REVOKED = "Đã thu hồi {count} quyền cán bộ của người dùng {user}."
+ADMIN_OFFICIALS_HEADER = "Cán bộ đã được cấp quyền:"
+ADMIN_OFFICIALS_ITEM = "• {user} — {unit}"
+ADMIN_OFFICIALS_NONE = "Chưa có cán bộ nào."

@@ -1,0 +1,141 @@
+"""Vietnamese text analysis shared by indexing and querying.
+
+whoosh pickles the schema, analyzers included, into every index it writes, so the classes here are
+referenced by their import path from the files on disk. Keep this module's name and the class names
+stable; when their behaviour changes, bump ``ANALYSIS_VERSION`` so that existing indexes are seen as
+stale and rebuilt.
+
+Three views of a text are indexed:
+
+- ``words``: underthesea word segments, lowercased, with diacritics ("đăng_ký", "khai_sinh");
+- ``folded``: syllables without diacritics, đ folded to d ("dang", "ky") — underthesea segments
+  unaccented text poorly, and phone users often type without accents;
+- ``pairs``: adjacent folded syllables ("dang_ky", "ky_khai"), which restores some of the word
+  structure to unaccented queries ("ket hon" should not match "kết quả … hơn").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from underthesea import text_normalize, word_tokenize
+from whoosh.analysis import Token, Tokenizer
+from whoosh.support.charset import accent_map
+
+ANALYSIS_VERSION = "7"
+
+_SYLLABLE_RE = re.compile(r"\w+")
+_SPACES_RE = re.compile(r"\s+")
+_PUNCTUATION_RE = re.compile(r"[^\w\s]+")
+# accent_map already maps đ/Đ to d; lowercase first so that one table serves both cases.
+_FOLD_TABLE = {**accent_map, ord("đ"): "d", ord("Đ"): "d"}
+
+
+def normalize(text: str) -> str:
+    """NFC, underthesea's spelling normalisation (hoà → hòa, thuỷ → thủy) and single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACES_RE.sub(" ", text).strip()
+    if not text:
+        return ""
+    return text_normalize(text)
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip Vietnamese diacritics, đ included: "Đăng ký" → "dang ky"."""
+    return unicodedata.normalize("NFC", text).lower().translate(_FOLD_TABLE)
+
+
+def syllables(text: str) -> list[str]:
+    """The folded syllables of a text, in order."""
+    return _SYLLABLE_RE.findall(fold(text))
+
+
+def pairs(folded: list[str]) -> list[str]:
+    """Adjacent syllable pairs joined with "_"."""
+    return [f"{a}_{b}" for a, b in itertools.pairwise(folded)]
+
+
+def text_pairs(text: str) -> list[str]:
+    """Syllable pairs of a text, never across punctuation (a list item does not pair with the next)."""
+    return [pair for chunk in _PUNCTUATION_RE.split(text) for pair in pairs(syllables(chunk))]
+
+
+@lru_cache(maxsize=65536)
+def _segment(text: str) -> tuple[str, ...]:
+    return tuple(word_tokenize(text))
+
+
+def words(text: str) -> list[str]:
+    """underthesea word segments, lowercased, syllables joined with "_", punctuation dropped."""
+    normalized = normalize(text).lower()
+    if not normalized:
+        return []
+    result = []
+    for segment in _segment(normalized):
+        parts = _SYLLABLE_RE.findall(segment)
+        if parts:
+            result.append("_".join(parts))
+    return result
+
+
+class _ListTokenizer(Tokenizer):
+    """A whoosh tokenizer over a list of terms produced by ``_terms`` (positions only, no chars)."""
+
+    def _terms(self, value: str) -> list[str]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, term in enumerate(self._terms(value) if tokenize else [value]):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+class WordTokenizer(_ListTokenizer):
+    """The ``words`` view: underthesea segments with diacritics."""
+
+    def _terms(self, value: str) -> list[str]:
+        return words(value)
+
+
+class FoldedTokenizer(_ListTokenizer):
+    """The ``folded`` view: syllables without diacritics."""
+
+    def _terms(self, value: str) -> list[str]:
+        return syllables(value)
+
+
+class PairTokenizer(_ListTokenizer):
+    """The ``pairs`` view: adjacent folded syllables."""
+
+    def _terms(self, value: str) -> list[str]:
+        return text_pairs(value)

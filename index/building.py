@@ -1,0 +1,185 @@
+"""Building the search index from the database, and finding the one in use.
+
+Layout of the index directory::
+
+    index_dir/CURRENT          {"build": "b-…", "version": …, "checksum": …, "analysis": …, "count": …}
+    index_dir/b-<time>-<rand>/ one complete whoosh index per build
+
+A build is written into a new directory and only then named in CURRENT, which is replaced with
+``os.replace`` (atomic on POSIX), so a reader sees either the old index or the new one, never half of
+one. Older builds are removed afterwards, keeping the previous one for readers still using it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from whoosh import index as whoosh_index
+from whoosh.analysis import Analyzer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+from index.analysis import (
+    ANALYSIS_VERSION,
+    FoldedTokenizer,
+    PairTokenizer,
+    WordTokenizer,
+    fold,
+    syllables,
+)
+from knowledge.catalogue import current_version
+from knowledge.models import Procedure
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+
+# Which views each indexed field gets: w = words, f = folded syllables, p = folded pairs.
+# Segmenting long texts costs the most at build time, so documents and audiences are folded only.
+VIEWS: dict[str, str] = {
+    "name": "wfp",
+    "keywords": "wfp",  # everyday phrases some records carry ("làm giấy khai sinh")
+    "field": "wf",
+    "result": "wfp",
+    "documents": "fp",
+    "audiences": "f",
+}
+_ANALYZERS: dict[str, type] = {"w": WordTokenizer, "f": FoldedTokenizer, "p": PairTokenizer}
+
+
+def field_name(source: str, view: str) -> str:
+    return f"{source}_{view}"
+
+
+def build_schema() -> Schema:
+    fields: dict[str, Any] = {
+        "code": ID(stored=True, unique=True),
+        "name": STORED(),
+        "keywords": STORED(),
+        "field": STORED(),
+        "field_key": ID(),
+        "levels": KEYWORD(stored=True, commas=True),
+        "in_force": ID(stored=True),
+        "vocabulary": STORED(),  # the folded syllables of all indexed text, for the confidence check
+    }
+    for source, views in VIEWS.items():
+        for view in views:
+            analyzer: Analyzer = _ANALYZERS[view]()
+            fields[field_name(source, view)] = TEXT(analyzer=analyzer, phrase=False)
+    return Schema(**fields)
+
+
+def field_key(field: str | None) -> str:
+    """The filter key of a field (lĩnh vực): folded and single-spaced, so filters ignore accents."""
+    return " ".join(fold(field or "").split())
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What an index was built from; compared with the database to tell whether it is stale."""
+
+    build: str
+    version: str | None
+    checksum: str | None
+    analysis: str
+    count: int
+
+    def matches(self, version: str | None, checksum: str | None) -> bool:
+        return (self.version, self.checksum, self.analysis) == (version, checksum, ANALYSIS_VERSION)
+
+
+def read_stamp(index_dir: Path) -> Stamp | None:
+    """The stamp of the index in use, or None when there is none or it is unreadable."""
+    try:
+        data = json.loads((index_dir / CURRENT_FILE).read_text(encoding="utf-8"))
+        return Stamp(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def catalogue_stamp(session: Session) -> tuple[str | None, str | None]:
+    version = current_version(session)
+    return (version.version, version.checksum) if version else (None, None)
+
+
+def _document(procedure: Procedure) -> dict[str, Any]:
+    texts = {
+        "name": procedure.name,
+        "keywords": " . ".join(str(k) for k in procedure.keywords or []),
+        "field": procedure.field or "",
+        "result": procedure.result or "",
+        "documents": " . ".join(str(doc.get("name", "")) for doc in procedure.documents or []),
+        "audiences": " . ".join(str(a) for a in procedure.audiences or []),
+    }
+    document: dict[str, Any] = {
+        "code": procedure.code,
+        "name": procedure.name,
+        "keywords": [str(k) for k in procedure.keywords or []],
+        "field": procedure.field,
+        "field_key": field_key(procedure.field),
+        "levels": ",".join(str(level) for level in procedure.levels or []),
+        "in_force": "1" if procedure.in_force else "0",
+        "vocabulary": " ".join(sorted({s for text in texts.values() for s in syllables(text)})),
+    }
+    for source, views in VIEWS.items():
+        for view in views:
+            document[field_name(source, view)] = texts[source]
+    return document
+
+
+@contextlib.contextmanager
+def _exclusive(index_dir: Path) -> Iterator[None]:
+    """One builder at a time per index directory, across processes."""
+    with open(index_dir / LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def build_index(sessions: sessionmaker[Session], index_dir: Path) -> Stamp:
+    """Build a fresh index of every procedure and make it the current one."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(index_dir):
+        build = f"b-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        target = index_dir / build
+        target.mkdir()
+        try:
+            with sessions() as session:
+                version, checksum = catalogue_stamp(session)
+                procedures = session.scalars(select(Procedure).order_by(Procedure.code)).all()
+                ix = whoosh_index.create_in(str(target), build_schema())
+                writer = ix.writer(limitmb=512)  # sort postings in memory, not in temp runs
+                for procedure in procedures:
+                    writer.add_document(**_document(procedure))
+                writer.commit()
+                ix.close()
+            stamp = Stamp(build, version, checksum, ANALYSIS_VERSION, len(procedures))
+            pending = index_dir / f"{CURRENT_FILE}.{build}"
+            pending.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
+            os.replace(pending, index_dir / CURRENT_FILE)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        _remove_old_builds(index_dir, keep=build)
+    return stamp
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    builds = sorted(
+        (p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("b-") and p.name != keep),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in builds[:-1]:  # the newest of the others may still be open in another process
+        shutil.rmtree(old, ignore_errors=True)

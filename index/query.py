@@ -1,0 +1,82 @@
+"""Understanding a query before it reaches the index: codes, the dictionary, typos, the whoosh query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from index.analysis import normalize, pairs, syllables, words
+from index.building import VIEWS, field_name
+from index.vocabulary import Vocabulary
+
+MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds the time spent
+CODE_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{6}(?:\.[0-9A-Za-z]+)*)(?![\w])")
+
+# Boosts per indexed field and per view; the name says most about what a procedure is.
+FIELD_BOOST = {"name": 3.0, "keywords": 2.0, "field": 0.8, "result": 1.0, "documents": 0.35, "audiences": 0.4}
+VIEW_WEIGHT = {"w": 1.0, "f": 0.6, "p": 1.0}
+_MIN_TYPO_LENGTH = 4  # shorter syllables are one edit away from too many others
+# Terms found in more than this share of the documents of a field are left out of the BM25 query:
+# they add little to it (low IDF) but most of its cost. The re-ranking still counts them.
+COMMON_SHARE = 0.15
+COMMON_MIN_DOCS = 200  # below this a term is cheap whatever its share (and small catalogues need them)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a query asks for, ready to run against one index."""
+
+    text: str  # normalised query as typed
+    codes: list[str]  # procedure codes mentioned in it
+    rewritten: str  # after the dictionary, fillers removed
+    content: list[str]  # folded content syllables after typo correction, in order
+    corrections: dict[str, str]  # typed syllable → lexicon syllable
+    optional: frozenset[str]  # content syllables brought in by dictionary expansions
+    terms: list[tuple[str, str, float]]  # (index field, term, boost) to score with BM25F
+
+
+def plan_query(
+    raw: str,
+    vocabulary: Vocabulary,
+    lexicon: frozenset[str],
+    lexicon_list: list[str],
+    common: frozenset[tuple[str, str]] = frozenset(),
+) -> Plan:
+    """Read a query: codes, dictionary rewrite, typo correction against ``lexicon`` (folded
+    syllables of the index) and the terms to score, without the ``common`` (field, term) pairs."""
+    text = normalize(raw[:MAX_QUERY_CHARS])
+    codes = CODE_RE.findall(text)
+    rewrite = vocabulary.rewrite(CODE_RE.sub(" ", text))
+    corrections: dict[str, str] = {}
+    content: list[str] = []
+    for syllable in syllables(rewrite.text):
+        if syllable not in lexicon and len(syllable) >= _MIN_TYPO_LENGTH and not syllable.isdigit():
+            match = process.extractOne(
+                syllable, lexicon_list, scorer=Levenshtein.distance, score_cutoff=1
+            )
+            if match is not None:
+                corrections[syllable] = match[0]
+                syllable = match[0]
+        content.append(syllable)
+    terms = _terms(rewrite.text, content, common) or _terms(rewrite.text, content, frozenset())
+    optional = frozenset(s for added in rewrite.added for s in syllables(added))
+    return Plan(text, codes, rewrite.text, content, corrections, optional, terms)
+
+
+def _terms(
+    rewritten: str, content: list[str], common: frozenset[tuple[str, str]]
+) -> list[tuple[str, str, float]]:
+    """Every view of every field, OR-ed: BM25F then weighs each matching term."""
+    terms_by_view = {"w": set(words(rewritten)), "f": set(content), "p": set(pairs(content))}
+    terms: list[tuple[str, str, float]] = []
+    for source, views in VIEWS.items():
+        for view in views:
+            boost = FIELD_BOOST[source] * VIEW_WEIGHT[view]
+            name = field_name(source, view)
+            terms.extend(
+                (name, term, boost) for term in sorted(terms_by_view[view]) if (name, term) not in common
+            )
+    return terms

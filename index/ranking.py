@@ -1,0 +1,139 @@
+"""Re-ranking whoosh's candidates, the "no good match" signal and "did you mean" suggestions.
+
+BM25F finds the candidates; the final order also asks how well the procedure's *name* matches the
+query — how much of the query the name explains, how much of the name the query asked for, and a
+rapidfuzz similarity that forgives typos and word order. Procedures the user's commune handles, and
+commune-level variants of twins, come first when a commune is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from index.analysis import fold, syllables
+from index.query import Plan
+
+# Weights of the re-ranking signals (they sum to 1) and the bonuses for the user's commune.
+W_BM25, W_COVERAGE, W_PRECISION, W_FUZZY = 0.45, 0.25, 0.2, 0.1
+HANDLED_BONUS, COMMUNE_LEVEL_BONUS = 0.3, 0.05
+# Confident: the best procedure's text holds at least this share of the query's content syllables,
+# and its name at least MIN_NAME_COVERAGE of them.
+MIN_COVERAGE = 0.6
+MIN_NAME_COVERAGE = 0.25
+SUGGESTION_CUTOFF = 60.0
+# Hits scoring under this share of the best are dropped: they matched a word of a document list,
+# not the procedure asked for, and would only push noise into the bot's short answer.
+MIN_RELATIVE_SCORE = 0.5
+# Words every other name has ("thủ tục đăng ký …"): they should not make a name look precise.
+_NAME_NOISE = frozenset({"thu", "tuc"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A procedure as ranking sees it."""
+
+    code: str
+    name: str
+    field: str | None
+    levels: tuple[str, ...]
+    folded_name: str
+    name_syllables: frozenset[str]
+    all_syllables: frozenset[str]  # of every indexed field
+    aliases: tuple[tuple[str, frozenset[str]], ...] = ()  # keywords: other names, folded
+
+    def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        return ((self.folded_name, self.name_syllables), *self.aliases)
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> Entry:
+        name = str(stored["name"])
+        folded = syllables(name)
+        levels = tuple(level for level in str(stored.get("levels") or "").split(",") if level)
+        keywords = [syllables(keyword) for keyword in stored.get("keywords") or []]
+        aliases = tuple((" ".join(k), frozenset(k)) for k in keywords if k)
+        return cls(
+            str(stored["code"]),
+            name,
+            stored.get("field"),
+            levels,
+            " ".join(folded),
+            frozenset(folded) - _NAME_NOISE,
+            frozenset(str(stored.get("vocabulary") or "").split()),
+            aliases,
+        )
+
+
+@dataclass
+class Candidate:
+    entry: Entry
+    bm25: float
+    score: float = 0.0
+    coverage: float = 0.0
+    confident: bool = False
+
+
+def rank(
+    candidates: list[Candidate],
+    content: list[str],
+    handled: frozenset[str] | None,
+    *,
+    optional: frozenset[str] = frozenset(),
+    communal: bool = False,
+) -> list[Candidate]:
+    """Score and sort candidates (best first). ``content``: the query's folded content syllables, of
+    which ``optional`` ones (added by the dictionary) count towards confidence only when found."""
+    if not candidates or not content:
+        return []
+    wanted = frozenset(content)
+    query_text = " ".join(content)
+    best_bm25 = max(c.bm25 for c in candidates) or 1.0
+    for candidate in candidates:
+        entry = candidate.entry
+        coverage = precision = fuzzy = 0.0
+        for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
+            shared = len(wanted & name_syllables)
+            coverage = max(coverage, shared / len(wanted))
+            precision = max(precision, shared / len(name_syllables) if name_syllables else 0.0)
+            fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
+        candidate.coverage = coverage
+        candidate.score = (
+            W_BM25 * candidate.bm25 / best_bm25
+            + W_COVERAGE * candidate.coverage
+            + W_PRECISION * precision
+            + W_FUZZY * fuzzy
+        )
+        if handled is not None and entry.code in handled:
+            candidate.score += HANDLED_BONUS
+        if communal and "xa" in entry.levels:
+            candidate.score += COMMUNE_LEVEL_BONUS
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
+    best = ranked[0]
+    ranked = [c for c in ranked if c.score >= MIN_RELATIVE_SCORE * best.score]
+    required = (wanted - optional) or wanted
+    overall = min(len(wanted & best.entry.all_syllables) / len(required), 1.0)
+    best.confident = overall >= MIN_COVERAGE and best.coverage >= MIN_NAME_COVERAGE
+    return ranked
+
+
+def suggest(plan: Plan, entries: list[Entry], limit: int = 3) -> list[str]:
+    """ "Did you mean": the query with typos corrected, then the names closest to the query."""
+    suggestions: list[str] = []
+    if plan.corrections:
+        suggestions.append(" ".join(plan.content))
+    query_text = " ".join(plan.content) or fold(plan.text)
+    if query_text:
+        # plain edit-distance ratio: the weighted scorers cost ~20 ms over a whole catalogue
+        matches = process.extract(
+            query_text,
+            [entry.folded_name for entry in entries],
+            scorer=fuzz.ratio,
+            limit=limit * 3,
+            score_cutoff=SUGGESTION_CUTOFF,
+        )
+        for _, _, number in matches:
+            if entries[number].name not in suggestions:
+                suggestions.append(entries[number].name)
+    return suggestions[:limit]

@@ -1,0 +1,256 @@
+"""The search service the bot and the command line use: one index, many concurrent readers.
+
+The index is copied into memory when opened (the catalogue is a few thousand procedures), so a
+rebuild may replace the files on disk while searches go on. Searches share one immutable snapshot;
+the only shared mutable state, the cache of term weights, is filled under a lock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage, copy_to_ram
+from whoosh.scoring import BM25F
+
+from index.building import Stamp, build_index, catalogue_stamp, field_key, read_stamp
+from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
+from index.ranking import Candidate, Entry, rank, suggest
+from index.vocabulary import Vocabulary, load_vocabulary
+from knowledge.applicability import procedures_for_unit
+from knowledge.models import COMMUNAL_KINDS, Unit
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 60  # whoosh hits re-ranked per query
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    name: str
+    field: str | None
+    score: float
+    handled_by_unit: bool | None  # None when no unit was given
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    confident: bool  # False: no good match — the caller should say so rather than guess
+    suggestions: list[str] = field(default_factory=list)  # "did you mean"
+    query: str = ""
+
+
+class IndexUnavailable(RuntimeError):
+    """The index could not be opened even after a rebuild."""
+
+
+class _Snapshot:
+    """One opened build: the in-memory whoosh index and what ranking needs about each document.
+
+    Scoring runs whoosh's BM25F term by term: the weights of one term's postings depend only on the
+    index, so they are computed once (by whoosh's own scorer) and kept. A query then only adds up
+    cached weights, where whoosh's searcher would score every posting again in Python each time.
+    """
+
+    def __init__(self, stamp: Stamp, index_dir: Path) -> None:
+        storage = copy_to_ram(FileStorage(str(index_dir / stamp.build)))
+        self.stamp = stamp
+        self.index = whoosh_index.FileIndex(storage)
+        self.weighting = BM25F(B=0.75, K1=1.2)
+        self._searcher = self.index.searcher(weighting=self.weighting)
+        self._postings: dict[tuple[str, str], tuple[tuple[int, float], ...]] = {}
+        self._postings_lock = threading.Lock()
+        stored = list(self._searcher.all_stored_fields())
+        if len(stored) != stamp.count:
+            raise ValueError(f"index holds {len(stored)} documents, stamp says {stamp.count}")
+        reader = self._searcher.reader()
+        lexicon: set[str] = set()
+        for fieldname in ("name_f", "keywords_f", "field_f", "result_f", "documents_f"):
+            lexicon.update(term.decode("utf-8") for term in reader.lexicon(fieldname))
+        limit = max(COMMON_SHARE * len(stored), COMMON_MIN_DOCS)
+        self.common = frozenset(
+            (fieldname, term.decode("utf-8"))
+            for fieldname, term in reader.all_terms()
+            if fieldname.endswith(("_w", "_f", "_p")) and reader.doc_frequency(fieldname, term) > limit
+        )
+        self.entries = [Entry.from_stored(doc) for doc in stored]
+        self.by_code = {entry.code: entry for entry in self.entries}
+        self.lexicon = frozenset(lexicon)
+        self.lexicon_list = sorted(lexicon)
+        self.in_force = frozenset(i for i, doc in enumerate(stored) if doc.get("in_force") == "1")
+        self.by_level: dict[str, frozenset[int]] = {}
+        self.by_field: dict[str, frozenset[int]] = {}
+        for number, entry in enumerate(self.entries):
+            for level in entry.levels:
+                self.by_level[level] = self.by_level.get(level, frozenset()) | {number}
+            key = field_key(entry.field)
+            self.by_field[key] = self.by_field.get(key, frozenset()) | {number}
+
+    def postings(self, fieldname: str, term: str) -> tuple[tuple[int, float], ...]:
+        """(document number, BM25F weight) of every document containing ``term`` in ``fieldname``."""
+        key = (fieldname, term)
+        cached = self._postings.get(key)
+        if cached is not None:
+            return cached
+        with self._postings_lock:  # one whoosh reader, not safe to share between threads
+            cached = self._postings.get(key)
+            if cached is None:
+                cached = ()
+                if self._searcher.reader().doc_frequency(fieldname, term):
+                    scorer = self.weighting.scorer(self._searcher, fieldname, term)
+                    matcher = self._searcher.postings(fieldname, term)
+                    found = []
+                    while matcher.is_active():
+                        found.append((matcher.id(), scorer.score(matcher)))
+                        matcher.next()
+                    cached = tuple(found)
+                self._postings[key] = cached
+        return cached
+
+    def bm25(self, terms: list[tuple[str, str, float]], allowed: frozenset[int]) -> list[tuple[int, float]]:
+        """BM25F scores of the allowed documents matching any term, best first."""
+        scores: dict[int, float] = {}
+        for fieldname, term, boost in terms:
+            for docnum, weight in self.postings(fieldname, term):
+                scores[docnum] = scores.get(docnum, 0.0) + boost * weight
+        ranked = [(docnum, score) for docnum, score in scores.items() if docnum in allowed]
+        return heapq.nlargest(CANDIDATES, ranked, key=lambda item: (item[1], -item[0]))
+
+    def allowed(self, level: str | None, field: str | None) -> frozenset[int]:
+        allowed = self.in_force
+        if level:
+            allowed = allowed & self.by_level.get(str(level), frozenset())
+        if field:
+            allowed = allowed & self.by_field.get(field_key(field), frozenset())
+        return allowed
+
+
+class SearchService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        index_dir: Path,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.index_dir = Path(index_dir)
+        self.vocabulary = vocabulary or load_vocabulary()
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+        self._unit_codes: dict[tuple[str, int], frozenset[str]] = {}
+
+    # -- index lifecycle -------------------------------------------------------------------------
+
+    def ensure_index(self) -> None:
+        """Open the current index, building it first when it is missing, stale or corrupt."""
+        with self._lock:
+            with self.sessions() as session:
+                version, checksum = catalogue_stamp(session)
+            if self._snapshot and self._snapshot.stamp.matches(version, checksum):
+                return
+            stamp = read_stamp(self.index_dir)
+            if stamp is not None and stamp.matches(version, checksum):
+                try:
+                    self._install(_Snapshot(stamp, self.index_dir))
+                    return
+                except Exception:  # any failure to read the files means a corrupt index
+                    log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
+            stamp = build_index(self.sessions, self.index_dir)
+            try:
+                self._install(_Snapshot(stamp, self.index_dir))
+            except Exception as exc:
+                raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
+
+    def refresh_if_stale(self) -> bool:
+        """Rebuild or reopen when the loaded catalogue changed; True when a new index is in use."""
+        before = self._snapshot
+        self.ensure_index()
+        return self._snapshot is not before
+
+    def _install(self, snapshot: _Snapshot) -> None:
+        self._snapshot = snapshot
+        self._unit_codes = {}
+
+    def _current(self) -> _Snapshot:
+        snapshot = self._snapshot
+        if snapshot is None:
+            self.ensure_index()
+            snapshot = self._snapshot
+            assert snapshot is not None
+        return snapshot
+
+    # -- searching --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        unit: Unit | None = None,
+        top: int = 5,
+        level: str | None = None,
+        field: str | None = None,
+    ) -> SearchResult:
+        """Ranked procedures for a free-text query; never raises on odd input."""
+        snapshot = self._current()
+        plan = plan_query(
+            query, self.vocabulary, snapshot.lexicon, snapshot.lexicon_list, snapshot.common
+        )
+        handled = self._codes_for(snapshot, unit)
+        top = max(top, 0)
+
+        coded = [snapshot.by_code[code] for code in dict.fromkeys(plan.codes) if code in snapshot.by_code]
+        if coded and not plan.content:
+            hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
+            return SearchResult(hits, True, [], query)
+
+        allowed = snapshot.allowed(level, field)
+        candidates = [
+            Candidate(snapshot.entries[docnum], score) for docnum, score in snapshot.bm25(plan.terms, allowed)
+        ]
+        ranked = rank(
+            candidates, plan.content, handled, optional=plan.optional, communal=_is_communal(unit)
+        )
+        hits = [self._hit(entry, 1.0, handled) for entry in coded]
+        hits += [self._hit(c.entry, c.score, handled) for c in ranked if c.entry.code not in plan.codes]
+        confident = bool(coded) or (bool(ranked) and ranked[0].confident)
+        suggestions = [] if confident else suggest(plan, snapshot.entries)
+        return SearchResult(hits[:top], confident, suggestions, query)
+
+    def _hit(self, entry: Entry, score: float, handled: frozenset[str] | None) -> Hit:
+        return Hit(
+            entry.code,
+            entry.name,
+            entry.field,
+            round(score, 4),
+            None if handled is None else entry.code in handled,
+        )
+
+    def _codes_for(self, snapshot: _Snapshot, unit: Unit | None) -> frozenset[str] | None:
+        """The codes of the procedures a commune handles (cached per unit and index build);
+        None when no unit is given or it is not a commune (nothing to rank by)."""
+        if unit is None:
+            return None
+        key = (snapshot.stamp.build, unit.id)
+        codes = self._unit_codes.get(key)
+        if codes is None:
+            with self.sessions() as session:
+                attached = session.get(Unit, unit.id)
+                if attached is None:
+                    return None
+                try:
+                    codes = frozenset(p.code for p in procedures_for_unit(session, attached))
+                except ValueError:  # not a commune
+                    return None
+            self._unit_codes[key] = codes
+        return codes
+
+
+def _is_communal(unit: Unit | None) -> bool:
+    return unit is not None and unit.kind in COMMUNAL_KINDS

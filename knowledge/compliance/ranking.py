@@ -1,0 +1,244 @@
+"""A unit's report with its children ranked and classified, as the Thủ tướng's letters put them;
+the same ranking as a chart (PNG) and a spreadsheet (XLSX).
+
+Classification of a unit's online service in a period (from its received dossiers):
+
+- ``full_online``: it received online dossiers under full-process (toàn trình, former level 4) service;
+- ``partial_online``: it received online dossiers, but only under partial (một phần, level 3) service;
+- ``zero``: it offers online service (dossiers were filed under an online-capable service) but
+  received no dossier online — the "0%" of the letters;
+- ``none``: no dossier was filed under an online-capable service: it offers no online service.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge.compliance.clock import Calendar
+from knowledge.compliance.figures import RATES, Figures, Period, unit_and_children
+from knowledge.compliance.profile import local_now
+from knowledge.compliance.score import Score, score
+from knowledge.models import Unit
+
+
+class OnlineClass(enum.StrEnum):
+    FULL = "full_online"
+    PARTIAL = "partial_online"
+    ZERO = "zero"
+    NONE = "none"
+
+
+CLASS_LABELS = {
+    OnlineClass.FULL: "Tốt ở dịch vụ toàn trình",
+    OnlineClass.PARTIAL: "Chỉ có hồ sơ trực tuyến một phần",
+    OnlineClass.ZERO: "Có dịch vụ trực tuyến nhưng 0% hồ sơ trực tuyến",
+    OnlineClass.NONE: "Không cung cấp dịch vụ trực tuyến",
+}
+
+
+def classify(figures: Figures) -> OnlineClass:
+    if figures.online_full:
+        return OnlineClass.FULL
+    if figures.online:
+        return OnlineClass.PARTIAL
+    if figures.offers_online:
+        return OnlineClass.ZERO
+    return OnlineClass.NONE
+
+
+@dataclass
+class Standing:
+    """One unit's figures, score and class in a period."""
+
+    unit: Unit
+    figures: Figures
+    score: Score
+    online_class: OnlineClass
+    rank: int | None = None  # among its siblings, by score
+
+    def as_dict(self) -> dict[str, Any]:
+        f = self.figures
+        return {
+            "unit": self.unit.code,
+            "name": self.unit.name,
+            "rank": self.rank,
+            "class": self.online_class.value,
+            "received": f.received,
+            "overdue_now": f.overdue_now,
+            **{name: getattr(f, name) for name in RATES},
+            "unaccepted_online": f.unaccepted_online,
+            "late_without_apology": f.late_without_apology,
+            "supplement_twice": f.supplement_twice,
+            "score": self.score.total,
+            "score_max": self.score.max_points,
+            "lost_points": [item.as_dict() for item in self.score.lost_points],
+        }
+
+
+def standing(unit: Unit, figures: Figures) -> Standing:
+    return Standing(unit, figures, score(figures), classify(figures))
+
+
+@dataclass
+class UnitReport:
+    """What ``/tinhhinh`` and ``tthc-bot report`` show: the unit's standing and its children's."""
+
+    own: Standing
+    period: Period
+    as_of: datetime
+    children: list[Standing] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.own.as_dict()
+        del data["rank"]
+        data["period"] = {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
+        data["as_of"] = self.as_of.isoformat(timespec="minutes")
+        data["figures"] = self.own.figures.as_dict()
+        data["indicators"] = [item.as_dict() for item in self.own.score.items]
+        data["children"] = [child.as_dict() for child in self.children]
+        return data
+
+
+def _sort_key(key: str) -> Any:
+    def value(s: Standing) -> tuple[bool, float, str]:
+        number = s.score.total if key == "score" else getattr(s.figures, key)
+        return (number is None, -(number or 0.0), s.unit.code)
+
+    return value
+
+
+def unit_report(
+    session: Session,
+    unit: Unit,
+    period: Period,
+    now: datetime | None = None,
+    *,
+    calendar: Calendar | None = None,
+) -> UnitReport:
+    """The unit's standing for the period, with its child units ranked by score (all of them, those
+    without dossiers too)."""
+    now = now or local_now()
+    total, by_child = unit_and_children(session, unit, period, now, calendar)
+    children = session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all()
+    standings = [standing(child, by_child.get(child.id, Figures())) for child in children]
+    standings.sort(key=_sort_key("score"))
+    for position, child in enumerate(standings, start=1):
+        child.rank = position
+    return UnitReport(standing(unit, total), period, now, standings)
+
+
+def ranking(
+    session: Session,
+    parent: Unit,
+    period: Period,
+    now: datetime | None = None,
+    *,
+    key: str = "score",
+    calendar: Calendar | None = None,
+) -> list[Standing]:
+    """The parent's children ranked by ``key``: "score" or one of the rates (``RATES``), best first;
+    ``rank`` stays the rank by score."""
+    if key != "score" and key not in RATES:
+        raise ValueError(f"không xếp hạng được theo {key}")
+    report = unit_report(session, parent, period, now, calendar=calendar)
+    return sorted(report.children, key=_sort_key(key))
+
+
+_COLOURS = {
+    OnlineClass.FULL: "#2e7d32",
+    OnlineClass.PARTIAL: "#f9a825",
+    OnlineClass.ZERO: "#c62828",
+    OnlineClass.NONE: "#757575",
+}
+
+
+def ranking_chart_png(standings: list[Standing], title: str, highlight: Unit | None = None) -> bytes:
+    """A horizontal bar chart of the scores, coloured by class, the highlighted unit in bold."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    figure = Figure(figsize=(8, 1.2 + 0.35 * max(len(standings), 1)), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    names = [s.unit.name for s in standings][::-1]
+    scores = [s.score.total for s in standings][::-1]
+    colours = [_COLOURS[s.online_class] for s in standings][::-1]
+    bars = axes.barh(names, scores, color=colours)
+    for bar, value in zip(bars, scores, strict=True):
+        axes.text(
+            bar.get_width() + 0.3, bar.get_y() + bar.get_height() / 2, f"{value:.2f}", va="center", fontsize=8
+        )
+    if highlight is not None:
+        for label in axes.get_yticklabels():
+            if label.get_text() == highlight.name:
+                label.set_fontweight("bold")
+    top = max([s.score.max_points for s in standings] + [1.0])
+    axes.set_xlim(0, top * 1.12)
+    axes.set_xlabel("Điểm (các chỉ số tính được từ dữ liệu hồ sơ)")
+    axes.set_title(title)
+    present = [c for c in OnlineClass if any(s.online_class == c for s in standings)]
+    axes.legend(
+        handles=[Patch(color=_COLOURS[c], label=CLASS_LABELS[c]) for c in present],
+        fontsize=7,
+        loc="lower right",
+    )
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+XLSX_COLUMNS = (
+    ("rank", "Hạng"),
+    ("unit", "Mã đơn vị"),
+    ("name", "Đơn vị"),
+    ("class", "Phân loại"),
+    ("score", "Điểm"),
+    ("score_max", "Điểm tối đa tính được"),
+    ("received", "Hồ sơ tiếp nhận"),
+    ("overdue_now", "Đang quá hạn"),
+    ("on_time_rate", "Tỷ lệ đúng hạn (%)"),
+    ("online_rate", "Tỷ lệ trực tuyến (%)"),
+    ("online_full_rate", "Trực tuyến toàn trình (%)"),
+    ("online_partial_rate", "Trực tuyến một phần (%)"),
+    ("online_payment_rate", "Thanh toán trực tuyến (%)"),
+    ("digitised_rate", "Số hóa (%)"),
+    ("e_result_rate", "Kết quả điện tử (%)"),
+    ("reuse_rate", "Tái sử dụng dữ liệu (%)"),
+    ("unaccepted_online", "Trực tuyến chưa tiếp nhận sau 6 giờ"),
+    ("late_without_apology", "Trễ hạn không có thư xin lỗi"),
+    ("supplement_twice", "Yêu cầu bổ sung quá 1 lần"),
+)
+
+
+def ranking_xlsx(standings: list[Standing], title: str) -> bytes:
+    """The ranking as a one-sheet workbook, one row per unit, in the given order."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Xếp hạng"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append([label for _, label in XLSX_COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for s in standings:
+        data = s.as_dict()
+        data["class"] = CLASS_LABELS[s.online_class]
+        sheet.append([data[key] for key, _ in XLSX_COLUMNS])
+    sheet.column_dimensions["C"].width = 28
+    sheet.column_dimensions["D"].width = 40
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

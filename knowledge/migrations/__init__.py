@@ -1,0 +1,123 @@
+"""Alembic migrations, packaged with the project, and the few calls the program makes to them.
+
+PostgreSQL (production) is always migrated: :func:`prepare_schema` runs ``upgrade head`` under an
+advisory lock, so several workers starting at once migrate once. SQLite (the embedded default)
+keeps ``create_all`` — a fresh file gets the current schema directly — unless it is already under
+Alembic (after ``tthc-bot migrate``), in which case it is upgraded like PostgreSQL.
+
+Every module that defines tables must be listed in :data:`MODEL_MODULES`, so that ``create_all``,
+Alembic's autogenerate and the schema test all see the same metadata.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
+
+from knowledge.db import create_schema
+
+MODEL_MODULES = (
+    "knowledge.models",
+    "knowledge.audit",
+    "knowledge.usage",
+    "knowledge.reload",
+    "knowledge.compliance.models",
+)
+BASELINE_REVISION = "0001"
+# The tables of the baseline revision, to adopt a database made by create_all (see _adoptable_revision).
+BASELINE_TABLES = frozenset(
+    {
+        "procedures",
+        "units",
+        "unit_successions",
+        "one_stop_offices",
+        "applicability_overrides",
+        "catalogue_versions",
+        "chat_users",
+        "audit_log",
+        "query_log",
+    }
+)
+INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
+_LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
+
+
+class SchemaError(RuntimeError):
+    """The database schema cannot be brought up to date automatically."""
+
+
+def load_metadata() -> MetaData:
+    """Import every model module and return the shared metadata."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    from knowledge.models import Base
+
+    return Base.metadata
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config(str(INI_PATH))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _lock(conn: Connection, take: bool) -> None:
+    if conn.dialect.name == "postgresql":
+        function = "pg_advisory_lock" if take else "pg_advisory_unlock"
+        conn.execute(text(f"SELECT {function}(:key)"), {"key": _LOCK_KEY})
+        conn.commit()
+
+
+def _adoptable_revision(tables: set[str]) -> str:
+    """The revision a database made by create_all stands at: head if it has every table the models
+    define (made by this version), the baseline if it has the baseline's (made before migrations)."""
+    if tables >= {table.name for table in load_metadata().sorted_tables}:
+        return "head"
+    if tables >= BASELINE_TABLES:
+        return BASELINE_REVISION
+    raise SchemaError(
+        "cơ sở dữ liệu có một phần bảng nhưng không do Alembic quản lý; thiếu: "
+        + ", ".join(sorted(BASELINE_TABLES - tables))
+    )
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the schema to ``revision`` (adopting a create_all database); returns the new revision."""
+    config = alembic_config()
+    with engine.connect() as conn:
+        _lock(conn, True)
+        try:
+            config.attributes["connection"] = conn
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" not in tables and tables & BASELINE_TABLES:
+                command.stamp(config, _adoptable_revision(tables))
+            command.upgrade(config, revision)
+            conn.commit()
+        finally:
+            conn.rollback()
+            _lock(conn, False)
+    return current_revision(engine)
+
+
+def prepare_schema(engine: Engine) -> None:
+    """Make the schema current: migrations on PostgreSQL (and managed SQLite), create_all otherwise."""
+    if engine.dialect.name != "sqlite" or current_revision(engine) is not None:
+        upgrade(engine)
+    else:
+        create_schema(engine)

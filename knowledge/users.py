@@ -1,0 +1,74 @@
+"""Chat users' state (chosen commune, last results, what the bot is waiting for), kept in the database.
+
+Every function works inside the caller's session and flushes; the caller commits. A user row is
+created on first contact; two updates from the same new user racing to create it are settled by
+the unique ``telegram_id`` (the loser re-reads the winner's row).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from knowledge.models import ChatUser, Unit
+
+MAX_LAST_RESULTS = 10
+
+
+def find_user(session: Session, telegram_id: int) -> ChatUser | None:
+    return session.scalars(select(ChatUser).where(ChatUser.telegram_id == telegram_id)).first()
+
+
+def get_user(session: Session, telegram_id: int) -> ChatUser:
+    """The user's row, created (with no commune) on first contact."""
+    user = find_user(session, telegram_id)
+    if user is not None:
+        return user
+    try:
+        with session.begin_nested():
+            user = ChatUser(telegram_id=telegram_id, last_results=[], pending={})
+            session.add(user)
+    except IntegrityError:
+        user = find_user(session, telegram_id)
+        if user is None:
+            raise
+    return user
+
+
+def user_unit(session: Session, telegram_id: int) -> Unit | None:
+    """The commune the user chose, or None."""
+    user = find_user(session, telegram_id)
+    return user.unit if user is not None else None
+
+
+def set_commune(session: Session, telegram_id: int, unit: Unit) -> ChatUser:
+    """Remember the user's commune; whatever the bot was waiting for is settled by it."""
+    user = get_user(session, telegram_id)
+    user.unit_id = unit.id
+    user.unit = unit
+    user.pending = {}
+    session.flush()
+    return user
+
+
+def set_last_results(session: Session, telegram_id: int, codes: list[str]) -> ChatUser:
+    user = get_user(session, telegram_id)
+    user.last_results = list(codes[:MAX_LAST_RESULTS])
+    session.flush()
+    return user
+
+
+def set_pending(session: Session, telegram_id: int, pending: dict[str, Any]) -> ChatUser:
+    """Record what the next free text answers (e.g. ``{"await": "commune"}``); ``{}`` clears it."""
+    user = get_user(session, telegram_id)
+    user.pending = dict(pending)
+    session.flush()
+    return user
+
+
+def pending_of(session: Session, telegram_id: int) -> dict[str, Any]:
+    user = find_user(session, telegram_id)
+    return dict(user.pending) if user is not None and user.pending else {}

@@ -1,0 +1,91 @@
+"""A small world for the bot's tests and benchmark: real units, a citizen's catalogue, a search index.
+
+The units are cut from the bundled units file (``tests/fixtures/bot/units.json``: the communes once
+called Cát Vân, Cát Văn and Hồng Hà, what they became in 2025, and what else went into those); the
+procedures come from the factories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dialogue import Dialogue
+from bot.handlers.services import Services
+from index.service import SearchService
+from knowledge.catalogue import apply_catalogue
+from knowledge.db import create_schema, make_engine, make_sessionmaker
+from knowledge.settings import Settings
+from knowledge.store import Store
+from knowledge.units import load_units
+from tests.factories import catalogue, procedure_record
+
+UNITS = Path(__file__).parent / "fixtures" / "bot" / "units.json"
+BIRTH = "1.001193"
+MARRIAGE = "1.000894"
+ID_CARD = "1.001622"
+PORTAL_BIRTH = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-95d6-778f-889b-e3045003fa5e"
+FILLER_FIELDS = ("Chứng thực", "Đất đai", "Nuôi con nuôi")
+FILLER_COUNT = 24  # enough commune procedures for three pages of /thutuc
+
+
+def citizen_records() -> list[dict[str, Any]]:
+    """Procedures a citizen asks about, and enough commune-level ones to page through."""
+    records = [
+        procedure_record(
+            code=BIRTH,
+            name="Đăng ký khai sinh",
+            keywords=["làm giấy khai sinh", "khai sinh cho con"],
+            related=[MARRIAGE],
+            portal_url=PORTAL_BIRTH,
+            implementing_agency="Ủy ban nhân dân cấp xã",
+        ),
+        procedure_record(
+            code=MARRIAGE,
+            name="Đăng ký kết hôn",
+            result="Giấy chứng nhận kết hôn",
+            documents=[{"name": "Tờ khai đăng ký kết hôn", "quantity": "1 bản chính"}],
+            keywords=["làm giấy đăng ký kết hôn"],
+        ),
+        procedure_record(
+            code=ID_CARD,
+            name="Cấp lại thẻ căn cước",
+            field="Cấp, quản lý căn cước",
+            levels=["tinh"],
+            competent_agency="Công an cấp tỉnh",
+            result="Thẻ căn cước",
+            documents=[],
+            related=[],
+        ),
+    ]
+    for number in range(FILLER_COUNT):
+        records.append(
+            procedure_record(
+                code=f"2.{number + 100:06d}",
+                name=f"Thủ tục mẫu số {number + 1} về {FILLER_FIELDS[number % 3].lower()}",
+                field=FILLER_FIELDS[number % 3],
+            )
+        )
+    return records
+
+
+def populate(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        apply_catalogue(session, catalogue(*citizen_records()), "test", "test")
+        load_units(session, UNITS, tags_path=None)
+
+
+def open_world(db_url: str, index_dir: Path) -> Services:
+    """Services over a fresh database at ``db_url`` holding the test world, and its search index."""
+    engine = make_engine(db_url)
+    create_schema(engine)
+    sessions = make_sessionmaker(engine)
+    populate(sessions)
+    search = SearchService(sessions, index_dir)
+    search.ensure_index()
+    settings = Settings(TTHC_DATA_DIR=index_dir.parent, DATABASE_URL=db_url)
+    return Services(
+        Store(settings, engine, sessions), search, Dialogue(sessions, search, bot_username="tthc_bot")
+    )

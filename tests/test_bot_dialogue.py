@@ -1,0 +1,150 @@
+"""The channel-neutral conversation core: commune resolution, state, search replies, buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import texts
+from bot.dialogue import Dialogue, Reply
+from bot.handlers.services import Services
+from bot.keyboards import Action, callback
+from bot.render import to_plain
+from knowledge.models import ChatUser
+from knowledge.usage import QueryLogEntry
+from knowledge.users import find_user, pending_of
+from tests.botworld import BIRTH, ID_CARD, MARRIAGE, open_world
+
+USER = 77
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
+    services = open_world(db_url, tmp_path / "index")
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def dialogue(world: Services) -> Dialogue:
+    return world.dialogue
+
+
+def plain(replies: list[Reply]) -> str:
+    return "\n\n".join(to_plain(reply.doc) for reply in replies)
+
+
+def choose_thuong_ninh(dialogue: Dialogue) -> None:
+    dialogue.change_commune(USER)
+    dialogue.text(USER, "Thượng Ninh, Thanh Hóa")
+
+
+def test_start_asks_for_the_commune_and_waits_for_it(dialogue: Dialogue, world: Services) -> None:
+    [reply] = dialogue.start(USER, "Lan")
+    assert plain([reply]).startswith("Xin chào Lan!")
+    assert texts.ASK_COMMUNE in plain([reply])
+    with world.store.sessions() as session:
+        assert pending_of(session, USER) == {"await": "commune"}
+
+
+def test_deep_link_with_an_old_code_lands_on_its_successor(dialogue: Dialogue) -> None:
+    _greeting, chosen = dialogue.start(USER, "Lan", "16195")  # old Xã Cát Vân
+    text = to_plain(chosen.doc)
+    assert "Xã Cát Vân, huyện Như Xuân, tỉnh Thanh Hóa (cũ) nay thuộc Xã Thượng Ninh" in text
+
+
+def test_deep_link_with_an_unknown_code_explains_and_asks(dialogue: Dialogue) -> None:
+    [reply] = dialogue.start(USER, None, "99999")
+    assert texts.DEEP_LINK_UNKNOWN in plain([reply]) and texts.ASK_COMMUNE in plain([reply])
+
+
+def test_a_typo_in_the_commune_name_is_forgiven(dialogue: Dialogue) -> None:
+    dialogue.change_commune(USER)
+    assert "Xã Thượng Ninh, tỉnh Thanh Hóa" in plain(dialogue.text(USER, "thuong ninhh thanh hoa"))
+
+
+def test_old_names_in_the_choices_show_their_old_province(dialogue: Dialogue) -> None:
+    dialogue.change_commune(USER)
+    [reply] = dialogue.text(USER, "phuong hong ha")
+    labels = [button.label for row in reply.buttons for button in row]
+    assert "Phường Hồng Hà, thành phố Hà Nội" in labels
+    assert "Phường Hồng Hà (Tỉnh Yên Bái cũ) → Phường Yên Bái, tỉnh Lào Cai" in labels
+
+
+def test_a_question_instead_of_a_commune_is_still_answered(dialogue: Dialogue, world: Services) -> None:
+    dialogue.start(USER)
+    text = plain(dialogue.text(USER, "đăng ký kết hôn"))
+    assert "Đăng ký kết hôn" in text and texts.COMMUNE_HINT in text
+    with world.store.sessions() as session:
+        assert pending_of(session, USER) == {"await": "commune"}  # still waiting for the commune
+
+
+def test_an_unknown_commune_is_said_plainly(dialogue: Dialogue) -> None:
+    dialogue.start(USER)
+    assert "chưa tìm thấy xã/phường «qqqq zzzz»" in plain(dialogue.text(USER, "qqqq zzzz"))
+
+
+def test_card_for_a_procedure_the_commune_does_not_handle(dialogue: Dialogue) -> None:
+    choose_thuong_ninh(dialogue)
+    text = plain(dialogue.button(USER, callback(Action.CARD, ID_CARD)))
+    assert "Xã Thượng Ninh, tỉnh Thanh Hóa không giải quyết" in text
+    assert "cấp tỉnh" in text and "Công an cấp tỉnh" in text
+    assert "Bộ phận Một cửa" not in text
+
+
+def test_card_without_a_commune_invites_choosing_one(dialogue: Dialogue) -> None:
+    [card] = dialogue.button(USER, callback(Action.CARD, BIRTH))
+    assert texts.CARD_NO_COMMUNE in to_plain(card.doc)
+
+
+def test_search_remembers_the_last_results_and_logs_the_query(dialogue: Dialogue, world: Services) -> None:
+    choose_thuong_ninh(dialogue)
+    dialogue.text(USER, "đăng ký")
+    with world.store.sessions() as session:
+        user = find_user(session, USER)
+        assert user is not None and sorted(user.last_results) == sorted([BIRTH, MARRIAGE])
+        logged = session.scalars(select(QueryLogEntry.query)).all()
+    assert logged == ["đăng ký"]
+
+
+def test_answer_touches_no_user_state(dialogue: Dialogue, world: Services) -> None:
+    [card] = dialogue.answer("lam giay khai sinh")
+    assert "Đăng ký khai sinh" in to_plain(card.doc)
+    with world.store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ChatUser)) == 0
+
+
+def test_related_and_legal_buttons(dialogue: Dialogue) -> None:
+    [related] = dialogue.button(USER, callback(Action.RELATED, BIRTH))
+    assert "Đăng ký kết hôn" in to_plain(related.doc)
+    assert related.buttons[0][0].data == callback(Action.CARD, MARRIAGE)
+    [legal] = dialogue.button(USER, callback(Action.LEGAL, BIRTH))
+    assert "Luật Hộ tịch (60/2014/QH13)" in to_plain(legal.doc)
+
+
+def test_procedures_without_a_commune_ask_for_it(dialogue: Dialogue, world: Services) -> None:
+    assert texts.LIST_NEED_COMMUNE in plain(dialogue.procedures(USER))
+    with world.store.sessions() as session:
+        assert pending_of(session, USER) == {"await": "commune"}
+
+
+def test_procedure_pages_are_clamped(dialogue: Dialogue) -> None:
+    choose_thuong_ninh(dialogue)
+    [last] = dialogue.button(USER, callback(Action.PAGE, 99))
+    assert "trang 3/3" in to_plain(last.doc) and last.edit
+
+
+@pytest.mark.parametrize("data", ["u:2008:16195", "u:2025:00000", "t:x", "zz:1", "p:9.999999"])
+def test_stale_or_foreign_buttons_get_a_polite_answer(dialogue: Dialogue, data: str) -> None:
+    [reply] = dialogue.button(USER, data)
+    assert to_plain(reply.doc) in {texts.STALE_BUTTON, texts.PROCEDURE_GONE}
+
+
+def test_inline_results_are_cards(dialogue: Dialogue) -> None:
+    [first, *_rest] = dialogue.inline(USER, "khai sinh")
+    assert first.code == BIRTH and first.title == "Đăng ký khai sinh"
+    assert "Hộ tịch" in first.description and "Đăng ký khai sinh" in to_plain(first.doc)
+    assert dialogue.inline(USER, "   ") == []

@@ -1,0 +1,134 @@
+"""The search index's life: built from the database, stamped, swapped atomically, rebuilt when
+missing, stale or corrupt, and read by many threads at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from index.building import CURRENT_FILE, build_index, read_stamp
+from index.service import SearchService
+from knowledge.catalogue import apply_catalogue, current_version
+from tests.factories import catalogue, procedure_record
+
+MARRIAGE = procedure_record(code="1.000894", name="Thủ tục đăng ký kết hôn")
+DEATH = procedure_record(code="1.000656", name="Thủ tục đăng ký khai tử", result="Trích lục khai tử")
+
+
+def load(sessions: sessionmaker[Session], *records: dict[str, object], version: str) -> None:
+    with sessions.begin() as session:
+        apply_catalogue(session, catalogue(*records, version=version), "test")
+
+
+def builds(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.is_dir())
+
+
+@pytest.fixture
+def sessions(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    load(session_factory, MARRIAGE, version="v1")
+    return session_factory
+
+
+def test_a_build_is_stamped_with_the_catalogue_version(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    stamp = build_index(sessions, tmp_path)
+    with sessions() as session:
+        version = current_version(session)
+        assert version is not None
+        assert stamp.matches(version.version, version.checksum)
+    assert read_stamp(tmp_path) == stamp
+    assert stamp.count == 1
+    assert builds(tmp_path) == [stamp.build]
+
+
+def test_ensure_index_builds_when_missing_then_reuses(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    service = SearchService(sessions, tmp_path / "index")
+    service.ensure_index()
+    stamp = read_stamp(tmp_path / "index")
+    assert stamp is not None
+    again = SearchService(sessions, tmp_path / "index")
+    again.ensure_index()  # a second process opens the same build
+    assert read_stamp(tmp_path / "index") == stamp
+    assert again.search("ket hon").hits[0].code == MARRIAGE["code"]
+
+
+def test_a_stale_index_is_rebuilt_and_swapped(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    service = SearchService(sessions, tmp_path)
+    service.ensure_index()
+    first = read_stamp(tmp_path)
+    assert not service.refresh_if_stale()
+
+    load(sessions, MARRIAGE, DEATH, version="v2")
+    assert service.refresh_if_stale()
+    second = read_stamp(tmp_path)
+    assert first is not None and second is not None
+    assert second.version == "v2" and second.build != first.build
+    assert service.search("khai tu").hits[0].code == DEATH["code"]
+
+    load(sessions, DEATH, version="v3")
+    assert service.refresh_if_stale()
+    assert [hit.code for hit in service.search("ket hon").hits] != [MARRIAGE["code"]]
+    third = read_stamp(tmp_path)
+    assert third is not None
+    assert builds(tmp_path) == sorted([second.build, third.build])  # the oldest build is gone
+
+
+def test_a_corrupt_index_is_rebuilt(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    stamp = build_index(sessions, tmp_path)
+    for path in (tmp_path / stamp.build).iterdir():
+        path.write_bytes(b"garbage")
+    service = SearchService(sessions, tmp_path)
+    service.ensure_index()
+    rebuilt = read_stamp(tmp_path)
+    assert rebuilt is not None and rebuilt.build != stamp.build
+    assert service.search("đăng ký kết hôn").hits[0].code == MARRIAGE["code"]
+
+
+@pytest.mark.parametrize("content", ["not json", json.dumps({"build": "b-x"})])
+def test_an_unreadable_stamp_means_a_rebuild(
+    sessions: sessionmaker[Session], tmp_path: Path, content: str
+) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / CURRENT_FILE).write_text(content, encoding="utf-8")
+    assert read_stamp(tmp_path) is None
+    service = SearchService(sessions, tmp_path)
+    service.ensure_index()
+    assert read_stamp(tmp_path) is not None
+
+
+def test_search_opens_the_index_by_itself(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    service = SearchService(sessions, tmp_path)
+    assert service.search("kết hôn").hits[0].code == MARRIAGE["code"]
+
+
+def test_concurrent_readers_during_a_rebuild(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    service = SearchService(sessions, tmp_path)
+    service.ensure_index()
+    errors: list[BaseException] = []
+    answers: list[str] = []
+
+    def reader() -> None:
+        try:
+            for query in ("kết hôn", "ket hon", "đăng ký", "khai tử") * 10:
+                result = service.search(query)
+                answers.extend(hit.code for hit in result.hits)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    load(sessions, MARRIAGE, DEATH, version="v2")
+    service.refresh_if_stale()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert MARRIAGE["code"] in answers

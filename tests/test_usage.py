@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge.usage import QueryLogEntry, log_query, normalise_query, usage_stats
+
+
+def at(day: int, hour: int = 3) -> datetime:
+    return datetime(2025, 9, day, hour, tzinfo=UTC)
+
+
+def test_queries_are_normalised_and_blank_ones_skipped(session_factory: sessionmaker[Session]) -> None:
+    decomposed = "Ca\u0302\u0301p la\u0323i  CCCD\n"  # NFD, as some keyboards send it
+    assert normalise_query(decomposed) == "cấp lại cccd"
+    with session_factory.begin() as session:
+        assert log_query(session, "   ", answered=False, result_count=0) is None
+        entry = log_query(session, decomposed, answered=True, result_count=3, top_score=12.5)
+        assert entry is not None and entry.query == "cấp lại cccd"
+    with session_factory() as session:
+        assert session.scalar(select(func.count(QueryLogEntry.id))) == 1
+
+
+def test_day_is_the_vietnamese_calendar_day(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        late_evening_utc = log_query(session, "x", answered=True, result_count=1, at=at(1, hour=18))
+    assert late_evening_utc is not None and late_evening_utc.day == date(2025, 9, 2)
+
+
+def test_stats_per_day_share_and_frequent_unanswered(session_factory: sessionmaker[Session]) -> None:
+    asked = [
+        (1, "đăng ký khai sinh", True),
+        (1, "làm sổ đỏ", False),
+        (2, "Làm  sổ đỏ", False),
+        (2, "xin giấy phép nuôi chim", False),
+        (2, "cấp lại cccd", True),
+        (3, "làm sổ đỏ", False),
+        (3, "xin giấy phép nuôi chim", False),
+        (3, "đổi bằng lái", True),
+    ]
+    with session_factory.begin() as session:
+        log_query(session, "quá cũ, ngoài khoảng", answered=False, result_count=0, at=at(20).replace(month=8))
+        for day, query, answered in asked:
+            log_query(session, query, answered=answered, result_count=int(answered), at=at(day))
+    with session_factory() as session:
+        stats = usage_stats(session, days=7, top=2, today=date(2025, 9, 3))
+    assert stats.first_day == date(2025, 8, 28)
+    assert [(d.day.day, d.queries, d.unanswered) for d in stats.days] == [(1, 2, 1), (2, 3, 2), (3, 3, 2)]
+    assert (stats.total, stats.unanswered) == (8, 5)
+    assert stats.unanswered_share == 5 / 8
+    assert stats.top_unanswered == [("làm sổ đỏ", 3), ("xin giấy phép nuôi chim", 2)]
+
+
+def test_stats_without_queries(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        stats = usage_stats(session, today=date(2025, 9, 3))
+    assert (stats.total, stats.unanswered_share, stats.days, stats.top_unanswered) == (0, 0.0, [], [])
