@@ -3,10 +3,12 @@
     .venv/bin/python -m bench.bot [--data-dir DIR] [--updates N] [--rate R] [--seconds S]
 
 The real Application (handlers, dialogue, search, SQLite) runs against tests/fakebotapi.py over
-HTTP on 127.0.0.1, in one process. Users have their commune set; an update is a citizen's question
-(free text) or a press on a result's button; it counts as handled when its reply reaches the server.
+HTTP on 127.0.0.1; the fake server runs in a process of its own, as Telegram's servers would.
+Users have their commune set; an update is a citizen's question (free text) or a press on a
+result's button; it counts as handled when its reply reaches the server.
 
 - throughput: N updates pushed at once, from 200 users; handled updates per second (target ≥ 300/s);
+- with --plumbing-only every update gets a fixed reply: what PTB, HTTP and the handlers cost alone;
 - latency: updates at a steady R per second for S seconds, each from a new user; p50/p95/p99 of the
   time from the update's arrival in the server's queue to the reply reaching the server
   (target p95 ≤ 50 ms at 50/s).
@@ -23,18 +25,24 @@ import asyncio
 import itertools
 import random
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from bot.app import build_application
+from bot.dialogue import Dialogue, Reply
 from bot.handlers.services import Services, open_services
 from bot.keyboards import Action, callback
+from bot.render import Doc
 from knowledge.models import Unit
 from knowledge.settings import Settings
 from knowledge.units import get_unit
-from knowledge.users import set_commune
-from tests.fakebotapi import FakeBotAPI
+from knowledge.users import get_user, set_commune
+from tests.fakebotapi import TOKEN, FakeBotAPI, callback_update, text_update
 
 QUESTIONS = [
     "làm giấy khai sinh",
@@ -66,63 +74,127 @@ def set_communes(services: Services, user_ids: range) -> None:
         units = [unit for code in COMMUNES if (unit := get_unit(session, code)) is not None]
         communes: list[Unit] = [unit for unit in units if unit.is_current]
         for user_id, unit in zip(user_ids, itertools.cycle(communes), strict=False):
-            set_commune(session, user_id, unit)
+            set_commune(get_user(session, user_id), unit)
 
 
-def push_update(api: FakeBotAPI, user: dict[str, Any], rng: random.Random) -> int:
-    """A question (3 in 4) or a press on a card button under an earlier reply (1 in 4)."""
-    if rng.random() < 0.75:
-        return api.send_text(user, rng.choice(QUESTIONS))
-    earlier = {"message_id": 1, "date": 0, "chat": {"id": user["id"], "type": "private"}, "text": "…"}
-    return api.press_data(user, earlier, callback(Action.CARD, rng.choice(PRESSED)))
+class FixedReply(Dialogue):
+    """A dialogue that answers every question and button with the same short reply."""
+
+    def text(self, user_id: int, text: str) -> list[Reply]:
+        return [Reply(Doc().add("ok"))]
+
+    def button(self, user_id: int, data: str) -> list[Reply]:
+        return [Reply(Doc().add("ok"))]
 
 
-async def replies_to(api: FakeBotAPI, count: int, timeout: float = 120.0) -> None:
-    await api.wait_until(lambda: api.count("sendMessage", "editMessageText") >= count, timeout)
+class Server:
+    """The fake Bot API in its own process, driven through its control API.
+
+    In production Telegram's servers are elsewhere; running the fake in another process keeps its
+    work off the bot's CPU budget, and its clock (perf_counter, system-wide on Linux) times both
+    ends of every exchange.
+    """
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakebotapi"], stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.message_ids = itertools.count(1)
+        self.http: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Server:
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self.http is not None
+        await self.http.close()
+        self.process.terminate()
+        self.process.wait(10)
+
+    async def push(self, updates: list[dict[str, Any]]) -> list[int]:
+        assert self.http is not None
+        async with self.http.post(f"{self.base}/_control/push", json=updates) as response:
+            ids: list[int] = await response.json()
+            return ids
+
+    async def replies(self) -> int:
+        assert self.http is not None
+        async with self.http.get(f"{self.base}/_control/counts") as response:
+            counts: dict[str, int] = await response.json()
+        return counts.get("sendMessage", 0) + counts.get("editMessageText", 0)
+
+    async def wait_for_replies(self, count: int, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while await self.replies() < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"fewer than {count} replies after {timeout} s")
+            await asyncio.sleep(0.02)
+
+    async def timings(self) -> dict[str, dict[str, float]]:
+        assert self.http is not None
+        async with self.http.get(f"{self.base}/_control/timings") as response:
+            timings: dict[str, dict[str, float]] = await response.json()
+            return timings
+
+    def update(self, user: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        """A question (3 in 4) or a press on a card button under an earlier reply (1 in 4)."""
+        if rng.random() < 0.75:
+            return text_update(user, rng.choice(QUESTIONS), next(self.message_ids))
+        earlier = {"message_id": 1, "date": 0, "chat": {"id": user["id"], "type": "private"}, "text": "…"}
+        return callback_update(
+            user, earlier, callback(Action.CARD, rng.choice(PRESSED)), next(self.message_ids)
+        )
 
 
 async def run(services: Services, updates: int, rate: float, seconds: float) -> dict[str, float]:
     rng = random.Random(7)
-    async with FakeBotAPI() as api:
-        settings = Settings(TELEGRAM_BOT_TOKEN=api.token)
-        app = build_application(settings, services=services, base_url=api.base_url, rate_limiter=False)
+    async with Server() as server:
+        settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN)
+        app = build_application(
+            settings, services=services, base_url=f"{server.base}/bot", rate_limiter=False
+        )
         async with app:
             assert app.post_init is not None and app.updater is not None
             await app.post_init(app)
             await app.updater.start_polling(timeout=5)
             await app.start()
 
-            warm = [api.user(FIRST_USER + n, f"U{n}") for n in range(USERS)]
-            for user in warm[:20]:  # first contact, caches and the thread pool warmed
-                push_update(api, user, rng)
-            await replies_to(api, 20)
+            users = [FakeBotAPI.user(FIRST_USER + n, f"U{n}") for n in range(USERS)]
+            # First contact, caches and the thread pool warmed.
+            await server.push([server.update(user, rng) for user in users[:20]])
+            await server.wait_for_replies(20)
 
             # Throughput: everything at once.
-            before = api.count("sendMessage", "editMessageText")
+            before = await server.replies()
             start = time.perf_counter()
-            for n in range(updates):
-                push_update(api, warm[n % USERS], rng)
-            await replies_to(api, before + updates)
+            await server.push([server.update(users[n % USERS], rng) for n in range(updates)])
+            await server.wait_for_replies(before + updates)
             elapsed = time.perf_counter() - start
 
             # Latency: a steady rate, one new user per update so that each reply maps to its update.
-            latency_users = [api.user(FIRST_USER + USERS + n, f"L{n}") for n in range(int(rate * seconds))]
-            set_communes(services, range(FIRST_USER + USERS, FIRST_USER + USERS + len(latency_users)))
-            pushed: dict[int, float] = {}
+            first = FIRST_USER + USERS
+            latency_users = [FakeBotAPI.user(first + n, f"L{n}") for n in range(int(rate * seconds))]
+            set_communes(services, range(first, first + len(latency_users)))
+            sent: dict[int, int] = {}  # user id -> update id
             tick = time.perf_counter()
             for n, user in enumerate(latency_users):
                 delay = tick + n / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                update_id = push_update(api, user, rng)
-                pushed[user["id"]] = api.pushed_at[update_id]
-            await replies_to(api, before + updates + len(latency_users))
-            latencies = sorted(
-                (api.sent_to(user)[0].at - pushed[user["id"]]) * 1000 for user in latency_users
-            )
+                [sent[user["id"]]] = await server.push([server.update(user, rng)])
+            await server.wait_for_replies(before + updates + len(latency_users))
+            timings = await server.timings()
 
             await app.updater.stop()
             await app.stop()
+    latencies = sorted(
+        (timings["first_reply"][str(user_id)] - timings["pushed"][str(update_id)]) * 1000
+        for user_id, update_id in sent.items()
+    )
     quantiles = statistics.quantiles(latencies, n=100)
     return {
         "updates": updates,
@@ -142,10 +214,17 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--plumbing-only",
+        action="store_true",
+        help="answer every update with a fixed reply: the capacity of PTB, HTTP and the handlers alone",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     services = prepare(args.data_dir)
     print(f"services open in {time.perf_counter() - started:.1f} s")
+    if args.plumbing_only:
+        services.dialogue = FixedReply(services.store.sessions, services.search)
     set_communes(services, range(FIRST_USER, FIRST_USER + USERS))
     try:
         figures = asyncio.run(run(services, args.updates, args.rate, args.seconds))

@@ -27,13 +27,13 @@ from telegram.ext import (
     Defaults,
 )
 
-from bot.handlers import admin, citizen, errors, inline
+from bot.handlers import admin, citizen, errors, inline, official
 from bot.handlers.services import SERVICES_KEY, Services, open_services
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES: list[ModuleType] = [citizen, inline, admin]
+HANDLER_MODULES: list[ModuleType] = [official, citizen, inline, admin]  # official: /start inv_… first
 WEBHOOK_LISTEN = "0.0.0.0"
 WEBHOOK_PORT = 8443
 # Handlers spend their time in worker threads on the database and search; more concurrency than

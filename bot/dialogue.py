@@ -20,11 +20,11 @@ from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc
 from index.service import SearchResult, SearchService
 from knowledge.applicability import competence, procedures_for_unit
 from knowledge.catalogue import get_procedure
-from knowledge.models import Procedure, Unit
+from knowledge.models import ChatUser, Procedure, Unit
 from knowledge.portal import portal_link, portal_search_link
 from knowledge.units import UnitMatch, current_successors, get_office, get_unit, resolve_unit, unit_label
 from knowledge.usage import log_query
-from knowledge.users import get_user, pending_of, set_commune, set_last_results, set_pending, user_unit
+from knowledge.users import get_user, set_commune, set_last_results, set_pending, user_unit
 
 AWAIT_COMMUNE = {"await": "commune"}
 UNIT_MIN_SCORE = 70.0  # below this a commune match is a guess, not an answer
@@ -34,6 +34,7 @@ RESULTS = 5
 CLEAR_LEAD = 0.05  # how far the best hit's score (0..1) must be ahead of the next to be shown alone
 BUTTON_LABEL_CHARS = 60
 CHOICE_LABEL_CHARS = 80
+MAX_CACHED_LABELS = 10_000
 
 
 @dataclass
@@ -77,6 +78,17 @@ class Dialogue:
         self.search = search
         self.page_size = page_size
         self.bot_username = bot_username
+        self._labels: dict[
+            int, str
+        ] = {}  # unit id -> label: names are static data, walking parents is not free
+
+    def _label(self, unit: Unit) -> str:
+        label = self._labels.get(unit.id)
+        if label is None:
+            if len(self._labels) >= MAX_CACHED_LABELS:
+                self._labels.clear()
+            label = self._labels[unit.id] = unit_label(unit)
+        return label
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -87,17 +99,17 @@ class Dialogue:
         for line in texts.ABOUT.splitlines():
             greeting.add(line)
         with self.sessions.begin() as session:
-            get_user(session, user_id)
+            user = get_user(session, user_id)
             if payload:
                 unit = get_unit(session, payload.strip())
                 successors = current_successors(session, unit) if unit is not None else []
                 if unit is not None and len(successors) == 1:
-                    return [Reply(greeting), self._commune_chosen(session, user_id, successors[0], unit)]
+                    return [Reply(greeting), self._commune_chosen(user, successors[0], unit)]
                 if unit is not None and successors:
-                    set_pending(session, user_id, AWAIT_COMMUNE)
+                    set_pending(user, AWAIT_COMMUNE)
                     return [Reply(greeting), self._choices(unit, successors)]
                 greeting.blank().add(texts.DEEP_LINK_UNKNOWN)
-            set_pending(session, user_id, AWAIT_COMMUNE)
+            set_pending(user, AWAIT_COMMUNE)
         return [Reply(greeting.blank().add(texts.ASK_COMMUNE))]
 
     def resume(self, user_id: int) -> list[Reply]:
@@ -110,10 +122,10 @@ class Dialogue:
         """``/xa``: say which commune is set, and wait for a new name."""
         doc = Doc()
         with self.sessions.begin() as session:
-            unit = user_unit(session, user_id)
-            if unit is not None:
-                doc.add(fill(texts.COMMUNE_CURRENT, unit=b(unit_label(unit))))
-            set_pending(session, user_id, AWAIT_COMMUNE)
+            user = get_user(session, user_id)
+            if user.unit is not None:
+                doc.add(fill(texts.COMMUNE_CURRENT, unit=b(self._label(user.unit))))
+            set_pending(user, AWAIT_COMMUNE)
         return [Reply(doc.add(texts.ASK_COMMUNE))]
 
     def help(self, user_id: int) -> list[Reply]:
@@ -130,17 +142,17 @@ class Dialogue:
             if unit is None:
                 doc.add(texts.HELP_NO_COMMUNE, " ", texts.COMMUNE_HINT)
             else:
-                doc.add(fill(texts.HELP_COMMUNE, unit=b(unit_label(unit))))
+                doc.add(fill(texts.HELP_COMMUNE, unit=b(self._label(unit))))
         return [Reply(doc)]
 
     def procedures(self, user_id: int, page: int = 1) -> list[Reply]:
         """``/thutuc``: what the user's commune handles, grouped by field, one page at a time."""
         with self.sessions.begin() as session:
-            unit = user_unit(session, user_id)
-            if unit is None:
-                set_pending(session, user_id, AWAIT_COMMUNE)
+            user = get_user(session, user_id)
+            if user.unit is None:
+                set_pending(user, AWAIT_COMMUNE)
                 return [Reply(Doc().add(texts.LIST_NEED_COMMUNE).add(texts.ASK_COMMUNE))]
-            return [self._page(session, unit, page)]
+            return [self._page(session, user.unit, page)]
 
     # --- free text -------------------------------------------------------------------------------
 
@@ -148,19 +160,19 @@ class Dialogue:
         """A message that is not a command: a commune name when one was asked for, else a question."""
         text = text.strip()
         with self.sessions.begin() as session:
-            if pending_of(session, user_id).get("await") == "commune":
-                reply = self._commune_typed(session, user_id, text)
+            user = get_user(session, user_id)
+            if user.pending.get("await") == "commune":
+                reply = self._commune_typed(session, user, text)
                 if reply is not None:
                     return [reply]
                 result = self.search.search(text, top=RESULTS)
                 if not (result.hits and result.confident):
                     return [Reply(Doc().add(fill(texts.COMMUNE_NOT_FOUND, text=text)))]
-                reply = self._results(session, user_id, result, None)
+                reply = self._results(session, user, result, None)
                 reply.doc.blank().add(texts.COMMUNE_HINT)
                 return [reply]
-            unit = user_unit(session, user_id)
-            result = self.search.search(text, unit=unit, top=RESULTS)
-            return [self._results(session, user_id, result, unit)]
+            result = self.search.search(text, unit=user.unit, top=RESULTS)
+            return [self._results(session, user, result, user.unit)]
 
     def answer(self, question: str, unit: Unit | None = None) -> list[Reply]:
         """The reply to a question for a given commune, touching no user's state (``tthc-bot ask``)."""
@@ -181,7 +193,7 @@ class Dialogue:
             if action is Action.UNIT and len(ids) == 2:
                 unit = get_unit(session, ids[1], era=ids[0])
                 if unit is not None and unit.is_current:
-                    return [self._commune_chosen(session, user_id, unit, None)]
+                    return [self._commune_chosen(get_user(session, user_id), unit, None)]
             elif action is Action.PAGE and ids[0].isdigit():
                 unit = user_unit(session, user_id)
                 if unit is not None:
@@ -248,16 +260,16 @@ class Dialogue:
     def find_commune(self, text: str) -> list[tuple[Unit, str]]:
         """The 2025 units (with their labels) a typed name may mean: one when clear, none when unknown."""
         with self.sessions() as session:
-            return [(unit, unit_label(unit)) for _match, unit in self._candidates(session, text)[1]]
+            return [(unit, self._label(unit)) for _match, unit in self._candidates(session, text)[1]]
 
-    def _commune_typed(self, session: Session, user_id: int, text: str) -> Reply | None:
+    def _commune_typed(self, session: Session, user: ChatUser, text: str) -> Reply | None:
         """Settle the commune from a typed name; None when nothing resembles one."""
         best, options = self._candidates(session, text)
         if best is None or not options:
             return None
         if len(options) == 1:
             match, unit = options[0]
-            return self._commune_chosen(session, user_id, unit, match.unit)
+            return self._commune_chosen(user, unit, match.unit)
         matched = {match.unit.id for match, _unit in options}
         if len(matched) == 1 and not best.unit.is_current:
             return self._choices(best.unit, [unit for _match, unit in options])
@@ -273,29 +285,29 @@ class Dialogue:
     def _choice_label(self, match: UnitMatch, unit: Unit) -> str:
         """The 2025 unit with its province; for an old name, that name and its old province first."""
         if match.unit.is_current:
-            return unit_label(unit)
+            return self._label(unit)
         return texts.CHOICE_OLD.format(
-            old=match.unit.name, province=match.province.name, new=unit_label(unit)
+            old=match.unit.name, province=match.province.name, new=self._label(unit)
         )
 
     def _choices(self, old: Unit, units: list[Unit]) -> Reply:
         """Ask which of the 2025 units an old unit went into is meant; buttons show their province."""
         header = fill(texts.COMMUNE_SUCCESSOR_CHOOSE, old=b(self._old_label(old)))
         buttons = [
-            Button(_short(unit_label(unit)), callback(Action.UNIT, unit.era, unit.code))
+            Button(_short(self._label(unit)), callback(Action.UNIT, unit.era, unit.code))
             for unit in units[:MAX_UNIT_CHOICES]
         ]
         return Reply(Doc().add(header), in_rows(buttons, 1))
 
     def _old_label(self, unit: Unit) -> str:
-        return texts.OLD_NAME.format(name=unit_label(unit))
+        return texts.OLD_NAME.format(name=self._label(unit))
 
-    def _commune_chosen(self, session: Session, user_id: int, unit: Unit, typed: Unit | None) -> Reply:
-        set_commune(session, user_id, unit)
+    def _commune_chosen(self, user: ChatUser, unit: Unit, typed: Unit | None) -> Reply:
+        set_commune(user, unit)
         doc = Doc()
         if typed is not None and not typed.is_current:
-            doc.add(fill(texts.COMMUNE_SUCCESSOR, old=self._old_label(typed), new=b(unit_label(unit))))
-        doc.add(fill(texts.COMMUNE_SET, unit=b(unit_label(unit))))
+            doc.add(fill(texts.COMMUNE_SUCCESSOR, old=self._old_label(typed), new=b(self._label(unit))))
+        doc.add(fill(texts.COMMUNE_SET, unit=b(self._label(unit))))
         return Reply(doc.blank().add(texts.COMMUNE_NEXT))
 
     # --- search results and cards ----------------------------------------------------------------
@@ -311,11 +323,11 @@ class Dialogue:
         )
 
     def _results(
-        self, session: Session, user_id: int | None, result: SearchResult, unit: Unit | None
+        self, session: Session, user: ChatUser | None, result: SearchResult, unit: Unit | None
     ) -> Reply:
         self._log(session, result)
-        if user_id is not None:
-            set_last_results(session, user_id, [hit.code for hit in result.hits])
+        if user is not None:
+            set_last_results(user, [hit.code for hit in result.hits])
         if _clear_winner(result):
             procedure = get_procedure(session, result.hits[0].code)
             if procedure is not None:
@@ -344,7 +356,7 @@ class Dialogue:
         if unit is None:
             return CardFacts(procedure, url)
         verdict = competence(session, unit, procedure)
-        label = unit_label(unit)
+        label = self._label(unit)
         office = None
         if verdict.handled:
             row = get_office(session, unit)
@@ -393,7 +405,7 @@ class Dialogue:
     # --- /thutuc pages ---------------------------------------------------------------------------
 
     def _page(self, session: Session, unit: Unit, page: int) -> Reply:
-        label = unit_label(unit)
+        label = self._label(unit)
         procedures = sorted(
             procedures_for_unit(session, unit), key=lambda p: (p.field is None, p.field or "", p.name)
         )

@@ -198,3 +198,77 @@ ADMIN_REVOKED = "Đã thu hồi {count} quyền cán bộ của người dùng {
 ADMIN_OFFICIALS_HEADER = "Cán bộ đã được cấp quyền:"
 ADMIN_OFFICIALS_ITEM = "• {user} — {unit}"
 ADMIN_OFFICIALS_NONE = "Chưa có cán bộ nào."
+
+# --- Officials: /tinhhinh, /quahan, /xephang, invites (bot/handlers/official.py) ---------------
+# Someone who is neither an official nor an admin gets texts.UNKNOWN_COMMAND, as for admin commands.
+# The commands are published only in officials' own chats (set_my_commands with a chat scope).
+
+OFFICIAL_COMMANDS: list[tuple[str, str]] = [
+    ("tinhhinh", "Tình hình giải quyết hồ sơ của đơn vị (tháng, quý, năm)"),
+    ("quahan", "Hồ sơ đang quá hạn"),
+    ("xephang", "Xếp hạng đơn vị cùng cấp, kèm biểu đồ và tệp Excel"),
+]
+# Period words, after removing diacritics and lower-casing (so "Quý", "quy", "QUÍ" all work).
+OFFICIAL_PERIOD_WORDS = {"thang": "thang", "quy": "quy", "qui": "quy", "nam": "nam"}
+
+OFFICIAL_WELCOME = "Chào mừng {name}! Bạn đã được ghi nhận là cán bộ của {unit}."
+OFFICIAL_WELCOME_ANONYMOUS = "Chào mừng! Bạn đã được ghi nhận là cán bộ của {unit}."
+OFFICIAL_WELCOME_COMMANDS = "Các lệnh dành cho cán bộ:"
+OFFICIAL_COMMAND_LINE = "• /{command} — {description}"
+OFFICIAL_WELCOME_SCOPE = "Bạn xem được số liệu của đơn vị mình và các đơn vị trực thuộc."
+OFFICIAL_INVITE_INVALID = (
+    "Liên kết mời này không dùng được. Nếu bạn là cán bộ, hãy xin quản trị viên một liên kết mới."
+)
+OFFICIAL_USAGE = "Cách dùng: /{command} [tháng|quý|năm] [mã đơn vị]"
+OFFICIAL_NEED_UNIT = "Bạn chưa gắn với đơn vị nào; hãy gõ kèm mã đơn vị, ví dụ /{command} 402."
+OFFICIAL_OUT_OF_SCOPE = "Không có đơn vị mã {code} trong phạm vi bạn được xem."
+
+OFFICIAL_PERIOD_MONTH = "tháng {month}/{year}"
+OFFICIAL_PERIOD_QUARTER = "quý {quarter}/{year}"
+OFFICIAL_PERIOD_YEAR = "năm {year}"
+OFFICIAL_PERIOD_RANGE = "{start}–{end}"
+OFFICIAL_QUARTERS = ("I", "II", "III", "IV")
+OFFICIAL_NO_VALUE = "–"
+
+OFFICIAL_REPORT_TITLE = "📊 Tình hình giải quyết hồ sơ — {unit}"
+OFFICIAL_REPORT_PERIOD = "Kỳ: {period} ({range}), số liệu đến {as_of}."
+OFFICIAL_REPORT_VOLUME = "Tiếp nhận {received} · đang xử lý {in_progress} · đang quá hạn {overdue}"
+OFFICIAL_REPORT_FINISHED = "Đã xong {finished}: trước hạn {early}, đúng hạn {on_time}, trễ hạn {late}"
+OFFICIAL_REPORT_ON_TIME = "Tỷ lệ đúng hạn: {rate}"
+OFFICIAL_REPORT_ONLINE = "Trực tuyến: {rate} (toàn trình {full}, một phần {partial})"
+OFFICIAL_REPORT_PAYMENT = "Thanh toán trực tuyến: {rate}"
+OFFICIAL_REPORT_DIGITAL = "Số hóa {digitised} · kết quả điện tử {e_result} · tái sử dụng dữ liệu {reused}"
+OFFICIAL_REPORT_ATTENTION = "Cần chú ý"
+OFFICIAL_REPORT_UNACCEPTED = "• Hồ sơ trực tuyến chưa tiếp nhận sau 6 giờ làm việc: {count}"
+OFFICIAL_REPORT_SUPPLEMENT = "• Yêu cầu bổ sung quá 1 lần: {count}"
+OFFICIAL_REPORT_UNAPOLOGISED = "• Trễ hạn không có thư xin lỗi: {count}"
+OFFICIAL_SCORE = "🏅 Điểm Bộ chỉ số 766 (phần tính được từ hồ sơ): {total} / {max}"
+OFFICIAL_SCORE_LOSSES = "Mất điểm ở (nhiều nhất trước):"
+OFFICIAL_SCORE_LOSS = "• {id} {name}: −{lost} điểm (đạt {ratio})"
+OFFICIAL_SCORE_LOSS_TARGET = "• {id} {name}: −{lost} điểm (đạt {ratio}, chỉ tiêu {target})"
+OFFICIAL_SCORE_NO_LOSS = "Không mất điểm ở chỉ số nào tính được."
+OFFICIAL_SCORE_NO_DOSSIERS = "Chưa có hồ sơ để tính: {items}."
+OFFICIAL_SCORE_UNSUPPORTED = "Dữ liệu hồ sơ không đủ để tính ({points} điểm): {items}."
+OFFICIAL_INDICATOR = "{id} {name}"
+OFFICIAL_SEPARATOR = "; "
+OFFICIAL_CHILDREN = "Đơn vị trực thuộc, xếp theo điểm:"
+OFFICIAL_CHILD = "{rank}. {unit} — {score} điểm · {online_class}"
+OFFICIAL_CHILDREN_MORE = "… và {count} đơn vị khác — gõ /xephang để xem đủ."
+OFFICIAL_CLASS_COUNT = "• {label}: {count}"
+
+OFFICIAL_OVERDUE_TITLE = "⏰ Hồ sơ đang quá hạn — {unit}: {count}"
+OFFICIAL_OVERDUE_TITLE_CAPPED = "⏰ Hồ sơ đang quá hạn — {unit}: hơn {count}"
+OFFICIAL_OVERDUE_NONE = "✅ {unit} không có hồ sơ nào đang quá hạn."
+OFFICIAL_OVERDUE_PAGE = "Trang {page}/{pages}, quá hạn lâu nhất trước."
+OFFICIAL_OVERDUE_ITEM = "{number}. {code} — {procedure}: quá hạn {days} ngày làm việc"
+OFFICIAL_OVERDUE_ITEM_FRESH = "{number}. {code} — {procedure}: quá hạn chưa tới 1 ngày làm việc"
+OFFICIAL_OVERDUE_PROCEDURE = "{name} ({code})"
+OFFICIAL_OVERDUE_UNIT = " · {unit}"
+OFFICIAL_OVERDUE_CAPPED = "Danh sách chỉ gồm {count} hồ sơ quá hạn lâu nhất."
+
+OFFICIAL_RANKING_TITLE = "Xếp hạng đơn vị thuộc {parent}, {period}"
+OFFICIAL_RANKING_OWN = "{unit}: hạng {rank}/{count}, {score} điểm."
+OFFICIAL_RANKING_WINDOW = "Biểu đồ: hạng {first}–{last} trên {count}; tệp Excel có đủ {count} đơn vị."
+OFFICIAL_RANKING_NOTE = "Điểm: các chỉ số 766 tính được từ dữ liệu hồ sơ; màu: phân loại dịch vụ trực tuyến."
+OFFICIAL_RANKING_EMPTY = "{parent} không có đơn vị trực thuộc để xếp hạng."
+OFFICIAL_BUTTON_EXCEL = "📥 Tải Excel"

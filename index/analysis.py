@@ -27,7 +27,7 @@ from underthesea import text_normalize, word_tokenize
 from whoosh.analysis import Token, Tokenizer
 from whoosh.support.charset import accent_map
 
-ANALYSIS_VERSION = "7"
+ANALYSIS_VERSION = "8"
 
 _SYLLABLE_RE = re.compile(r"\w+")
 _SPACES_RE = re.compile(r"\s+")
@@ -51,8 +51,18 @@ def fold(text: str) -> str:
 
 
 def syllables(text: str) -> list[str]:
-    """The folded syllables of a text, in order."""
-    return _SYLLABLE_RE.findall(fold(text))
+    """The folded syllables of a text, in order; numbers lose their leading zeros ("02" → "2")."""
+    return [_number(s) for s in _SYLLABLE_RE.findall(fold(text))]
+
+
+def _number(syllable: str) -> str:
+    # "mức độ 02" and "mức độ 2", "Chương 08" and "chương 8" are the same words
+    return syllable.lstrip("0") or "0" if syllable.isdigit() else syllable
+
+
+def chunks(text: str) -> list[list[str]]:
+    """The folded syllables of a text in runs that punctuation does not break."""
+    return [found for chunk in _PUNCTUATION_RE.split(text) if (found := syllables(chunk))]
 
 
 def pairs(folded: list[str]) -> list[str]:
@@ -62,7 +72,7 @@ def pairs(folded: list[str]) -> list[str]:
 
 def text_pairs(text: str) -> list[str]:
     """Syllable pairs of a text, never across punctuation (a list item does not pair with the next)."""
-    return [pair for chunk in _PUNCTUATION_RE.split(text) for pair in pairs(syllables(chunk))]
+    return [pair for chunk in chunks(text) for pair in pairs(chunk)]
 
 
 @lru_cache(maxsize=65536)
@@ -77,7 +87,7 @@ def words(text: str) -> list[str]:
         return []
     result = []
     for segment in _segment(normalized):
-        parts = _SYLLABLE_RE.findall(segment)
+        parts = [_number(part) for part in _SYLLABLE_RE.findall(segment)]
         if parts:
             result.append("_".join(parts))
     return result

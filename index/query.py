@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from index.analysis import normalize, pairs, syllables, words
+from index.acronyms import Acronyms
+from index.analysis import chunks, fold, normalize, pairs, syllables, words
 from index.building import VIEWS, field_name
 from index.vocabulary import Vocabulary
 
@@ -36,6 +37,7 @@ class Plan:
     corrections: dict[str, str]  # typed syllable → lexicon syllable
     optional: frozenset[str]  # content syllables brought in by dictionary expansions
     terms: list[tuple[str, str, float]]  # (index field, term, boost) to score with BM25F
+    pairs: tuple[str, ...] = ()  # adjacent content syllables, never across a dropped filler or punctuation
 
 
 def plan_query(
@@ -44,33 +46,50 @@ def plan_query(
     lexicon: frozenset[str],
     lexicon_list: list[str],
     common: frozenset[tuple[str, str]] = frozenset(),
+    acronyms: Acronyms | None = None,
 ) -> Plan:
-    """Read a query: codes, dictionary rewrite, typo correction against ``lexicon`` (folded
-    syllables of the index) and the terms to score, without the ``common`` (field, term) pairs."""
+    """Read a query: codes, dictionary rewrite, the catalogue's ``acronyms`` the dictionary does not
+    know, typo correction against ``lexicon`` (folded syllables of the index) and the terms to score,
+    without the ``common`` (field, term) pairs."""
     text = normalize(raw[:MAX_QUERY_CHARS])
     codes = CODE_RE.findall(text)
-    rewrite = vocabulary.rewrite(CODE_RE.sub(" ", text))
+    spelled = CODE_RE.sub(" ", text)
+    if acronyms is not None:
+        spelled = acronyms.expand(spelled, lambda word: fold(word) in lexicon or word in vocabulary)
+    rewrite = vocabulary.rewrite(spelled)
     corrections: dict[str, str] = {}
     content: list[str] = []
-    for syllable in syllables(rewrite.text):
-        if syllable not in lexicon and len(syllable) >= _MIN_TYPO_LENGTH and not syllable.isdigit():
-            match = process.extractOne(
-                syllable, lexicon_list, scorer=Levenshtein.distance, score_cutoff=1
-            )
-            if match is not None:
-                corrections[syllable] = match[0]
-                syllable = match[0]
-        content.append(syllable)
-    terms = _terms(rewrite.text, content, common) or _terms(rewrite.text, content, frozenset())
+    query_pairs: list[str] = []
+    for phrase in rewrite.phrases:
+        for chunk in chunks(phrase):
+            corrected = [_correct(syllable, lexicon, lexicon_list, corrections) for syllable in chunk]
+            content.extend(corrected)
+            query_pairs.extend(pairs(corrected))
+    found = tuple(dict.fromkeys(query_pairs))
+    terms = _terms(rewrite.text, content, found, common) or _terms(rewrite.text, content, found, frozenset())
     optional = frozenset(s for added in rewrite.added for s in syllables(added))
-    return Plan(text, codes, rewrite.text, content, corrections, optional, terms)
+    return Plan(text, codes, rewrite.text, content, corrections, optional, terms, found)
+
+
+def _correct(
+    syllable: str, lexicon: frozenset[str], lexicon_list: list[str], corrections: dict[str, str]
+) -> str:
+    """The lexicon syllable one edit away from an unknown one (recorded in ``corrections``)."""
+    if syllable in lexicon or len(syllable) < _MIN_TYPO_LENGTH or syllable.isdigit():
+        return syllable
+    if syllable not in corrections:
+        match = process.extractOne(syllable, lexicon_list, scorer=Levenshtein.distance, score_cutoff=1)
+        if match is None:
+            return syllable
+        corrections[syllable] = match[0]
+    return corrections[syllable]
 
 
 def _terms(
-    rewritten: str, content: list[str], common: frozenset[tuple[str, str]]
+    rewritten: str, content: list[str], query_pairs: tuple[str, ...], common: frozenset[tuple[str, str]]
 ) -> list[tuple[str, str, float]]:
     """Every view of every field, OR-ed: BM25F then weighs each matching term."""
-    terms_by_view = {"w": set(words(rewritten)), "f": set(content), "p": set(pairs(content))}
+    terms_by_view = {"w": set(words(rewritten)), "f": set(content), "p": set(query_pairs)}
     terms: list[tuple[str, str, float]] = []
     for source, views in VIEWS.items():
         for view in views:

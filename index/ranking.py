@@ -1,9 +1,16 @@
 """Re-ranking whoosh's candidates, the "no good match" signal and "did you mean" suggestions.
 
 BM25F finds the candidates; the final order also asks how well the procedure's *name* matches the
-query — how much of the query the name explains, how much of the name the query asked for, and a
-rapidfuzz similarity that forgives typos and word order. Procedures the user's commune handles, and
-commune-level variants of twins, come first when a commune is known.
+query — how much of the query the name explains, how much of the name the query asked for, how many
+of the query's adjacent word pairs the name holds in the same order (so "chứng nhận lưu hành" beats a
+name that merely contains the three syllables somewhere), and a rapidfuzz similarity that forgives
+typos and word order. Procedures the user's commune handles, and commune-level variants of twins,
+come first when a commune is known.
+
+Sibling procedures share almost every word and differ in the action at the head of the name: "Cấp
+giấy phép X", "Cấp lại giấy phép X", "Gia hạn giấy phép X", "Thu hồi giấy phép X". A name that starts
+with such a follow-up action the query does not mention is pushed down, so that a question about X
+itself lands on the first-issue procedure rather than on a sibling that merely shares its words.
 """
 
 from __future__ import annotations
@@ -13,11 +20,14 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from index.analysis import fold, syllables
+from index.analysis import fold, pairs, syllables, text_pairs
 from index.query import Plan
 
-# Weights of the re-ranking signals (they sum to 1) and the bonuses for the user's commune.
-W_BM25, W_COVERAGE, W_PRECISION, W_FUZZY = 0.45, 0.25, 0.2, 0.1
+# Weights of the re-ranking signals and the bonuses for the user's commune.
+W_BM25, W_COVERAGE, W_PRECISION, W_FUZZY, W_PHRASE, W_HEAD = 0.45, 0.25, 0.2, 0.1, 0.25, 0.1
+# Subtracted when the name starts with a follow-up action (below) that the query does not ask for.
+SIBLING_PENALTY = 0.15
+HEAD_PAIRS = 2  # how many pairs at the start of a name say what the procedure does
 HANDLED_BONUS, COMMUNE_LEVEL_BONUS = 0.3, 0.05
 # Confident: the best procedure's text holds at least this share of the query's content syllables,
 # and its name at least MIN_NAME_COVERAGE of them.
@@ -29,6 +39,41 @@ SUGGESTION_CUTOFF = 60.0
 MIN_RELATIVE_SCORE = 0.5
 # Words every other name has ("thủ tục đăng ký …"): they should not make a name look precise.
 _NAME_NOISE = frozenset({"thu", "tuc"})
+# Follow-up actions that tell a sibling from the procedure it follows, folded, as they open a name,
+# each with the words that show a query asks for it ("cấp lại" is asked for by "lại", "làm lại").
+FOLLOW_UPS: dict[tuple[str, ...], frozenset[str]] = {
+    ("cap", "lai"): frozenset({"lai"}),
+    ("cap", "doi"): frozenset({"doi"}),
+    ("doi",): frozenset({"doi"}),
+    ("gia", "han"): frozenset({"gia_han"}),
+    ("cap", "gia", "han"): frozenset({"gia_han"}),
+    ("dieu", "chinh"): frozenset({"dieu_chinh"}),
+    ("thu", "hoi"): frozenset({"thu_hoi"}),
+    ("sua", "doi"): frozenset({"sua_doi", "sua"}),
+    ("bo", "sung"): frozenset({"bo_sung"}),
+    ("thay", "doi"): frozenset({"thay_doi", "doi"}),
+    ("huy",): frozenset({"huy"}),
+    ("huy", "bo"): frozenset({"huy"}),
+    ("rut",): frozenset({"rut"}),
+    ("cham", "dut"): frozenset({"cham_dut"}),
+    ("dinh", "chi"): frozenset({"dinh_chi"}),
+    ("tam", "ngung"): frozenset({"tam_ngung", "ngung"}),
+    ("xoa",): frozenset({"xoa"}),
+    ("dang", "ky", "lai"): frozenset({"lai"}),
+    ("dang", "ky", "thay", "doi"): frozenset({"thay_doi", "doi"}),
+    ("chuyen", "doi"): frozenset({"chuyen_doi"}),
+    ("giai", "the"): frozenset({"giai_the"}),
+}
+_FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
+
+
+def follow_up(name_syllables: list[str]) -> tuple[str, ...] | None:
+    """The follow-up action a name opens with ("Thủ tục cấp lại …" → ("cap", "lai")), if any."""
+    head = name_syllables[2:] if name_syllables[:2] == ["thu", "tuc"] else name_syllables
+    for length in range(min(_FOLLOW_UP_LONGEST, len(head)), 0, -1):
+        if tuple(head[:length]) in FOLLOW_UPS:
+            return tuple(head[:length])
+    return None
 
 
 @dataclass(frozen=True)
@@ -43,6 +88,9 @@ class Entry:
     name_syllables: frozenset[str]
     all_syllables: frozenset[str]  # of every indexed field
     aliases: tuple[tuple[str, frozenset[str]], ...] = ()  # keywords: other names, folded
+    name_pairs: frozenset[str] = frozenset()  # adjacent syllables of the name and the keywords
+    action: tuple[str, ...] | None = None  # the follow-up action the name opens with
+    head: tuple[str, ...] = ()  # the first syllable pairs of the name: what the procedure does
 
     def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
         return ((self.folded_name, self.name_syllables), *self.aliases)
@@ -54,6 +102,9 @@ class Entry:
         levels = tuple(level for level in str(stored.get("levels") or "").split(",") if level)
         keywords = [syllables(keyword) for keyword in stored.get("keywords") or []]
         aliases = tuple((" ".join(k), frozenset(k)) for k in keywords if k)
+        name_pairs = frozenset(text_pairs(name)).union(
+            *(text_pairs(str(keyword)) for keyword in stored.get("keywords") or [])
+        )
         return cls(
             str(stored["code"]),
             name,
@@ -63,6 +114,9 @@ class Entry:
             frozenset(folded) - _NAME_NOISE,
             frozenset(str(stored.get("vocabulary") or "").split()),
             aliases,
+            name_pairs,
+            follow_up(folded),
+            tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
         )
 
 
@@ -82,16 +136,22 @@ def rank(
     *,
     optional: frozenset[str] = frozenset(),
     communal: bool = False,
+    phrases: tuple[str, ...] | None = None,
 ) -> list[Candidate]:
     """Score and sort candidates (best first). ``content``: the query's folded content syllables, of
-    which ``optional`` ones (added by the dictionary) count towards confidence only when found."""
+    which ``optional`` ones (added by the dictionary) count towards confidence only when found;
+    ``phrases``: its syllable pairs (by default every adjacent pair of ``content``)."""
     if not candidates or not content:
         return []
     wanted = frozenset(content)
+    query_pairs = frozenset(pairs(content) if phrases is None else phrases)
+    asked = wanted | query_pairs
     query_text = " ".join(content)
     best_bm25 = max(c.bm25 for c in candidates) or 1.0
     for candidate in candidates:
         entry = candidate.entry
+        phrase = len(query_pairs & entry.name_pairs) / len(query_pairs) if query_pairs else 0.0
+        head = sum(pair in query_pairs for pair in entry.head) / len(entry.head) if entry.head else 0.0
         coverage = precision = fuzzy = 0.0
         for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
             shared = len(wanted & name_syllables)
@@ -104,7 +164,11 @@ def rank(
             + W_COVERAGE * candidate.coverage
             + W_PRECISION * precision
             + W_FUZZY * fuzzy
+            + W_PHRASE * phrase
+            + W_HEAD * head
         )
+        if entry.action is not None and not FOLLOW_UPS[entry.action] & asked:
+            candidate.score -= SIBLING_PENALTY
         if handled is not None and entry.code in handled:
             candidate.score += HANDLED_BONUS
         if communal and "xa" in entry.levels:

@@ -18,6 +18,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.scoring import BM25F
 
+from index.acronyms import Acronyms
 from index.building import Stamp, build_index, catalogue_stamp, field_key, read_stamp
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
 from index.ranking import Candidate, Entry, rank, suggest
@@ -82,6 +83,7 @@ class _Snapshot:
         )
         self.entries = [Entry.from_stored(doc) for doc in stored]
         self.by_code = {entry.code: entry for entry in self.entries}
+        self.acronyms = Acronyms(entry.name for entry in self.entries)
         self.lexicon = frozenset(lexicon)
         self.lexicon_list = sorted(lexicon)
         self.in_force = frozenset(i for i, doc in enumerate(stored) if doc.get("in_force") == "1")
@@ -200,7 +202,12 @@ class SearchService:
         """Ranked procedures for a free-text query; never raises on odd input."""
         snapshot = self._current()
         plan = plan_query(
-            query, self.vocabulary, snapshot.lexicon, snapshot.lexicon_list, snapshot.common
+            query,
+            self.vocabulary,
+            snapshot.lexicon,
+            snapshot.lexicon_list,
+            snapshot.common,
+            snapshot.acronyms,
         )
         handled = self._codes_for(snapshot, unit)
         top = max(top, 0)
@@ -215,7 +222,12 @@ class SearchService:
             Candidate(snapshot.entries[docnum], score) for docnum, score in snapshot.bm25(plan.terms, allowed)
         ]
         ranked = rank(
-            candidates, plan.content, handled, optional=plan.optional, communal=_is_communal(unit)
+            candidates,
+            plan.content,
+            handled,
+            optional=plan.optional,
+            communal=_is_communal(unit),
+            phrases=plan.pairs,
         )
         hits = [self._hit(entry, 1.0, handled) for entry in coded]
         hits += [self._hit(c.entry, c.score, handled) for c in ranked if c.entry.code not in plan.codes]

@@ -18,6 +18,7 @@ The longest entry starting at a position wins; a rewritten span is never rewritt
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ class Rewrite:
     text: str  # content words, rewritten, fillers removed
     changed: bool  # a replace/expand/abbreviation rule fired
     added: tuple[str, ...] = field(default=())  # texts brought in by expand/abbreviation rules
+    # ``text`` cut where fillers were dropped: words either side of a filler were not adjacent, so
+    # they make no phrase ("khai sinh cho con" is not about a "sinh con")
+    phrases: tuple[str, ...] = field(default=())
 
 
 class Vocabulary:
@@ -96,12 +100,17 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._rules)
 
+    def __contains__(self, phrase: object) -> bool:
+        """Whether some entry is written like ``phrase`` (without regard to diacritics)."""
+        return isinstance(phrase, str) and tuple(fold(s) for s in _syllables(phrase)) in self._rules
+
     def rewrite(self, query: str) -> Rewrite:
         """Apply the dictionary to a query (any text; nothing is raised)."""
         original = _words(query)
         # Match on the flat syllable sequence, but keep the words as typed for the output.
         flat = [(s, i) for i, word in enumerate(original) for s in _syllables(word)]
         out: list[str] = []
+        breaks: list[int] = []  # positions in ``out`` where a filler was dropped
         added: list[str] = []
         changed = False
         position = 0
@@ -122,9 +131,13 @@ class Vocabulary:
             if rule.kind in (_REPLACE, _EXPAND):
                 out.extend(rule.target)
                 changed = True
+            else:
+                breaks.append(len(out))
             emitted_word = max(covered)
             position += length
-        return Rewrite(" ".join(out), changed, tuple(added))
+        bounds = [0, *breaks, len(out)]
+        phrases = tuple(" ".join(out[a:b]) for a, b in itertools.pairwise(bounds) if b > a)
+        return Rewrite(" ".join(out), changed, tuple(added), phrases)
 
     def _match(self, window: list[str]) -> tuple[_Rule | None, int]:
         folded = [fold(s) for s in window]

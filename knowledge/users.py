@@ -1,8 +1,9 @@
 """Chat users' state (chosen commune, last results, what the bot is waiting for), kept in the database.
 
-Every function works inside the caller's session and flushes; the caller commits. A user row is
-created on first contact; two updates from the same new user racing to create it are settled by
-the unique ``telegram_id`` (the loser re-reads the winner's row).
+The setters change a user row fetched with ``get_user`` (one query per update); the caller's
+transaction commits them. A user row is created on first contact; two updates from the same new
+user racing to create it are settled by the unique ``telegram_id`` (the loser re-reads the winner's
+row).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from knowledge.models import ChatUser, Unit
 
@@ -19,7 +20,9 @@ MAX_LAST_RESULTS = 10
 
 
 def find_user(session: Session, telegram_id: int) -> ChatUser | None:
-    return session.scalars(select(ChatUser).where(ChatUser.telegram_id == telegram_id)).first()
+    """The user's row with their commune (loaded in the same query: nearly every update needs it)."""
+    query = select(ChatUser).options(joinedload(ChatUser.unit)).where(ChatUser.telegram_id == telegram_id)
+    return session.scalars(query).first()
 
 
 def get_user(session: Session, telegram_id: int) -> ChatUser:
@@ -44,28 +47,22 @@ def user_unit(session: Session, telegram_id: int) -> Unit | None:
     return user.unit if user is not None else None
 
 
-def set_commune(session: Session, telegram_id: int, unit: Unit) -> ChatUser:
+def set_commune(user: ChatUser, unit: Unit) -> ChatUser:
     """Remember the user's commune; whatever the bot was waiting for is settled by it."""
-    user = get_user(session, telegram_id)
     user.unit_id = unit.id
     user.unit = unit
     user.pending = {}
-    session.flush()
     return user
 
 
-def set_last_results(session: Session, telegram_id: int, codes: list[str]) -> ChatUser:
-    user = get_user(session, telegram_id)
+def set_last_results(user: ChatUser, codes: list[str]) -> ChatUser:
     user.last_results = list(codes[:MAX_LAST_RESULTS])
-    session.flush()
     return user
 
 
-def set_pending(session: Session, telegram_id: int, pending: dict[str, Any]) -> ChatUser:
+def set_pending(user: ChatUser, pending: dict[str, Any]) -> ChatUser:
     """Record what the next free text answers (e.g. ``{"await": "commune"}``); ``{}`` clears it."""
-    user = get_user(session, telegram_id)
     user.pending = dict(pending)
-    session.flush()
     return user
 
 

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import signal
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -157,6 +158,9 @@ class FakeBotAPI:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
         app.router.add_get("/file/bot{token}/{path}", self._download)
+        app.router.add_post("/_control/push", self._control_push)
+        app.router.add_get("/_control/counts", self._control_counts)
+        app.router.add_get("/_control/timings", self._control_timings)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -205,6 +209,22 @@ class FakeBotAPI:
         if handler is None:
             return web.json_response(_METHOD_NOT_FOUND)
         return web.json_response({"ok": True, "result": result})
+
+    # --- the control API: driving a server that runs in another process (the benchmark) -------
+
+    async def _control_push(self, request: web.Request) -> web.Response:
+        """Queue the updates in the JSON body (a list); answers their update ids."""
+        return web.json_response([self.push(update) for update in await request.json()])
+
+    async def _control_counts(self, _request: web.Request) -> web.Response:
+        return web.json_response({method: len(calls) for method, calls in self._by_method.items()})
+
+    async def _control_timings(self, _request: web.Request) -> web.Response:
+        """When each update was queued, and when each chat got its first reply (perf_counter)."""
+        first = {str(chat): calls[0].at for chat, calls in self._by_chat.items() if calls}
+        return web.json_response(
+            {"pushed": {str(k): v for k, v in self.pushed_at.items()}, "first_reply": first}
+        )
 
     async def _download(self, request: web.Request) -> web.Response:
         """A file a user sent, as Telegram's file server serves it (``getFile`` gives the path)."""
@@ -317,17 +337,7 @@ class FakeBotAPI:
 
     def send_text(self, user: dict[str, Any], text: str) -> int:
         """The user writes ``text`` in their private chat with the bot (commands get their entity)."""
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
-            "from": user,
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.push({"message": message})
+        return self.push(text_update(user, text, next(self._message_ids)))
 
     def send_document(self, user: dict[str, Any], filename: str, content: bytes, caption: str = "") -> int:
         """The user sends a file in their private chat (the bot fetches it with getFile)."""
@@ -356,14 +366,7 @@ class FakeBotAPI:
         return self.press_data(user, stored, button["callback_data"])
 
     def press_data(self, user: dict[str, Any], message: Call | dict[str, Any], data: str) -> int:
-        query = {
-            "id": str(next(self._query_ids)),
-            "from": user,
-            "chat_instance": f"chat-{user['id']}",
-            "message": self._stored(message),
-            "data": data,
-        }
-        return self.push({"callback_query": query})
+        return self.push(callback_update(user, self._stored(message), data, next(self._query_ids)))
 
     def inline_query(self, user: dict[str, Any], query: str) -> int:
         inline = {"id": str(next(self._query_ids)), "from": user, "query": query, "offset": ""}
@@ -428,3 +431,47 @@ class FakeBotAPI:
     ) -> list[Call]:
         """The user presses a button; returns the next ``replies`` messages (or edits) in their chat."""
         return await self.expect(user, lambda: self.press(user, message, label_part), replies, timeout)
+
+
+def text_update(user: dict[str, Any], text: str, message_id: int) -> dict[str, Any]:
+    """An update (without its id) in which ``user`` writes ``text`` to the bot in private."""
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+        "from": user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split()[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"message": message}
+
+
+def callback_update(
+    user: dict[str, Any], message: dict[str, Any], data: str, query_id: int
+) -> dict[str, Any]:
+    """An update (without its id) in which ``user`` presses a button with ``data`` under ``message``."""
+    query = {
+        "id": str(query_id),
+        "from": user,
+        "chat_instance": f"chat-{user['id']}",
+        "message": message,
+        "data": data,
+    }
+    return {"callback_query": query}
+
+
+async def _serve() -> None:
+    async with FakeBotAPI() as api:
+        print(api.port, flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+
+
+if __name__ == "__main__":
+    # Standalone, for the benchmark: prints the port, serves until SIGINT/SIGTERM.
+    asyncio.run(_serve())

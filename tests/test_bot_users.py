@@ -35,33 +35,38 @@ def test_first_contact_creates_the_user_once(session: Session) -> None:
 def test_state_survives_a_restart(session_factory: sessionmaker[Session]) -> None:
     with session_factory.begin() as session:
         unit = commune(session)
-        set_pending(session, 7, {"await": "commune"})
-        set_commune(session, 7, unit)
-        set_last_results(session, 7, ["1.001193", "2.000815"])
+        user = get_user(session, 7)
+        set_pending(user, {"await": "commune"})
+        set_commune(user, unit)
+        set_last_results(user, ["1.001193", "2.000815"])
     with session_factory() as session:  # a new session: what a restarted bot sees
         restored = user_unit(session, 7)
         assert restored is not None and restored.name == "Xã Cát Vân"
-        user = find_user(session, 7)
-        assert user is not None and user.last_results == ["1.001193", "2.000815"]
+        found = find_user(session, 7)
+        assert found is not None and found.last_results == ["1.001193", "2.000815"]
         assert pending_of(session, 7) == {}  # choosing the commune settled the question
 
 
 def test_pending_is_set_and_cleared(session: Session) -> None:
-    set_pending(session, 5, {"await": "commune"})
+    user = get_user(session, 5)
+    set_pending(user, {"await": "commune"})
+    session.flush()
     assert pending_of(session, 5) == {"await": "commune"}
-    set_pending(session, 5, {})
+    set_pending(user, {})
     assert pending_of(session, 5) == {}
     assert pending_of(session, 6) == {}  # unknown users wait for nothing
 
 
 def test_last_results_are_capped(session: Session) -> None:
     codes = [f"1.{n:06d}" for n in range(MAX_LAST_RESULTS + 5)]
-    assert set_last_results(session, 9, codes).last_results == codes[:MAX_LAST_RESULTS]
+    assert set_last_results(get_user(session, 9), codes).last_results == codes[:MAX_LAST_RESULTS]
 
 
 def test_changing_commune_replaces_the_old_one(session: Session) -> None:
     first, second = commune(session), commune(session, "26735", "Phường Hồng Hà")
-    set_commune(session, 3, first)
-    set_commune(session, 3, second)
+    user = get_user(session, 3)
+    set_commune(user, first)
+    set_commune(user, second)
+    session.flush()
     unit = user_unit(session, 3)
     assert unit is not None and unit.code == "26735"

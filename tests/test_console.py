@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     services.close()
 
 
-def scripted(lines: list[str]) -> object:
+def scripted(lines: list[str]) -> Callable[[str], str]:
     answers = iter(lines)
 
     def read(prompt: str) -> str:

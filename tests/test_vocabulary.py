@@ -8,6 +8,7 @@ import pytest
 
 from index.analysis import syllables
 from index.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
+from knowledge.catalogue import BUNDLED_CATALOGUE, read_catalogue
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_bundled_vocabulary_covers_the_everyday_words_of_the_issue() -> None:
         "sổ đỏ": "quyền sử dụng đất",
         "sổ hồng": "quyền sử dụng đất",
         "hộ khẩu": "thường trú",
-        "nhập khẩu": "thường trú",
+        "nhập hộ khẩu": "thường trú",
         "độc thân": "tình trạng hôn nhân",
         "CCCD": "căn cước",
         "căn cước công dân": "căn cước",
@@ -76,6 +77,28 @@ def test_bundled_vocabulary_covers_the_everyday_words_of_the_issue() -> None:
     }
     for everyday, official in expected.items():
         assert official in vocabulary.rewrite(everyday).text, everyday
+
+
+def test_rewrite_cuts_phrases_where_fillers_were_dropped(vocabulary: Vocabulary) -> None:
+    rewrite = vocabulary.rewrite("thủ tục đăng ký đang làm thế nào sổ đỏ")
+    assert rewrite.text == "đăng ký giấy chứng nhận quyền sử dụng đất"
+    assert rewrite.phrases == ("đăng ký", "giấy chứng nhận quyền sử dụng đất")
+    assert vocabulary.rewrite("thế chấp nhà").phrases == ("thế chấp biện pháp bảo đảm nhà",)
+    assert vocabulary.rewrite("thủ tục").phrases == ()
+
+
+def test_an_entry_is_known_without_diacritics(vocabulary: Vocabulary) -> None:
+    assert "so do" in vocabulary and "TNLĐ" in vocabulary and "đang" in vocabulary
+    assert "khai sinh" not in vocabulary
+
+
+def test_replaced_words_never_occur_in_the_catalogue_names() -> None:
+    """A word the catalogue uses must keep its place (expand): replacing it would lose the procedures
+    named with it, as replacing "nhập khẩu" (household sense) lost every import procedure."""
+    names = [" " + " ".join(syllables(p.name)) + " " for p in read_catalogue(BUNDLED_CATALOGUE).procedures]
+    replace = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))["replace"]
+    used = [word for word in replace if any(f" {' '.join(syllables(word))} " in name for name in names)]
+    assert used == []
 
 
 def test_bundled_vocabulary_is_well_formed() -> None:

@@ -33,6 +33,9 @@ def open_services(settings: Settings) -> Services:
     store = open_store(settings)
     search = SearchService(store.sessions, settings.index_dir)
     search.ensure_index()
+    # underthesea loads its segmenter on first use, and two worker threads doing that at once break
+    # it: one query here loads it before any handler runs (and spares the first user the wait).
+    search.search("làm giấy khai sinh")
     watcher = VersionWatcher(store.engine, lambda _version: search.refresh_if_stale())
     watcher.start()
     return Services(store, search, Dialogue(store.sessions, search), watcher)

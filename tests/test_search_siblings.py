@@ -1,0 +1,78 @@
+"""Re-ranking among sibling procedures: follow-up actions, phrases in order, what a name opens with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from index.analysis import chunks, pairs
+from index.ranking import Candidate, Entry, follow_up, rank
+from index.vocabulary import Vocabulary
+
+
+def entry(name: str, code: str, **stored: Any) -> Entry:
+    return Entry.from_stored({"code": code, "name": name, "field": "Thú y", "levels": "bo", **stored})
+
+
+ISSUE = entry("Cấp Giấy chứng nhận lưu hành thuốc thú y", "1")
+REISSUE = entry("Cấp lại Giấy chứng nhận lưu hành thuốc thú y", "2")
+RENEWAL = entry("Gia hạn giấy chứng nhận lưu hành thuốc thú y", "3")
+WITHDRAWAL = entry("Thủ tục thu hồi Giấy chứng nhận lưu hành thuốc thú y", "4")
+SIBLINGS = [REISSUE, RENEWAL, WITHDRAWAL, ISSUE]
+PLAIN = Vocabulary(replace={}, expand={}, abbreviations={}, fillers=["thủ tục", "là", "bao lâu", "của"])
+
+
+def ranked(query: str, entries: list[Entry], bm25: list[float] | None = None) -> list[str]:
+    """Codes in ranked order for a query, each entry with the same BM25 score unless given."""
+    rewrite = PLAIN.rewrite(query)
+    runs = [chunk for phrase in rewrite.phrases for chunk in chunks(phrase)]
+    content = [s for run in runs for s in run]
+    phrases = tuple(pair for run in runs for pair in pairs(run))
+    scores = bm25 or [1.0] * len(entries)
+    candidates = [Candidate(e, score) for e, score in zip(entries, scores, strict=True)]
+    return [c.entry.code for c in rank(candidates, content, None, phrases=phrases)]
+
+
+def test_follow_up_actions_are_read_from_the_head_of_a_name() -> None:
+    assert follow_up(["cap", "lai", "the"]) == ("cap", "lai")
+    assert follow_up(["thu", "tuc", "thu", "hoi", "giay"]) == ("thu", "hoi")
+    assert follow_up(["cap", "gia", "han", "giay"]) == ("cap", "gia", "han")
+    assert follow_up(["cap", "giay", "phep"]) is None
+    assert follow_up(["dang", "ky", "khai", "sinh"]) is None
+    assert follow_up([]) is None
+
+
+def test_a_question_about_the_thing_itself_finds_the_first_issue() -> None:
+    assert ranked("giấy chứng nhận lưu hành thuốc thú y", SIBLINGS)[0] == "1"
+    # "thời hạn" shares "hạn" with "gia hạn", but asks for no renewal
+    assert ranked("thời hạn của giấy chứng nhận lưu hành thuốc thú y là bao lâu", SIBLINGS)[0] == "1"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("cấp lại giấy chứng nhận lưu hành thuốc thú y", "2"),
+        ("làm lại giấy chứng nhận lưu hành thuốc thú y bị mất", "2"),
+        ("gia hạn giấy chứng nhận lưu hành thuốc thú y", "3"),
+        ("thu hồi giấy chứng nhận lưu hành thuốc thú y", "4"),
+    ],
+)
+def test_a_follow_up_the_query_asks_for_wins(query: str, code: str) -> None:
+    assert ranked(query, SIBLINGS)[0] == code
+
+
+def test_a_follow_up_is_not_punished_when_bm25_alone_prefers_it_by_far() -> None:
+    assert ranked("giấy chứng nhận lưu hành thuốc thú y", [ISSUE, REISSUE], [0.2, 1.0])[0] == "2"
+
+
+def test_words_in_the_order_asked_beat_the_same_words_scattered() -> None:
+    in_order = entry("Cấp giấy chứng nhận lưu hành tự do", "5")
+    scattered = entry("Cấp giấy lưu hành có chứng nhận", "6")  # shorter, but not the phrase asked for
+    assert ranked("chứng nhận lưu hành", [scattered, in_order]) == ["5", "6"]
+
+
+def test_a_name_that_opens_with_the_action_asked_for_comes_first() -> None:
+    first = entry("Đăng ký khai sinh", "7")
+    combined = entry("Đăng ký nhận cha, mẹ, con kết hợp đăng ký khai sinh", "8")
+    assert ranked("đăng ký khai sinh", [combined, first]) == ["7", "8"]
