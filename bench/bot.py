@@ -1,14 +1,26 @@
 """Benchmark: updates handled end to end by the Telegram bot, through the fake Bot API on loopback.
 
-    .venv/bin/python -m bench.bot [--data-dir DIR] [--updates N] [--rate R] [--seconds S]
+    .venv/bin/python -m bench.bot [--mode MODE …] [--data-dir DIR] [--updates N] [--rate R] [--seconds S]
 
 The real Application (handlers, dialogue, search, SQLite) runs against tests/fakebotapi.py over
 HTTP on 127.0.0.1; the fake server runs in a process of its own, as Telegram's servers would.
-Users have their commune set; an update is a citizen's question (free text) or a press on a
-result's button; it counts as handled when its reply reaches the server.
+Users have their commune set (five communes); an update is a citizen's question (free text, 3 in 4)
+or a press on a card button (1 in 4); it counts as handled when its reply reaches the server.
+
+Modes, each on freshly opened services (empty caches), by default all three in one run:
+
+- ``mixed``: a realistic mix. Of the questions, 40 % are popular ones (``POPULAR``, a few asked far
+  more than the others), 60 % are asked once only: windows of 2–6 words cut from procedure names of
+  the bundled catalogue (mostly commune-level ones), a third of them typed without diacritics. Half
+  the presses open one of four popular cards, half a card picked at random among the commune-level
+  procedures. Cards and lists both come up (the run prints how many of each);
+- ``cold``: every question asked once only and every press on a different procedure: the caches
+  never help, the cost of computing each answer;
+- ``plumbing``: every update gets a fixed reply: what PTB, HTTP and the handlers cost alone.
+
+Figures per mode:
 
 - throughput: N updates pushed at once, from 200 users; handled updates per second (target ≥ 300/s);
-- with --plumbing-only every update gets a fixed reply: what PTB, HTTP and the handlers cost alone;
 - latency: updates at a steady R per second for S seconds, each from a new user; p50/p95/p99 of the
   time from the update's arrival in the server's queue to the reply reaching the server
   (target p95 ≤ 50 ms at 50/s).
@@ -27,40 +39,56 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot import texts
 from bot.app import build_application
 from bot.dialogue import Dialogue, Reply
 from bot.handlers.services import Services, open_services
 from bot.keyboards import Action, callback
-from bot.render import Doc
-from knowledge.models import Unit
+from bot.render import MESSAGE_LIMIT, Doc, html_chunks
+from index.analysis import fold
+from index.service import SearchService
+from knowledge.models import Procedure, Unit
 from knowledge.settings import Settings
 from knowledge.units import get_unit
 from knowledge.users import get_user, set_commune
 from tests.fakebotapi import TOKEN, FakeBotAPI, callback_update, text_update
 
-QUESTIONS = [
+MODES = ("mixed", "cold", "plumbing")
+NO_MATCH = texts.NO_RESULTS.split("{", 1)[0]
+POPULAR = [  # most asked first: question n is asked about 1/n as often as the first
     "làm giấy khai sinh",
-    "lam giay khai sinh cho con",
     "đăng ký kết hôn",
     "cấp lại căn cước",
-    "chứng thực bản sao",
     "đăng ký thường trú",
-    "xin giấy phép xây dựng",
-    "tach thua dat",
-    "trích lục khai tử",
+    "chứng thực bản sao",
+    "lam giay khai sinh cho con",
     "đăng ký tạm trú",
+    "trích lục khai tử",
+    "tach thua dat",
+    "xin giấy phép xây dựng",
     "cap giay xac nhan tinh trang hon nhan",
     "đăng ký hộ kinh doanh",
 ]
-PRESSED = ["1.001193", "1.000894", "2.000908", "1.001622"]  # codes whose card a user opens
+POPULAR_WEIGHTS = [1 / rank for rank in range(1, len(POPULAR) + 1)]
+POPULAR_SHARE = 0.4  # of the questions, in the mixed mode
+QUESTION_SHARE = 0.75  # of the updates; the others press a card button
+PRESSED = ["1.001193", "1.000894", "2.000908", "1.001622"]  # popular cards
+COMMUNAL_SHARE = 0.8  # of the fresh questions, cut from the name of a commune-level procedure
 COMMUNES = ["16225", "00097", "26734", "27043", "31117"]  # 2025 unit codes the users live in
 USERS = 200
+WARM_UP = 20  # updates: first contact and the thread pool, before anything is timed
 FIRST_USER = 10_000
 
 
@@ -77,14 +105,129 @@ def set_communes(services: Services, user_ids: range) -> None:
             set_commune(get_user(session, user_id), unit)
 
 
-class FixedReply(Dialogue):
-    """A dialogue that answers every question and button with the same short reply."""
+class BenchDialogue(Dialogue):
+    """The dialogue (or, ``fixed``, the same short reply to everything) counting what it answered.
+
+    The counts tell the benchmark when every reply has reached the server: a long card is sent as
+    several messages, so the server's message count alone cannot say.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], search: SearchService, *, fixed: bool) -> None:
+        super().__init__(sessions, search)
+        self.fixed = fixed
+        self.kinds: Counter[str] = Counter()
+        self.updates = 0
+        self.messages = 0  # messages (and edits) the replies so far make
+        self._lock = threading.Lock()
 
     def text(self, user_id: int, text: str) -> list[Reply]:
-        return [Reply(Doc().add("ok"))]
+        if self.fixed:
+            return self._count([Reply(Doc().add("ok"))], "fixed")
+        replies = super().text(user_id, text)
+        return self._count(replies, _kind(replies[-1]))
 
     def button(self, user_id: int, data: str) -> list[Reply]:
-        return [Reply(Doc().add("ok"))]
+        replies = [Reply(Doc().add("ok"))] if self.fixed else super().button(user_id, data)
+        return self._count(replies, "press")
+
+    def _count(self, replies: list[Reply], kind: str) -> list[Reply]:
+        messages = sum(_messages(reply) for reply in replies)
+        with self._lock:
+            self.kinds[kind] += 1
+            self.updates += 1
+            self.messages += messages
+        return replies
+
+    async def wait(self, server: Server, updates: int, timeout: float = 120.0) -> None:
+        """Until ``updates`` updates in all were answered and their replies reached the server."""
+        deadline = time.monotonic() + timeout
+        while self.updates < updates or await server.replies() < self.messages:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{updates} updates not all answered after {timeout} s")
+            await asyncio.sleep(0.02)
+
+
+def _messages(reply: Reply) -> int:
+    """How many messages send_replies makes of a reply; chunks are only counted for a long one."""
+    if reply.edit:
+        return 1
+    length = sum(len(span.text) + len(span.url or "") for line in reply.doc.lines for span in line)
+    return len(html_chunks(reply.doc)) if length > MESSAGE_LIMIT // 2 else 1
+
+
+def _kind(reply: Reply) -> str:
+    """A list offers cards to open, a "no match" reply starts with the words of NO_RESULTS."""
+    if any(
+        button.data and button.data.startswith(f"{Action.CARD}:") for row in reply.buttons for button in row
+    ):
+        return "list"
+    first = "".join(span.text for span in reply.doc.lines[0]) if reply.doc.lines else ""
+    return "no match" if first.startswith(NO_MATCH) else "card"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the traffic is made from: procedure names to cut questions from, codes to press."""
+
+    communal_names: list[str]
+    other_names: list[str]
+    communal_codes: list[str]
+
+    @classmethod
+    def read(cls, services: Services) -> Catalogue:
+        with services.store.sessions() as session:
+            rows = session.execute(
+                select(Procedure.code, Procedure.name, Procedure.levels)
+                .where(Procedure.status == "in_force")
+                .order_by(Procedure.code)
+            ).all()
+        communal = [row for row in rows if "xa" in (row.levels or [])]
+        others = [row.name for row in rows if "xa" not in (row.levels or [])]
+        return cls([row.name for row in communal], others, [row.code for row in communal])
+
+
+def fresh_questions(catalogue: Catalogue, rng: random.Random) -> Iterator[str]:
+    """Questions never asked before: a few words of a procedure's name, as a citizen might type them."""
+    seen: set[str] = set()
+    while True:
+        names = catalogue.communal_names if rng.random() < COMMUNAL_SHARE else catalogue.other_names
+        words = rng.choice(names).split()
+        length = min(rng.randint(2, 6), len(words))
+        first = rng.randint(0, len(words) - length)
+        question = " ".join(words[first : first + length]).strip(" ,.;:()").lower()
+        if rng.random() < 1 / 3:
+            question = fold(question)
+        if question and question not in seen:
+            seen.add(question)
+            yield question
+
+
+class Traffic:
+    """The updates users send in one mode (see the module's docstring)."""
+
+    def __init__(self, mode: str, catalogue: Catalogue, rng: random.Random) -> None:
+        self.popular_share = POPULAR_SHARE if mode != "cold" else 0.0
+        self.pressed_share = 0.5 if mode != "cold" else 0.0
+        self.rng = rng
+        self.fresh = fresh_questions(catalogue, rng)
+        codes = list(catalogue.communal_codes)
+        rng.shuffle(codes)
+        self.codes = itertools.cycle(codes)  # in the cold mode a run presses fewer cards than this
+        self.message_ids = itertools.count(1)
+
+    def question(self) -> str:
+        if self.rng.random() < self.popular_share:
+            return self.rng.choices(POPULAR, POPULAR_WEIGHTS)[0]
+        return next(self.fresh)
+
+    def pressed(self) -> str:
+        return self.rng.choice(PRESSED) if self.rng.random() < self.pressed_share else next(self.codes)
+
+    def update(self, user: dict[str, Any]) -> dict[str, Any]:
+        if self.rng.random() < QUESTION_SHARE:
+            return text_update(user, self.question(), next(self.message_ids))
+        earlier = {"message_id": 1, "date": 0, "chat": {"id": user["id"], "type": "private"}, "text": "…"}
+        return callback_update(user, earlier, callback(Action.CARD, self.pressed()), next(self.message_ids))
 
 
 class Server:
@@ -102,7 +245,6 @@ class Server:
         assert self.process.stdout is not None
         self.port = int(self.process.stdout.readline())
         self.base = f"http://127.0.0.1:{self.port}"
-        self.message_ids = itertools.count(1)
         self.http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Server:
@@ -127,31 +269,16 @@ class Server:
             counts: dict[str, int] = await response.json()
         return counts.get("sendMessage", 0) + counts.get("editMessageText", 0)
 
-    async def wait_for_replies(self, count: int, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while await self.replies() < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"fewer than {count} replies after {timeout} s")
-            await asyncio.sleep(0.02)
-
     async def timings(self) -> dict[str, dict[str, float]]:
         assert self.http is not None
         async with self.http.get(f"{self.base}/_control/timings") as response:
             timings: dict[str, dict[str, float]] = await response.json()
             return timings
 
-    def update(self, user: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-        """A question (3 in 4) or a press on a card button under an earlier reply (1 in 4)."""
-        if rng.random() < 0.75:
-            return text_update(user, rng.choice(QUESTIONS), next(self.message_ids))
-        earlier = {"message_id": 1, "date": 0, "chat": {"id": user["id"], "type": "private"}, "text": "…"}
-        return callback_update(
-            user, earlier, callback(Action.CARD, rng.choice(PRESSED)), next(self.message_ids)
-        )
 
-
-async def run(services: Services, updates: int, rate: float, seconds: float) -> dict[str, float]:
-    rng = random.Random(7)
+async def run(
+    services: Services, dialogue: BenchDialogue, traffic: Traffic, updates: int, rate: float, seconds: float
+) -> dict[str, float]:
     async with Server() as server:
         settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN)
         app = build_application(
@@ -164,15 +291,14 @@ async def run(services: Services, updates: int, rate: float, seconds: float) -> 
             await app.start()
 
             users = [FakeBotAPI.user(FIRST_USER + n, f"U{n}") for n in range(USERS)]
-            # First contact, caches and the thread pool warmed.
-            await server.push([server.update(user, rng) for user in users[:20]])
-            await server.wait_for_replies(20)
+            # First contact and the thread pool warmed.
+            await server.push([traffic.update(user) for user in users[:WARM_UP]])
+            await dialogue.wait(server, WARM_UP)
 
             # Throughput: everything at once.
-            before = await server.replies()
             start = time.perf_counter()
-            await server.push([server.update(users[n % USERS], rng) for n in range(updates)])
-            await server.wait_for_replies(before + updates)
+            await server.push([traffic.update(users[n % USERS]) for n in range(updates)])
+            await dialogue.wait(server, WARM_UP + updates)
             elapsed = time.perf_counter() - start
 
             # Latency: a steady rate, one new user per update so that each reply maps to its update.
@@ -185,8 +311,8 @@ async def run(services: Services, updates: int, rate: float, seconds: float) -> 
                 delay = tick + n / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                [sent[user["id"]]] = await server.push([server.update(user, rng)])
-            await server.wait_for_replies(before + updates + len(latency_users))
+                [sent[user["id"]]] = await server.push([traffic.update(user)])
+            await dialogue.wait(server, WARM_UP + updates + len(latency_users))
             timings = await server.timings()
 
             await app.updater.stop()
@@ -208,37 +334,47 @@ async def run(services: Services, updates: int, rate: float, seconds: float) -> 
     }
 
 
+def measure(mode: str, args: argparse.Namespace) -> None:
+    """One mode on services of its own, so that no mode starts with another's caches."""
+    started = time.perf_counter()
+    services = prepare(args.data_dir)
+    services.dialogue.close()
+    dialogue = BenchDialogue(services.store.sessions, services.search, fixed=mode == "plumbing")
+    services.dialogue = dialogue
+    print(f"{mode}: services open in {time.perf_counter() - started:.1f} s")
+    traffic = Traffic(mode, Catalogue.read(services), random.Random(7))
+    set_communes(services, range(FIRST_USER, FIRST_USER + USERS))
+    try:
+        figures = asyncio.run(run(services, dialogue, traffic, args.updates, args.rate, args.seconds))
+    finally:
+        services.close()
+    print(
+        f"{mode}: throughput {figures['updates']:.0f} updates in {figures['seconds']:.2f} s = "
+        f"{figures['per_second']:.0f} updates/s (target ≥ 300/s)"
+    )
+    print(
+        f"{mode}: latency at {figures['rate']:.0f} updates/s ({figures['samples']:.0f} updates): "
+        f"p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
+        "(target p95 ≤ 50 ms)"
+    )
+    if not dialogue.fixed:
+        kinds = dialogue.kinds
+        print(
+            f"{mode}: replies "
+            + ", ".join(f"{kind} {kinds[kind]}" for kind in ("card", "list", "no match", "press"))
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bot")
+    parser.add_argument("--mode", choices=MODES, action="append", help="repeatable; default: all three")
     parser.add_argument("--data-dir", type=Path, default=Path("var/bench"))
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument(
-        "--plumbing-only",
-        action="store_true",
-        help="answer every update with a fixed reply: the capacity of PTB, HTTP and the handlers alone",
-    )
     args = parser.parse_args()
-    started = time.perf_counter()
-    services = prepare(args.data_dir)
-    print(f"services open in {time.perf_counter() - started:.1f} s")
-    if args.plumbing_only:
-        services.dialogue = FixedReply(services.store.sessions, services.search)
-    set_communes(services, range(FIRST_USER, FIRST_USER + USERS))
-    try:
-        figures = asyncio.run(run(services, args.updates, args.rate, args.seconds))
-    finally:
-        services.close()
-    print(
-        f"throughput: {figures['updates']:.0f} updates in {figures['seconds']:.2f} s = "
-        f"{figures['per_second']:.0f} updates/s (target ≥ 300/s)"
-    )
-    print(
-        f"latency at {figures['rate']:.0f} updates/s ({figures['samples']:.0f} updates): "
-        f"p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
-        "(target p95 ≤ 50 ms)"
-    )
+    for mode in args.mode or MODES:
+        measure(mode, args)
 
 
 if __name__ == "__main__":

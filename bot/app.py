@@ -9,12 +9,10 @@ citizen's catch-all handlers (free text, unknown commands) are registered after 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Awaitable
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -29,13 +27,12 @@ from telegram.ext import (
 
 from bot.handlers import admin, citizen, errors, inline, official
 from bot.handlers.services import SERVICES_KEY, Services, open_services
+from bot.webhook import WebhookServer, serve_until_signalled
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 HANDLER_MODULES: list[ModuleType] = [official, citizen, inline, admin]  # official: /start inv_… first
-WEBHOOK_LISTEN = "0.0.0.0"
-WEBHOOK_PORT = 8443
 # Handlers spend their time in worker threads on the database and search; more concurrency than
 # this only lengthens httpx's connection-pool bookkeeping (quadratic in waiting requests).
 MAX_CONCURRENT_UPDATES = 16
@@ -110,10 +107,12 @@ def build_application(
     services: Services | None = None,
     base_url: str | None = None,
     rate_limiter: bool = True,
+    updater: bool = True,
 ) -> BotApplication:
     """The bot, ready to run. Services are opened in ``post_init`` unless given (tests pass theirs).
 
-    ``base_url`` (else ``TELEGRAM_API_BASE_URL``) points it at another Bot API server.
+    ``base_url`` (else ``TELEGRAM_API_BASE_URL``) points it at another Bot API server. Without
+    ``updater`` it has no Updater: updates come from ``bot.webhook``'s own server.
     """
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -146,6 +145,8 @@ def build_application(
         builder = builder.base_url(bot_url).base_file_url(file_url)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter())
+    if not updater:
+        builder = builder.updater(None)
     app: BotApplication = builder.build()
     if services is not None:
         app.bot_data[SERVICES_KEY] = services
@@ -155,17 +156,8 @@ def build_application(
 
 def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: a webhook server when ``WEBHOOK_URL`` is set, else long polling."""
-    app = build_application(settings)
     if settings.webhook_url:
-        token = settings.telegram_bot_token or ""
-        app.run_webhook(
-            listen=WEBHOOK_LISTEN,
-            port=WEBHOOK_PORT,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            # Telegram echoes this header on every call, so strangers cannot post fake updates.
-            secret_token=hashlib.sha256(token.encode()).hexdigest(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        app = build_application(settings, updater=False)
+        asyncio.run(serve_until_signalled(WebhookServer(app, settings)))
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -3,17 +3,28 @@
 Replies are printed as plain text with links visible; buttons become numbered choices, and typing a
 number presses the button. The console is one user (``CONSOLE_USER_ID``) whose state is kept in the
 database like a Telegram user's.
+
+With an ``OfficialDesk`` (``tthc-bot chat --official UNIT``) the officials' commands work too,
+through the same worker functions as on Telegram; charts and spreadsheets are saved as files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot import texts
 from bot.dialogue import Dialogue, Reply
+from bot.handlers import official
 from bot.keyboards import Button
 from bot.render import Doc, link, safe_url, to_plain
+from knowledge.compliance.figures import Period
+from knowledge.compliance.profile import local_now
+from knowledge.store import Store
+from knowledge.units import get_unit, unit_label
 
 CONSOLE_USER_ID = 0  # Telegram user ids are positive, so 0 never clashes with a real user
 
@@ -36,11 +47,87 @@ def format_reply(reply: Reply, first_number: int = 1, *, choices: bool = True) -
     return "\n".join(lines)
 
 
+@dataclasses.dataclass
+class OfficialDesk:
+    """/tinhhinh, /quahan and /xephang in the console, about one unit unless another code is typed.
+
+    The console runs on the server and is trusted like the ``report`` command, so its user acts as
+    an admin (``open`` adds it to this store's admins, not to the settings of anything else).
+    """
+
+    store: Store
+    unit_code: str
+    unit_label: str
+    files_dir: Path  # where charts and spreadsheets are saved
+    user_id: int = CONSOLE_USER_ID
+    clock: Callable[[], datetime] = local_now
+
+    COMMANDS = ("/tinhhinh", "/quahan", "/xephang")
+
+    @classmethod
+    def open(
+        cls, store: Store, unit_code: str, files_dir: Path, user_id: int = CONSOLE_USER_ID
+    ) -> OfficialDesk | None:
+        """The desk for the unit with this code (current first, else old); None if there is none."""
+        with store.sessions() as session:
+            unit = get_unit(session, unit_code)
+            if unit is None:
+                return None
+            label = unit_label(unit)
+        settings = store.settings.model_copy(update={"admin_ids": [*store.settings.admin_ids, user_id]})
+        trusted = dataclasses.replace(store, settings=settings)
+        return cls(trusted, unit.code, label, files_dir, user_id)
+
+    def command(self, command: str, args: list[str]) -> list[Reply]:
+        code = next((arg for arg in args if arg.isdigit()), None)
+        if code is None:
+            code, args = self.unit_code, [*args, self.unit_code]
+        now = self.clock()
+        if command == "/tinhhinh":
+            return [Reply(official.report(self.store, self.user_id, args, now))]
+        if command == "/quahan":
+            return [official.overdue(self.store, self.user_id, args, now)]
+        answer = official.ranking_answer(self.store, self.user_id, args, now)
+        if answer.chart is not None:
+            path = self._save(f"xep-hang-{code}-{now:%Y%m%d-%H%M%S}.png", answer.chart)
+            answer.caption.blank().add(texts.CONSOLE_CHART_SAVED.format(path=path))
+        return [Reply(answer.caption, answer.buttons)]
+
+    def button(self, data: str) -> list[Reply] | None:
+        """A button of an official's reply (a page of /quahan, the ranking's Excel); None for others."""
+        prefix, *ids = data.split(":")
+        now = self.clock()
+        if prefix == official.PAGE_PREFIX:
+            reply = official.overdue_page(self.store, self.user_id, int(ids[0]), int(ids[1]), now)
+            return [reply] if reply is not None else []
+        if prefix != official.EXCEL_PREFIX:
+            return None
+        start, end = (datetime.strptime(day, "%Y%m%d").date() for day in ids[1:])
+        sheet = official.spreadsheet(self.store, self.user_id, int(ids[0]), Period(start, end), now)
+        if sheet is None:
+            return []
+        path = self._save(sheet.filename, sheet.content)
+        return [Reply(Doc().add(texts.CONSOLE_SHEET_SAVED.format(path=path)))]
+
+    def _save(self, name: str, content: bytes) -> Path:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = (self.files_dir / name).resolve()
+        path.write_bytes(content)
+        return path
+
+
 class Console:
-    def __init__(self, dialogue: Dialogue, out: TextIO, user_id: int = CONSOLE_USER_ID) -> None:
+    def __init__(
+        self,
+        dialogue: Dialogue,
+        out: TextIO,
+        user_id: int = CONSOLE_USER_ID,
+        desk: OfficialDesk | None = None,
+    ) -> None:
         self.dialogue = dialogue
         self.out = out
         self.user_id = user_id
+        self.desk = desk
         self.choices: list[Button] = []  # the buttons of the last replies, by number - 1
 
     def show(self, replies: Iterable[Reply]) -> None:
@@ -60,8 +147,11 @@ class Console:
             button = self.choices[number - 1]
             if button.data is None:
                 return [Reply(Doc().add(link(button.label, button.url or "")))]
-            return self.dialogue.button(self.user_id, button.data)
+            pressed = self.desk.button(button.data) if self.desk is not None else None
+            return pressed if pressed is not None else self.dialogue.button(self.user_id, button.data)
         command, _, argument = line.partition(" ")
+        if self.desk is not None and command in OfficialDesk.COMMANDS:
+            return self.desk.command(command, argument.split())
         commands: dict[str, Callable[[], list[Reply]]] = {
             "/start": lambda: self.dialogue.start(self.user_id, None, argument.strip() or None),
             "/xa": lambda: self.dialogue.change_commune(self.user_id),
@@ -75,6 +165,8 @@ class Console:
     def loop(self, read: Callable[[str], str] = input) -> None:
         """Read lines until end of input or a quit word."""
         print(texts.CONSOLE_WELCOME, file=self.out)
+        if self.desk is not None:
+            print(texts.CONSOLE_OFFICIAL_WELCOME.format(unit=self.desk.unit_label), file=self.out)
         print(file=self.out)
         self.show(self.dialogue.resume(self.user_id))
         while True:

@@ -4,26 +4,35 @@ Each entry point takes what the user did (a command, some text, a pressed button
 replies: a ``Doc`` plus button rows. Telegram renders them as HTML with inline keyboards, the
 console as plain text with numbered choices. Every entry point is one database transaction, and the
 user's state (commune, last results, what the bot waits for) lives in the database.
+
+Search results, cards and /thutuc lists are kept per catalogue version (bot/answercache.py), so a
+question asked before costs a few look-ups; the query log is written in batches (``QueryLog``).
+Call :meth:`Dialogue.follow_catalogue` when the catalogue version changes and :meth:`Dialogue.close`
+at the end.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
+from bot.answercache import AnswerCache, Card, Listed
 from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callback
 from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc, link, procedure_card
+from index.query import MAX_QUERY_CHARS
 from index.service import SearchResult, SearchService
-from knowledge.applicability import competence, procedures_for_unit
+from knowledge.applicability import catalogue_version_id, competence, procedures_for_unit
 from knowledge.catalogue import get_procedure
 from knowledge.models import ChatUser, Procedure, Unit
 from knowledge.portal import portal_link, portal_search_link
 from knowledge.units import UnitMatch, current_successors, get_office, get_unit, resolve_unit, unit_label
-from knowledge.usage import log_query
+from knowledge.usage import QueryLog
 from knowledge.users import get_user, set_commune, set_last_results, set_pending, user_unit
 
 AWAIT_COMMUNE = {"await": "commune"}
@@ -35,6 +44,7 @@ CLEAR_LEAD = 0.05  # how far the best hit's score (0..1) must be ahead of the ne
 BUTTON_LABEL_CHARS = 60
 CHOICE_LABEL_CHARS = 80
 MAX_CACHED_LABELS = 10_000
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -55,7 +65,7 @@ class InlineResult:
     url: str
 
 
-def _clear_winner(result: SearchResult) -> bool:
+def clear_winner(result: SearchResult) -> bool:
     """One hit answers the question: a good match, well ahead of the next one."""
     hits = result.hits
     return bool(hits) and result.confident and (len(hits) == 1 or hits[0].score - hits[1].score >= CLEAR_LEAD)
@@ -63,6 +73,21 @@ def _clear_winner(result: SearchResult) -> bool:
 
 def _short(text: str, limit: int = BUTTON_LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def query_key(text: str) -> str:
+    """The query as search reads it, up to the spelling normalisation: the search-cache key.
+
+    ``plan_query`` depends only on ``index.analysis.normalize(text[:MAX_QUERY_CHARS])``, which is
+    this (NFC, single spaces, stripped) followed by a spelling pass, so two texts with one key get one
+    answer. Case is kept: an upper-case word may be an acronym.
+    """
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text[:MAX_QUERY_CHARS])).strip()
+
+
+def _reply(card: Card) -> Reply:
+    """A fresh reply from a cached card: callers may add lines to it."""
+    return Reply(Doc(list(card.lines)), [list(row) for row in card.buttons])
 
 
 class Dialogue:
@@ -78,9 +103,33 @@ class Dialogue:
         self.search = search
         self.page_size = page_size
         self.bot_username = bot_username
+        self.queries = QueryLog(sessions)
         self._labels: dict[
             int, str
         ] = {}  # unit id -> label: names are static data, walking parents is not free
+        self._answers = AnswerCache(None)
+        self.follow_catalogue()
+
+    def follow_catalogue(self) -> None:
+        """Bring the search index and the answer caches to the catalogue version now current.
+
+        The version is read before the index is refreshed, so the index is never older than the
+        version the caches are filed under; if a newer one came in between, transactions see it as
+        current, answer without the caches, and the next call (the version watcher's) catches up.
+        """
+        with self.sessions() as session:
+            version = catalogue_version_id(session)
+        self.search.refresh_if_stale()
+        self._answers = AnswerCache(version)
+
+    def close(self) -> None:
+        """Write what the query log still holds."""
+        self.queries.close()
+
+    def _cache_for(self, session: Session) -> AnswerCache | None:
+        """The answer cache, when the session sees the catalogue version it was made for."""
+        answers = self._answers
+        return answers if catalogue_version_id(session) == answers.version else None
 
     def _label(self, unit: Unit) -> str:
         label = self._labels.get(unit.id)
@@ -152,7 +201,7 @@ class Dialogue:
             if user.unit is None:
                 set_pending(user, AWAIT_COMMUNE)
                 return [Reply(Doc().add(texts.LIST_NEED_COMMUNE).add(texts.ASK_COMMUNE))]
-            return [self._page(session, user.unit, page)]
+            return [self._page(session, self._cache_for(session), user.unit, page)]
 
     # --- free text -------------------------------------------------------------------------------
 
@@ -160,27 +209,29 @@ class Dialogue:
         """A message that is not a command: a commune name when one was asked for, else a question."""
         text = text.strip()
         with self.sessions.begin() as session:
+            answers = self._cache_for(session)
             user = get_user(session, user_id)
             if user.pending.get("await") == "commune":
                 reply = self._commune_typed(session, user, text)
                 if reply is not None:
                     return [reply]
-                result = self.search.search(text, top=RESULTS)
+                result = self._search(answers, text, None)
                 if not (result.hits and result.confident):
                     return [Reply(Doc().add(fill(texts.COMMUNE_NOT_FOUND, text=text)))]
-                reply = self._results(session, user, result, None)
+                reply = self._results(session, answers, user, result, None)
                 reply.doc.blank().add(texts.COMMUNE_HINT)
                 return [reply]
-            result = self.search.search(text, unit=user.unit, top=RESULTS)
-            return [self._results(session, user, result, user.unit)]
+            result = self._search(answers, text, user.unit)
+            return [self._results(session, answers, user, result, user.unit)]
 
     def answer(self, question: str, unit: Unit | None = None) -> list[Reply]:
         """The reply to a question for a given commune, touching no user's state (``tthc-bot ask``)."""
         with self.sessions.begin() as session:
             if unit is not None:
                 unit = session.merge(unit)
-            result = self.search.search(question, unit=unit, top=RESULTS)
-            return [self._results(session, None, result, unit)]
+            answers = self._cache_for(session)
+            result = self._search(answers, question, unit)
+            return [self._results(session, answers, None, result, unit)]
 
     # --- buttons ---------------------------------------------------------------------------------
 
@@ -190,6 +241,7 @@ class Dialogue:
             return [Reply(Doc().add(texts.STALE_BUTTON))]
         action, ids = parsed
         with self.sessions.begin() as session:
+            answers = self._cache_for(session)
             if action is Action.UNIT and len(ids) == 2:
                 unit = get_unit(session, ids[1], era=ids[0])
                 if unit is not None and unit.is_current:
@@ -197,13 +249,14 @@ class Dialogue:
             elif action is Action.PAGE and ids[0].isdigit():
                 unit = user_unit(session, user_id)
                 if unit is not None:
-                    return [self._page(session, unit, int(ids[0]))]
+                    return [self._page(session, answers, unit, int(ids[0]))]
+            elif action is Action.CARD:
+                card = self._card(session, answers, ids[0], user_unit(session, user_id))
+                return [_reply(card) if card else Reply(Doc().add(texts.PROCEDURE_GONE))]
             else:
                 procedure = get_procedure(session, ids[0])
                 if procedure is None:
                     return [Reply(Doc().add(texts.PROCEDURE_GONE))]
-                if action is Action.CARD:
-                    return [self._card(session, procedure, user_unit(session, user_id))]
                 if action is Action.DOCUMENTS:
                     return [Reply(documents_doc(procedure), [[self._back(procedure)]])]
                 if action is Action.LEGAL:
@@ -219,26 +272,22 @@ class Dialogue:
         if not query:
             return []
         with self.sessions.begin() as session:
+            answers = self._cache_for(session)
             unit = user_unit(session, user_id)
-            result = self.search.search(query, unit=unit, top=RESULTS)
-            self._log(session, result)
-            answers = []
+            result = self._search(answers, query, unit)
+            self._log(result)
+            found = []
             for hit in result.hits:
-                procedure = get_procedure(session, hit.code)
-                if procedure is None:
+                card = self._card(session, answers, hit.code, unit)
+                if card is None:
                     continue
-                facts = self._facts(session, procedure, unit)
                 description = (
-                    texts.INLINE_DESCRIPTION.format(field=procedure.field, code=procedure.code)
-                    if procedure.field
-                    else texts.INLINE_NO_FIELD.format(code=procedure.code)
+                    texts.INLINE_DESCRIPTION.format(field=card.field, code=hit.code)
+                    if card.field
+                    else texts.INLINE_NO_FIELD.format(code=hit.code)
                 )
-                answers.append(
-                    InlineResult(
-                        procedure.code, procedure.name, description, procedure_card(facts), facts.portal_url
-                    )
-                )
-            return answers
+                found.append(InlineResult(hit.code, card.name, description, Doc(list(card.lines)), card.url))
+            return found
 
     # --- the commune -----------------------------------------------------------------------------
 
@@ -312,10 +361,19 @@ class Dialogue:
 
     # --- search results and cards ----------------------------------------------------------------
 
-    def _log(self, session: Session, result: SearchResult) -> None:
+    def _search(self, answers: AnswerCache | None, text: str, unit: Unit | None) -> SearchResult:
+        if answers is None:
+            return self.search.search(text, unit=unit, top=RESULTS)
+        key = (query_key(text), unit.id if unit is not None else None, RESULTS)
+        result = answers.searches.get(key)
+        if result is None:
+            result = self.search.search(text, unit=unit, top=RESULTS)
+            answers.searches.put(key, result)
+        return replace(result, query=text)
+
+    def _log(self, result: SearchResult) -> None:
         top_score = result.hits[0].score if result.hits else None
-        log_query(
-            session,
+        self.queries.record(
             result.query,
             answered=bool(result.hits) and result.confident,
             result_count=len(result.hits),
@@ -323,15 +381,20 @@ class Dialogue:
         )
 
     def _results(
-        self, session: Session, user: ChatUser | None, result: SearchResult, unit: Unit | None
+        self,
+        session: Session,
+        answers: AnswerCache | None,
+        user: ChatUser | None,
+        result: SearchResult,
+        unit: Unit | None,
     ) -> Reply:
-        self._log(session, result)
+        self._log(result)
         if user is not None:
             set_last_results(user, [hit.code for hit in result.hits])
-        if _clear_winner(result):
-            procedure = get_procedure(session, result.hits[0].code)
-            if procedure is not None:
-                return self._card(session, procedure, unit)
+        if clear_winner(result):
+            card = self._card(session, answers, result.hits[0].code, unit)
+            if card is not None:
+                return _reply(card)
         if not result.hits:
             return self._no_results(result)
         doc = Doc().add(texts.RESULTS_HEADER)
@@ -377,16 +440,36 @@ class Dialogue:
             office=office,
         )
 
-    def _card(self, session: Session, procedure: Procedure, unit: Unit | None) -> Reply:
+    def _card(
+        self, session: Session, answers: AnswerCache | None, code: str, unit: Unit | None
+    ) -> Card | None:
+        """The procedure's card for the commune; None when the catalogue has no such procedure."""
+        key = (code.strip(), unit.id if unit is not None else None)
+        card = answers.cards.get(key) if answers is not None else None
+        if card is not None:
+            return card
+        procedure = get_procedure(session, code)
+        if procedure is None:
+            return None
         row = []
         if procedure.documents:
             row.append(Button(texts.BUTTON_DOCUMENTS, callback(Action.DOCUMENTS, procedure.code)))
         if procedure.legal_basis:
             row.append(Button(texts.BUTTON_LEGAL, callback(Action.LEGAL, procedure.code)))
-        buttons = [row]
+        buttons = [tuple(row)]
         if procedure.related:
-            buttons.append([Button(texts.BUTTON_RELATED, callback(Action.RELATED, procedure.code))])
-        return Reply(procedure_card(self._facts(session, procedure, unit)), buttons)
+            buttons.append((Button(texts.BUTTON_RELATED, callback(Action.RELATED, procedure.code)),))
+        facts = self._facts(session, procedure, unit)
+        card = Card(
+            tuple(procedure_card(facts).lines),
+            tuple(buttons),
+            procedure.name,
+            procedure.field,
+            facts.portal_url,
+        )
+        if answers is not None:
+            answers.cards.put(key, card)
+        return card
 
     def _back(self, procedure: Procedure) -> Button:
         return Button(texts.BUTTON_CARD, callback(Action.CARD, procedure.code))
@@ -404,11 +487,21 @@ class Dialogue:
 
     # --- /thutuc pages ---------------------------------------------------------------------------
 
-    def _page(self, session: Session, unit: Unit, page: int) -> Reply:
+    def _listing(self, session: Session, answers: AnswerCache | None, unit: Unit) -> tuple[Listed, ...]:
+        """What the commune handles, in the order /thutuc shows it."""
+        listing = answers.listings.get(unit.id) if answers is not None else None
+        if listing is None:
+            procedures = sorted(
+                procedures_for_unit(session, unit), key=lambda p: (p.field is None, p.field or "", p.name)
+            )
+            listing = tuple(Listed(p.code, p.name, p.field) for p in procedures)
+            if answers is not None:
+                answers.listings.put(unit.id, listing)
+        return listing
+
+    def _page(self, session: Session, answers: AnswerCache | None, unit: Unit, page: int) -> Reply:
         label = self._label(unit)
-        procedures = sorted(
-            procedures_for_unit(session, unit), key=lambda p: (p.field is None, p.field or "", p.name)
-        )
+        procedures = self._listing(session, answers, unit)
         if not procedures:
             return Reply(Doc().add(fill(texts.LIST_EMPTY, unit=b(label))))
         pages = math.ceil(len(procedures) / self.page_size)

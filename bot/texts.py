@@ -272,3 +272,23 @@ OFFICIAL_RANKING_WINDOW = "Biểu đồ: hạng {first}–{last} trên {count}; 
 OFFICIAL_RANKING_NOTE = "Điểm: các chỉ số 766 tính được từ dữ liệu hồ sơ; màu: phân loại dịch vụ trực tuyến."
 OFFICIAL_RANKING_EMPTY = "{parent} không có đơn vị trực thuộc để xếp hạng."
 OFFICIAL_BUTTON_EXCEL = "📥 Tải Excel"
+
+# --- Ops: failure reports to the admins (bot/handlers/errors.py), the console's officials' desk ---
+# Reports go to TTHC_ERROR_CHAT_ID or the admins; they carry the user's id and nothing the user wrote.
+
+OPS_REPORT_TITLE = "⚠️ Lỗi khi xử lý một cập nhật: {error}"
+OPS_REPORT_WHERE = "Tại {where}"
+OPS_REPORT_UPDATE = "Cập nhật: {update}"
+OPS_REPORT_USER = "Người dùng: {user}"
+OPS_REPORT_HELD_BACK = "Đã giữ lại {count} báo lỗi khác kể từ báo cáo trước (giới hạn tần suất)."
+OPS_UPDATE_NONE = "không gắn với cập nhật nào"
+OPS_UPDATE_COMMAND = "lệnh {command}"
+OPS_UPDATE_TEXT = "tin nhắn {length} ký tự"
+OPS_UPDATE_DOCUMENT = "tệp đính kèm"
+OPS_UPDATE_BUTTON = "nút {data}"
+OPS_UPDATE_INLINE = "tìm kiếm inline {length} ký tự"
+
+CONSOLE_OFFICIAL_WELCOME = "Lệnh cán bộ cho {unit}: /tinhhinh, /quahan, /xephang [tháng|quý|năm] [mã đơn vị]."
+CONSOLE_OFFICIAL_UNKNOWN_UNIT = "Không có đơn vị mã {code}."
+CONSOLE_CHART_SAVED = "Biểu đồ đã lưu vào {path}"
+CONSOLE_SHEET_SAVED = "Tệp Excel đã lưu vào {path}"

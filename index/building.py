@@ -19,7 +19,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,9 @@ from index.analysis import (
     WordTokenizer,
     fold,
     syllables,
+    text_pairs,
 )
+from index.fulltext import FullText
 from knowledge.catalogue import current_version
 from knowledge.models import Procedure
 
@@ -45,7 +47,7 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 
 # Which views each indexed field gets: w = words, f = folded syllables, p = folded pairs.
-# Segmenting long texts costs the most at build time, so documents and audiences are folded only.
+# Segmenting long texts costs the most at build time, so the long texts are folded only.
 VIEWS: dict[str, str] = {
     "name": "wfp",
     "keywords": "wfp",  # everyday phrases some records carry ("làm giấy khai sinh")
@@ -53,8 +55,19 @@ VIEWS: dict[str, str] = {
     "result": "wfp",
     "documents": "fp",
     "audiences": "f",
+    # what portal questions talk about besides the name: the situation, conditions, agency, law
+    "steps": "f",
+    "conditions": "f",
+    "agencies": "f",
+    "legal": "f",
 }
+# Sources counted into index.fulltext rather than whoosh (see there why).
+LONG_TEXTS = frozenset({"documents", "audiences", "steps", "conditions", "agencies", "legal"})
+# The sources whose syllables make a procedure's ``vocabulary``, against which ranking checks that
+# the best hit explains the query. Steps, conditions and the law mention too much to be evidence.
+DESCRIBING = ("name", "keywords", "field", "result", "documents", "audiences")
 _ANALYZERS: dict[str, type] = {"w": WordTokenizer, "f": FoldedTokenizer, "p": PairTokenizer}
+_FUNCTIONS: dict[str, Callable[[str], list[str]]] = {"f": syllables, "p": text_pairs}
 
 
 def field_name(source: str, view: str) -> str:
@@ -73,6 +86,8 @@ def build_schema() -> Schema:
         "vocabulary": STORED(),  # the folded syllables of all indexed text, for the confidence check
     }
     for source, views in VIEWS.items():
+        if source in LONG_TEXTS:
+            continue
         for view in views:
             analyzer: Analyzer = _ANALYZERS[view]()
             fields[field_name(source, view)] = TEXT(analyzer=analyzer, phrase=False)
@@ -112,15 +127,35 @@ def catalogue_stamp(session: Session) -> tuple[str | None, str | None]:
     return (version.version, version.checksum) if version else (None, None)
 
 
-def _document(procedure: Procedure) -> dict[str, Any]:
-    texts = {
+def long_text_analyzers() -> dict[str, Callable[[str], list[str]]]:
+    """Index field → analyzer of the views of the long texts."""
+    return {
+        field_name(source, view): _FUNCTIONS[view]
+        for source, views in VIEWS.items()
+        if source in LONG_TEXTS
+        for view in views
+    }
+
+
+def _texts(procedure: Procedure) -> dict[str, str]:
+    """The text of each indexed source; list items are kept apart by " . " (no pair across them)."""
+    return {
         "name": procedure.name,
         "keywords": " . ".join(str(k) for k in procedure.keywords or []),
         "field": procedure.field or "",
         "result": procedure.result or "",
         "documents": " . ".join(str(doc.get("name", "")) for doc in procedure.documents or []),
         "audiences": " . ".join(str(a) for a in procedure.audiences or []),
+        "steps": " . ".join(str(step) for step in procedure.steps or []),
+        "conditions": procedure.conditions or "",
+        "agencies": " . ".join(
+            text for text in (procedure.implementing_agency, procedure.competent_agency) if text
+        ),
+        "legal": " . ".join(str(law.get("title", "")) for law in procedure.legal_basis or []),
     }
+
+
+def _document(procedure: Procedure, texts: dict[str, str]) -> dict[str, Any]:
     document: dict[str, Any] = {
         "code": procedure.code,
         "name": procedure.name,
@@ -129,9 +164,11 @@ def _document(procedure: Procedure) -> dict[str, Any]:
         "field_key": field_key(procedure.field),
         "levels": ",".join(str(level) for level in procedure.levels or []),
         "in_force": "1" if procedure.in_force else "0",
-        "vocabulary": " ".join(sorted({s for text in texts.values() for s in syllables(text)})),
+        "vocabulary": " ".join(sorted({s for source in DESCRIBING for s in syllables(texts[source])})),
     }
     for source, views in VIEWS.items():
+        if source in LONG_TEXTS:
+            continue
         for view in views:
             document[field_name(source, view)] = texts[source]
     return document
@@ -161,10 +198,13 @@ def build_index(sessions: sessionmaker[Session], index_dir: Path) -> Stamp:
                 procedures = session.scalars(select(Procedure).order_by(Procedure.code)).all()
                 ix = whoosh_index.create_in(str(target), build_schema())
                 writer = ix.writer(limitmb=512)  # sort postings in memory, not in temp runs
-                for procedure in procedures:
-                    writer.add_document(**_document(procedure))
+                texts = [_texts(procedure) for procedure in procedures]
+                for procedure, text in zip(procedures, texts, strict=True):
+                    writer.add_document(**_document(procedure, text))
                 writer.commit()
                 ix.close()
+                codes = [procedure.code for procedure in procedures]
+                FullText.build(codes, texts, long_text_analyzers()).save(target)
             stamp = Stamp(build, version, checksum, ANALYSIS_VERSION, len(procedures))
             pending = index_dir / f"{CURRENT_FILE}.{build}"
             pending.write_text(json.dumps(asdict(stamp)), encoding="utf-8")

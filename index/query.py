@@ -17,7 +17,19 @@ MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds 
 CODE_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{6}(?:\.[0-9A-Za-z]+)*)(?![\w])")
 
 # Boosts per indexed field and per view; the name says most about what a procedure is.
-FIELD_BOOST = {"name": 3.0, "keywords": 2.0, "field": 0.8, "result": 1.0, "documents": 0.35, "audiences": 0.4}
+FIELD_BOOST = {
+    "name": 3.0,
+    "keywords": 2.0,
+    "field": 0.8,
+    "result": 1.0,
+    "documents": 0.35,
+    "audiences": 0.4,
+    # low: they hold many words, and only break ties between names that match alike
+    "steps": 0.3,
+    "conditions": 0.3,
+    "agencies": 0.2,
+    "legal": 0.3,
+}
 VIEW_WEIGHT = {"w": 1.0, "f": 0.6, "p": 1.0}
 _MIN_TYPO_LENGTH = 4  # shorter syllables are one edit away from too many others
 # Terms found in more than this share of the documents of a field are left out of the BM25 query:

@@ -5,7 +5,7 @@ query — how much of the query the name explains, how much of the name the quer
 of the query's adjacent word pairs the name holds in the same order (so "chứng nhận lưu hành" beats a
 name that merely contains the three syllables somewhere), and a rapidfuzz similarity that forgives
 typos and word order. Procedures the user's commune handles, and commune-level variants of twins,
-come first when a commune is known.
+come first when a commune is known; when none is, index.levels orders level twins.
 
 Sibling procedures share almost every word and differ in the action at the head of the name: "Cấp
 giấy phép X", "Cấp lại giấy phép X", "Gia hạn giấy phép X", "Thu hồi giấy phép X". A name that starts
@@ -21,6 +21,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from index.analysis import fold, pairs, syllables, text_pairs
+from index.levels import prefer_twins
 from index.query import Plan
 
 # Weights of the re-ranking signals and the bonuses for the user's commune.
@@ -174,6 +175,8 @@ def rank(
         if communal and "xa" in entry.levels:
             candidate.score += COMMUNE_LEVEL_BONUS
     ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
+    if handled is None and not communal:
+        ranked = prefer_twins(ranked, query_pairs)
     best = ranked[0]
     ranked = [c for c in ranked if c.score >= MIN_RELATIVE_SCORE * best.score]
     required = (wanted - optional) or wanted

@@ -20,6 +20,7 @@ from whoosh.scoring import BM25F
 
 from index.acronyms import Acronyms
 from index.building import Stamp, build_index, catalogue_stamp, field_key, read_stamp
+from index.fulltext import FullText
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
 from index.ranking import Candidate, Entry, rank, suggest
 from index.vocabulary import Vocabulary, load_vocabulary
@@ -71,15 +72,24 @@ class _Snapshot:
         stored = list(self._searcher.all_stored_fields())
         if len(stored) != stamp.count:
             raise ValueError(f"index holds {len(stored)} documents, stamp says {stamp.count}")
+        self.fulltext = FullText.load(index_dir / stamp.build)
+        if self.fulltext.codes != [str(doc["code"]) for doc in stored]:
+            raise ValueError("full-text postings and whoosh index hold different procedures")
         reader = self._searcher.reader()
         lexicon: set[str] = set()
-        for fieldname in ("name_f", "keywords_f", "field_f", "result_f", "documents_f"):
+        for fieldname in ("name_f", "keywords_f", "field_f", "result_f"):
             lexicon.update(term.decode("utf-8") for term in reader.lexicon(fieldname))
+        lexicon.update(self.fulltext.terms("documents_f"))
         limit = max(COMMON_SHARE * len(stored), COMMON_MIN_DOCS)
         self.common = frozenset(
             (fieldname, term.decode("utf-8"))
             for fieldname, term in reader.all_terms()
             if fieldname.endswith(("_w", "_f", "_p")) and reader.doc_frequency(fieldname, term) > limit
+        ) | frozenset(
+            (fieldname, term)
+            for fieldname in self.fulltext.fields
+            for term in self.fulltext.terms(fieldname)
+            if self.fulltext.doc_frequency(fieldname, term) > limit
         )
         self.entries = [Entry.from_stored(doc) for doc in stored]
         self.by_code = {entry.code: entry for entry in self.entries}
@@ -105,7 +115,9 @@ class _Snapshot:
             cached = self._postings.get(key)
             if cached is None:
                 cached = ()
-                if self._searcher.reader().doc_frequency(fieldname, term):
+                if fieldname in self.fulltext.fields:
+                    cached = self.fulltext.weights(fieldname, term)
+                elif self._searcher.reader().doc_frequency(fieldname, term):
                     scorer = self.weighting.scorer(self._searcher, fieldname, term)
                     matcher = self._searcher.postings(fieldname, term)
                     found = []

@@ -25,10 +25,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, defer
 
-from knowledge.catalogue import CODE_RE, RecordError, current_version
+from knowledge.catalogue import CODE_RE, RecordError
 from knowledge.models import (
     COMMUNAL_KINDS,
     ApplicabilityOverride,
+    CatalogueVersion,
     Era,
     Level,
     Procedure,
@@ -230,6 +231,15 @@ class _EngineCache:
     verdicts: OrderedDict[tuple[int | None, int, Rules], dict[str, _Verdict]]
 
 
+_CURRENT_VERSION_ID = select(CatalogueVersion.id).where(CatalogueVersion.is_current.is_(True))
+
+
+def catalogue_version_id(session: Session) -> int | None:
+    """The id of the current catalogue version, read on its own: the version row also holds the
+    gzip'd catalogue, and loading that on every answer was most of what a card cost."""
+    return session.scalar(_CURRENT_VERSION_ID)
+
+
 _MAX_UNITS_CACHED = 512
 _caches: weakref.WeakKeyDictionary[Engine, _EngineCache] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -296,8 +306,7 @@ def _evaluate(procedure: _Proc, unit: _UnitProfile, rules: Rules) -> _Verdict:
 
 def _verdicts(session: Session, unit: Unit, rules: Rules) -> dict[str, _Verdict]:
     cache = _cache(session)
-    version = current_version(session)
-    key = (version.id if version else None, unit.id, rules)
+    key = (catalogue_version_id(session), unit.id, rules)
     with _lock:
         verdicts = cache.verdicts.get(key)
         if verdicts is not None:
@@ -349,18 +358,13 @@ def procedures_for_unit(
             if unit_id == commune.id and code in verdicts and verdicts[code].in_force:
                 (handled.add if override.handles else handled.discard)(code)
         codes |= handled
-    snapshot = _snapshot(session, _cache(session), _version_id(session))
+    snapshot = _snapshot(session, _cache(session), catalogue_version_id(session))
     if wanted is not None:
         codes = {code for code in codes if code in snapshot.procs and snapshot.procs[code].field == wanted}
     # The lists (documents, steps…) are JSON, costly to decode for hundreds of rows and rarely
     # shown for more than one procedure: they load when first read.
     rows = session.scalars(select(Procedure).where(Procedure.code.in_(codes)).options(*_DEFERRED))
     return sorted(rows, key=lambda p: snapshot.order.get(p.code, len(snapshot.order)))
-
-
-def _version_id(session: Session) -> int | None:
-    version = current_version(session)
-    return version.id if version else None
 
 
 def _other_level(levels: list[Any]) -> str:

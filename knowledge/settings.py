@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="TTHC_ADMIN_IDS")
+    # The webhook server (when WEBHOOK_URL is set) serves updates and /healthz on this address.
+    webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, alias="WEBHOOK_PORT")
+    # Failures are reported to this chat, else to every admin; throttled per error and per hour.
+    error_chat_id: int | None = Field(default=None, alias="TTHC_ERROR_CHAT_ID")
+    error_report_minutes: float = Field(default=30, gt=0, alias="TTHC_ERROR_REPORT_MINUTES")
+    error_reports_per_hour: int = Field(default=10, ge=1, alias="TTHC_ERROR_REPORTS_PER_HOUR")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -39,6 +46,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def error_recipients(self) -> list[int]:
+        """Where failure reports go: ``TTHC_ERROR_CHAT_ID`` when set, else every admin."""
+        return [self.error_chat_id] if self.error_chat_id is not None else list(self.admin_ids)
 
 
 @lru_cache(maxsize=1)

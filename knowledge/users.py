@@ -1,7 +1,8 @@
 """Chat users' state (chosen commune, last results, what the bot is waiting for), kept in the database.
 
 The setters change a user row fetched with ``get_user`` (one query per update); the caller's
-transaction commits them. A user row is created on first contact; two updates from the same new
+transaction commits them. A setter leaves the row alone when the value is already there, so an update
+that changes nothing (the same question asked again, a button pressed) does not write. A user row is created on first contact; two updates from the same new
 user racing to create it are settled by the unique ``telegram_id`` (the loser re-reads the winner's
 row).
 """
@@ -49,20 +50,23 @@ def user_unit(session: Session, telegram_id: int) -> Unit | None:
 
 def set_commune(user: ChatUser, unit: Unit) -> ChatUser:
     """Remember the user's commune; whatever the bot was waiting for is settled by it."""
-    user.unit_id = unit.id
-    user.unit = unit
-    user.pending = {}
-    return user
+    if user.unit_id != unit.id:
+        user.unit_id = unit.id
+        user.unit = unit
+    return set_pending(user, {})
 
 
 def set_last_results(user: ChatUser, codes: list[str]) -> ChatUser:
-    user.last_results = list(codes[:MAX_LAST_RESULTS])
+    codes = list(codes[:MAX_LAST_RESULTS])
+    if user.last_results != codes:
+        user.last_results = codes
     return user
 
 
 def set_pending(user: ChatUser, pending: dict[str, Any]) -> ChatUser:
     """Record what the next free text answers (e.g. ``{"await": "commune"}``); ``{}`` clears it."""
-    user.pending = dict(pending)
+    if user.pending != pending:
+        user.pending = dict(pending)
     return user
 
 

@@ -234,3 +234,27 @@ async def test_two_workers_one_database(world: Services, tmp_path: Path) -> None
             assert "Cấp giấy phép khai thác gỗ rừng trồng" in after.text
     finally:
         worker_b.close()
+
+
+async def test_grant_publishes_the_officials_menu_and_revoke_withdraws_it(
+    api: FakeBotAPI, world: Services
+) -> None:
+    with world.store.sessions() as session:
+        first, second = session.scalars(
+            select(Unit).where(Unit.era == Era.TWO_TIER).order_by(Unit.code).limit(2)
+        ).all()
+    scope = {"type": "chat", "chat_id": 555}  # the user's private chat
+    await api.say(ADMIN, f"/grant 555 {first.code}")
+    await api.say(ADMIN, f"/grant 555 {second.code}")
+    published = [call for call in api.calls_to("setMyCommands") if call.params.get("scope")]
+    assert [call.params["scope"] for call in published] == [scope, scope]
+    assert [command["command"] for command in published[0].params["commands"]] == [
+        name for name, _ in (*texts.CITIZEN_COMMANDS, *texts.OFFICIAL_COMMANDS)
+    ]
+    await api.say(ADMIN, f"/revoke 555 {first.code}")
+    assert api.calls_to("deleteMyCommands") == []  # still an official of the other unit
+    await api.say(ADMIN, "/revoke 555")
+    [withdrawn] = api.calls_to("deleteMyCommands")
+    assert withdrawn.params["scope"] == scope
+    await api.say(ADMIN, "/revoke 555")  # nothing left to remove: nothing to withdraw
+    assert len(api.calls_to("deleteMyCommands")) == 1

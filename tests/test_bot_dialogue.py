@@ -103,6 +103,7 @@ def test_card_without_a_commune_invites_choosing_one(dialogue: Dialogue) -> None
 def test_search_remembers_the_last_results_and_logs_the_query(dialogue: Dialogue, world: Services) -> None:
     choose_thuong_ninh(dialogue)
     dialogue.text(USER, "đăng ký")
+    assert dialogue.queries.flush() == 1  # the log is written in batches
     with world.store.sessions() as session:
         user = find_user(session, USER)
         assert user is not None and sorted(user.last_results) == sorted([BIRTH, MARRIAGE])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,17 @@ import pytest
 from bot import texts
 from bot.cli import main
 from bot.commands import chat
-from bot.console import Console, format_reply
+from bot.console import Console, OfficialDesk, format_reply
 from bot.dialogue import Reply
+from bot.handlers.official import OVERDUE_PAGE_SIZE
 from bot.handlers.services import Services
 from bot.keyboards import Button
 from bot.render import Doc
+from knowledge.compliance.dossiers import upsert_records
 from knowledge.settings import Settings
+from knowledge.units import get_unit, unit_label
 from tests.botworld import PORTAL_BIRTH, open_world
+from tests.factories import dossier
 
 
 @pytest.fixture
@@ -118,3 +123,82 @@ def test_run_without_a_token_points_to_chat(
     monkeypatch.setattr(chat, "get_settings", lambda: Settings(TELEGRAM_BOT_TOKEN=None))
     assert main(["run"]) == 2
     assert "tthc-bot chat" in capsys.readouterr().err
+
+
+# --- officials' commands for a local operator: `tthc-bot chat --official UNIT` ---------------------
+
+NOW = datetime(2021, 3, 31, 16, 0)
+NHU_XUAN, CAT_VAN, CAT_TAN = "402", "16195", "16198"  # the district and two of its communes (2008)
+OVERDUE = OVERDUE_PAGE_SIZE + 2  # two pages of /quahan
+
+
+@pytest.fixture
+def dossiers(world: Services) -> None:
+    """March 2021 in Như Xuân: finished dossiers in two communes, and open ones past their due date."""
+    records = [
+        *(dossier(unit_code=CAT_VAN) for _ in range(3)),
+        dossier(unit_code=CAT_TAN, finished_at=datetime(2021, 3, 12, 9, 0)),  # late
+        *(
+            dossier(
+                unit_code=CAT_TAN,
+                code=f"CT-QUAHAN-{n:02d}",
+                status=4,
+                finished_at=None,
+                returned_at=None,
+                due_at=datetime(2021, 3, 10 + n, 9, 0),
+            )
+            for n in range(OVERDUE)
+        ),
+    ]
+    with world.store.sessions.begin() as session:
+        assert upsert_records(session, enumerate(records, start=2)).errors == []
+
+
+def label_of(world: Services, code: str) -> str:
+    with world.store.sessions() as session:
+        unit = get_unit(session, code)
+        assert unit is not None
+        return unit_label(unit)
+
+
+def test_an_operator_sees_a_units_figures_in_the_console(
+    world: Services, dossiers: None, tmp_path: Path
+) -> None:
+    desk = OfficialDesk.open(world.store, NHU_XUAN, tmp_path / "files")
+    assert desk is not None and desk.unit_label == label_of(world, NHU_XUAN)
+    desk.clock = lambda: NOW
+    out = io.StringIO()
+    Console(world.dialogue, out, desk=desk).loop(
+        scripted(["/tinhhinh", "/tinhhinh quý " + CAT_TAN, "/quahan", "1", "/xephang", "1", "/thoat"])
+    )
+    shown = out.getvalue()
+    assert texts.CONSOLE_OFFICIAL_WELCOME.format(unit=desk.unit_label) in shown
+    assert texts.OFFICIAL_REPORT_TITLE.format(unit=desk.unit_label) in shown
+    assert texts.OFFICIAL_REPORT_TITLE.format(unit=label_of(world, CAT_TAN)) in shown  # a code typed
+    assert "quý I/2021" in shown
+    assert "CT-QUAHAN-00" in shown and "Trang 1/2" in shown and "Trang 2/2" in shown  # [1] is "Sau ▶"
+    [chart] = (tmp_path / "files").glob("*.png")
+    [sheet] = (tmp_path / "files").glob("*.xlsx")  # [1] under the chart is the Excel button
+    assert texts.CONSOLE_CHART_SAVED.format(path=chart.resolve()) in shown
+    assert texts.CONSOLE_SHEET_SAVED.format(path=sheet.resolve()) in shown
+    assert chart.read_bytes().startswith(b"\x89PNG") and sheet.read_bytes().startswith(b"PK")
+    assert world.store.settings.admin_ids == []  # trusting the console changed no one else's rights
+
+
+def test_chat_with_the_official_option(
+    world: Services,
+    dossiers: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("/quahan\n/thoat\n"))
+    assert main(["chat", "--official", CAT_TAN]) == 0
+    out = capsys.readouterr().out
+    assert label_of(world, CAT_TAN) in out and "CT-QUAHAN-00" in out
+
+
+def test_chat_for_an_unknown_unit_fails(world: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chat", "--official", "99999999"]) == 2
+    assert texts.CONSOLE_OFFICIAL_UNKNOWN_UNIT.format(code="99999999") in capsys.readouterr().err

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.console import Console, format_reply
+from bot.console import Console, OfficialDesk, format_reply
 from bot.handlers.services import open_services
 from knowledge.settings import get_settings
 
@@ -16,6 +17,11 @@ def register(sub: Any) -> None:
     run = sub.add_parser("run", help="chạy bot Telegram (long polling, hoặc webhook khi có WEBHOOK_URL)")
     run.set_defaults(func=cmd_run)
     chat = sub.add_parser("chat", help="trò chuyện với bot ngay trong cửa sổ dòng lệnh")
+    chat.add_argument(
+        "--official",
+        metavar="UNIT",
+        help="mã đơn vị: dùng thêm lệnh cán bộ /tinhhinh, /quahan, /xephang (biểu đồ lưu ở thư mục hiện tại)",
+    )
     chat.set_defaults(func=cmd_chat)
     ask = sub.add_parser("ask", help="in câu trả lời của bot cho một câu hỏi rồi thoát")
     ask.add_argument("--unit", help="xã/phường: tên (cũ hay mới, có dấu hay không) hoặc mã")
@@ -37,7 +43,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     services = open_services(get_settings())
     try:
-        Console(services.dialogue, sys.stdout).loop()
+        desk = None
+        if args.official:
+            desk = OfficialDesk.open(services.store, args.official, Path.cwd())
+            if desk is None:
+                print(texts.CONSOLE_OFFICIAL_UNKNOWN_UNIT.format(code=args.official), file=sys.stderr)
+                return 2
+        Console(services.dialogue, sys.stdout, desk=desk).loop()
     finally:
         services.close()
     return 0

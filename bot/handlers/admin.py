@@ -3,7 +3,8 @@
 
 Only ``TTHC_ADMIN_IDS`` may use them; anyone else gets the same answer as for a command that does
 not exist, so nothing tells a stranger that admin commands are there. They are not published in the
-command menu for the same reason.
+command menu for the same reason. ``/grant`` publishes the officials' commands in the new official's
+chat; ``/revoke`` withdraws them once he is an official of no unit.
 
 A reload shows the difference and waits for the "apply" button. The file is kept in the database
 (knowledge.reload.stage_reload), so the button works whichever worker receives it. After a change
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -21,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from telegram import Update
+from telegram import Bot, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -33,6 +36,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.dialogue import Reply
+from bot.handlers.official import publish_menu
 from bot.handlers.replies import send_replies
 from bot.handlers.services import services_of
 from bot.keyboards import Button
@@ -51,6 +55,8 @@ from knowledge.reload import (
     stage_reload,
 )
 from knowledge.usage import usage_stats
+
+log = logging.getLogger(__name__)
 
 COMMANDS: list[tuple[str, str]] = []  # deliberately not in the public command menu
 CALLBACK_PREFIX = "adm"
@@ -99,6 +105,15 @@ def _actor(update: Update) -> str:
 def _unit_by_code(session: Session, code: str) -> Unit | None:
     """A current (2025) unit by its code."""
     return session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER, Unit.code == code)).first()
+
+
+async def withdraw_menu(bot: Bot, chat_id: int) -> None:
+    """Take the officials' commands out of the chat's menu (back to the public one). As with
+    publishing, a failure (the user never opened the chat) is logged, not worth failing the reply."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError:
+        log.warning("could not withdraw the officials' menu in chat %s", chat_id, exc_info=True)
 
 
 def diff_doc(diff: CatalogueDiff, source: str, version: str, count: int) -> Doc:
@@ -271,6 +286,7 @@ async def grant_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if unit_name is None:
         await _say(update, context, Doc().add(fill(texts.ADMIN_UNIT_UNKNOWN, code=code)))
         return
+    await publish_menu(context.bot, user_id)  # a private chat's id is the user's id
     await _say(update, context, Doc().add(fill(texts.ADMIN_GRANTED, user=str(user_id), unit=b(unit_name))))
 
 
@@ -284,7 +300,8 @@ async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user_id, code = int(args[0]), (args[1] if len(args) == 2 else None)
     admin = _actor(update)
 
-    def do_revoke() -> int | None:
+    def do_revoke() -> tuple[int, bool] | None:
+        """How many roles were removed, and whether the user is still an official of some unit."""
         with services.store.sessions.begin() as session:
             unit = _unit_by_code(session, code) if code is not None else None
             if code is not None and unit is None:
@@ -292,12 +309,15 @@ async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             removed = roles.revoke(session, user_id, unit)
             detail = {"removed": removed}
             write_audit(session, admin, AuditAction.REVOKE, source=f"{user_id}@{code or '*'}", detail=detail)
-            return removed
+            return removed, bool(roles.official_units(session, user_id))
 
-    removed = await asyncio.to_thread(do_revoke)
-    if removed is None:
+    outcome = await asyncio.to_thread(do_revoke)
+    if outcome is None:
         await _say(update, context, Doc().add(fill(texts.ADMIN_UNIT_UNKNOWN, code=code or "")))
         return
+    removed, still_official = outcome
+    if removed and not still_official:
+        await withdraw_menu(context.bot, user_id)
     await _say(update, context, Doc().add(fill(texts.ADMIN_REVOKED, count=str(removed), user=str(user_id))))
 
 

@@ -20,11 +20,13 @@ class Services:
     store: Store
     search: SearchService
     dialogue: Dialogue
-    watcher: VersionWatcher | None = None  # rebuilds the index when another worker reloads
+    watcher: VersionWatcher | None = None  # follows a reload made by any worker
 
     def close(self) -> None:
+        """Stop following the catalogue, write the rest of the query log, close the database."""
         if self.watcher is not None:
             self.watcher.stop()
+        self.dialogue.close()
         self.store.close()
 
 
@@ -36,9 +38,11 @@ def open_services(settings: Settings) -> Services:
     # underthesea loads its segmenter on first use, and two worker threads doing that at once break
     # it: one query here loads it before any handler runs (and spares the first user the wait).
     search.search("làm giấy khai sinh")
-    watcher = VersionWatcher(store.engine, lambda _version: search.refresh_if_stale())
+    dialogue = Dialogue(store.sessions, search)
+    # A new version rebuilds the index and starts the dialogue's caches afresh.
+    watcher = VersionWatcher(store.engine, lambda _version: dialogue.follow_catalogue())
     watcher.start()
-    return Services(store, search, Dialogue(store.sessions, search), watcher)
+    return Services(store, search, dialogue, watcher)
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:

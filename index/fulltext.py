@@ -1,0 +1,113 @@
+"""BM25 postings of the long texts of each procedure, kept beside the whoosh index.
+
+A procedure's documents, steps, conditions, agencies and legal basis hold twenty times the words of
+its name. whoosh writes postings one by one in Python, which made those texts most of the build
+time; they need neither word segmentation nor anything else whoosh offers, only the BM25 weight of
+a folded term in a document. So they are counted here into plain postings, one pickle per build, and
+weighed the way whoosh weighs its own fields (same BM25F formula and idf), so that the scores of both
+add up as before.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+FULLTEXT_FILE = "fulltext.pickle"
+_FORMAT = 1
+B, K1 = 0.75, 1.2  # as whoosh's BM25F in index.service
+
+
+class FullText:
+    """Postings per (field, term): document numbers and term counts, with each field's lengths."""
+
+    def __init__(
+        self,
+        codes: Sequence[str],
+        lengths: dict[str, array[int]],
+        postings: dict[str, dict[str, bytes]],
+    ) -> None:
+        self.codes = list(codes)
+        self._lengths = lengths
+        self._postings = postings
+        self._average = {
+            name: (sum(values) / len(values) if values else 0.0) or 1.0 for name, values in lengths.items()
+        }
+
+    @classmethod
+    def build(
+        cls,
+        codes: Sequence[str],
+        texts: Iterable[dict[str, str]],
+        analyzers: dict[str, Callable[[str], list[str]]],
+    ) -> FullText:
+        """Count the terms ``analyzers`` (index field → analyzer) find in each document's text for
+        the field (``texts`` in the order of ``codes``; a field reads the text under its source name,
+        the part before the last "_")."""
+        lengths: dict[str, array[int]] = {name: array("I") for name in analyzers}
+        found: dict[str, dict[str, array[int]]] = {name: {} for name in analyzers}
+        for docnum, text in enumerate(texts):
+            for name, analyze in analyzers.items():
+                terms = analyze(text.get(name.rpartition("_")[0], ""))
+                lengths[name].append(len(terms))
+                by_term = found[name]
+                for term, count in Counter(terms).items():
+                    by_term.setdefault(term, array("I")).extend((docnum, count))
+        postings = {
+            name: {term: values.tobytes() for term, values in by_term.items()}
+            for name, by_term in found.items()
+        }
+        return cls(codes, lengths, postings)
+
+    def save(self, folder: Path) -> None:
+        data: dict[str, Any] = {
+            "format": _FORMAT,
+            "codes": self.codes,
+            "lengths": {name: values.tobytes() for name, values in self._lengths.items()},
+            "postings": self._postings,
+        }
+        with open(folder / FULLTEXT_FILE, "wb") as out:
+            pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, folder: Path) -> FullText:
+        """The postings saved in ``folder``; ValueError when the file is not one of ours."""
+        try:
+            with open(folder / FULLTEXT_FILE, "rb") as stream:
+                data = pickle.load(stream)  # our own build output, in our own directory
+            if data["format"] != _FORMAT:
+                raise ValueError(f"full-text format {data['format']!r}, expected {_FORMAT}")
+            lengths = {name: array("I", raw) for name, raw in data["lengths"].items()}
+            return cls(data["codes"], lengths, data["postings"])
+        except (pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"unreadable full-text postings: {exc}") from exc
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(self._postings)
+
+    def terms(self, fieldname: str) -> Iterable[str]:
+        return self._postings.get(fieldname, {}).keys()
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        return len(self._postings.get(fieldname, {}).get(term, b"")) // 8  # two 4-byte values a posting
+
+    def weights(self, fieldname: str, term: str) -> tuple[tuple[int, float], ...]:
+        """(document number, BM25 weight) of every document holding ``term`` in ``fieldname``."""
+        raw = self._postings.get(fieldname, {}).get(term)
+        if not raw:
+            return ()
+        values = array("I", raw)
+        lengths = self._lengths[fieldname]
+        average = self._average[fieldname]
+        idf = math.log(len(self.codes) / (len(values) // 2 + 1)) + 1  # whoosh's idf
+        result = []
+        for docnum, count in zip(values[0::2], values[1::2], strict=True):
+            norm = K1 * ((1 - B) + B * lengths[docnum] / average)
+            result.append((docnum, idf * count * (K1 + 1) / (count + norm)))
+        return tuple(result)

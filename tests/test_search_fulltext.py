@@ -1,0 +1,97 @@
+"""The long texts of a procedure (steps, conditions, agencies, law) found at a low weight, and their
+postings kept beside the whoosh index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from index.analysis import syllables
+from index.building import build_index, read_stamp
+from index.fulltext import FULLTEXT_FILE, FullText
+from index.service import SearchService
+from knowledge.catalogue import apply_catalogue
+from tests.factories import catalogue, procedure_record
+
+DAM = procedure_record(
+    code="1.003221",
+    name="Kiểm định an toàn đập, hồ chứa thủy lợi",
+    field="Thủy lợi",
+    levels=["tinh"],
+    steps=["Bước 1: Chủ đập gửi hồ sơ đề nghị kiểm định đột xuất đến Sở Nông nghiệp và Môi trường"],
+)
+RESERVOIR = procedure_record(
+    code="1.003471",
+    name="Phê duyệt phương án bảo vệ đập, hồ chứa thủy lợi",
+    field="Thủy lợi",
+    levels=["tinh"],
+)
+LAWYER = procedure_record(
+    code="1.002055",
+    name="Đăng ký hoạt động của văn phòng luật sư",
+    field="Luật sư",
+    levels=["tinh"],
+    conditions="Trưởng văn phòng phải có ít nhất hai năm hành nghề liên tục",
+)
+ARBITRATION = procedure_record(
+    code="1.001609",
+    name="Đăng ký hoạt động của trung tâm trọng tài",
+    field="Trọng tài",
+    levels=["tinh"],
+    implementing_agency="Sở Tư pháp",
+)
+
+
+@pytest.fixture
+def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
+    with session_factory.begin() as session:
+        apply_catalogue(session, catalogue(DAM, RESERVOIR, LAWYER, ARBITRATION), "test")
+    service = SearchService(session_factory, tmp_path / "index")
+    service.ensure_index()
+    return service
+
+
+@pytest.mark.parametrize(
+    ("query", "record"),
+    [
+        ("kiểm định đột xuất đập hồ chứa", DAM),  # a step, not the name
+        ("đăng ký hoạt động khi đã hành nghề liên tục hai năm", LAWYER),  # a condition
+    ],
+)
+def test_the_long_texts_break_ties_between_alike_names(
+    service: SearchService, query: str, record: dict[str, object]
+) -> None:
+    assert service.search(query).hits[0].code == record["code"]
+
+
+def test_postings_are_saved_beside_the_whoosh_index(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with session_factory.begin() as session:
+        apply_catalogue(session, catalogue(DAM, LAWYER), "test")
+    stamp = build_index(session_factory, tmp_path)
+    assert read_stamp(tmp_path) == stamp
+    fulltext = FullText.load(tmp_path / stamp.build)
+    assert fulltext.codes == ["1.002055", "1.003221"]
+    assert "steps_f" in fulltext.fields and "documents_p" in fulltext.fields
+    assert [docnum for docnum, _ in fulltext.weights("steps_f", "dot")] == [1]
+    assert fulltext.weights("steps_f", "nowhere") == ()
+
+
+def test_weights_follow_bm25() -> None:
+    texts = [{"steps": "nộp hồ sơ hồ sơ"}, {"steps": "nộp hồ sơ tại sở tư pháp nơi cư trú"}, {"steps": ""}]
+    fulltext = FullText.build(["a", "b", "c"], texts, {"steps_f": syllables})
+    (first, in_a), (second, in_b) = fulltext.weights("steps_f", "ho")
+    assert (first, second) == (0, 1)
+    assert in_a > in_b > 0  # more often, in a shorter text
+    assert fulltext.doc_frequency("steps_f", "ho") == 2
+    rare = dict(fulltext.weights("steps_f", "tu"))
+    assert rare[1] > in_b  # a rarer term weighs more
+
+
+def test_unreadable_postings_are_reported(tmp_path: Path) -> None:
+    (tmp_path / FULLTEXT_FILE).write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="unreadable"):
+        FullText.load(tmp_path)

@@ -1,0 +1,59 @@
+"""Level twins: with no commune known, the variant a query most likely means comes first."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.analysis import chunks, pairs
+from index.levels import core_name, preferred_levels
+from index.ranking import Candidate, Entry, rank
+
+COMMUNE = Entry.from_stored(
+    {"code": "1", "name": "Cấp lại thẻ căn cước (thực hiện tại cấp xã)", "levels": "xa"}
+)
+PROVINCE = Entry.from_stored(
+    {"code": "2", "name": "Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)", "levels": "tinh"}
+)
+MINISTRY = Entry.from_stored(
+    {"code": "3", "name": "Cấp lại thẻ căn cước (thực hiện tại cấp trung ương)", "levels": "bo"}
+)
+OTHER = Entry.from_stored({"code": "4", "name": "Khóa thẻ căn cước điện tử", "levels": "bo"})
+
+
+def ranked(query: str, entries: list[Entry], communal: bool = False) -> list[str]:
+    runs = chunks(query)
+    content = [s for run in runs for s in run]
+    phrases = tuple(pair for run in runs for pair in pairs(run))
+    candidates = [Candidate(entry, 1.0) for entry in entries]
+    return [c.entry.code for c in rank(candidates, content, None, phrases=phrases, communal=communal)]
+
+
+def test_the_level_notes_are_set_aside() -> None:
+    assert core_name(PROVINCE.name) == core_name(MINISTRY.name) == "cap lai the can cuoc"
+    assert core_name("Cấp lại thẻ căn cước") == "cap lai the can cuoc"
+
+
+@pytest.mark.parametrize(
+    ("query", "order"),
+    [
+        ("cấp lại thẻ căn cước", ["2", "1", "3"]),  # a person: province, then commune
+        ("công ty xin cấp lại thẻ căn cước", ["2", "3", "1"]),  # an organisation: rarely the commune
+        ("cấp lại thẻ căn cước ở cấp xã", ["1", "2", "3"]),  # a level named outright
+        ("cấp lại thẻ căn cước cấp trung ương", ["3", "2", "1"]),
+    ],
+)
+def test_twins_are_ordered_by_the_level_the_query_means(query: str, order: list[str]) -> None:
+    assert ranked(query, [MINISTRY, COMMUNE, PROVINCE])[:3] == order
+
+
+def test_a_known_commune_keeps_its_own_preference() -> None:
+    assert ranked("cấp lại thẻ căn cước", [MINISTRY, COMMUNE, PROVINCE], communal=True)[0] == "1"
+
+
+def test_procedures_that_are_not_twins_keep_their_order() -> None:
+    assert ranked("khóa thẻ căn cước điện tử", [OTHER, COMMUNE, PROVINCE])[0] == "4"
+
+
+def test_named_levels_come_before_the_audience_order() -> None:
+    assert preferred_levels(frozenset({"doanh_nghiep", "cap_xa"})) == ("xa", "tinh", "bo")
+    assert preferred_levels(frozenset()) == ("tinh", "xa", "bo")
