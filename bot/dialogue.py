@@ -120,7 +120,7 @@ class Dialogue:
         with self.sessions() as session:
             version = catalogue_version_id(session)
         self.search.refresh_if_stale()
-        self._answers = AnswerCache(version)
+        self._answers.version = version
 
     def close(self) -> None:
         """Write what the query log still holds."""
