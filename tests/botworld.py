@@ -7,11 +7,14 @@ procedures come from the factories.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import BotApplication, build_application
 from bot.dialogue import Dialogue
 from bot.handlers.services import Services
 from index.service import SearchService
@@ -21,6 +24,7 @@ from knowledge.settings import Settings
 from knowledge.store import Store
 from knowledge.units import load_units
 from tests.factories import catalogue, procedure_record
+from tests.fakebotapi import FakeBotAPI
 
 UNITS = Path(__file__).parent / "fixtures" / "bot" / "units.json"
 BIRTH = "1.001193"
@@ -89,3 +93,29 @@ def open_world(db_url: str, index_dir: Path) -> Services:
     return Services(
         Store(settings, engine, sessions), search, Dialogue(sessions, search, bot_username="tthc_bot")
     )
+
+
+def bot_application(api: FakeBotAPI, services: Services) -> BotApplication:
+    """The real Application, pointed at the fake Bot API server."""
+    return build_application(Settings(TELEGRAM_BOT_TOKEN=api.token), services=services, base_url=api.base_url)
+
+
+@asynccontextmanager
+async def polling(app: BotApplication) -> AsyncIterator[None]:
+    """``app`` polling the fake server, started and stopped as ``run_polling`` does it."""
+    async with app:
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=1)
+        await app.start()
+        try:
+            yield
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+def running_bot(api: FakeBotAPI, services: Services) -> AbstractAsyncContextManager[None]:
+    """The bot polling the fake server."""
+    return polling(bot_application(api, services))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.app import build_application
 from bot.dialogue import Dialogue
 from bot.handlers.services import Services
 from index.service import SearchService
@@ -26,7 +24,7 @@ from knowledge.settings import Settings
 from knowledge.store import Store
 from knowledge.usage import log_query
 from knowledge.versionwatch import VersionWatcher
-from tests.botworld import citizen_records, open_world
+from tests.botworld import citizen_records, open_world, running_bot
 from tests.factories import procedure_record
 from tests.fakebotapi import FakeBotAPI
 
@@ -43,21 +41,6 @@ def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
     )
     yield services
     services.close()
-
-
-@asynccontextmanager
-async def running_bot(api: FakeBotAPI, services: Services) -> AsyncIterator[None]:
-    app = build_application(Settings(TELEGRAM_BOT_TOKEN=api.token), services=services, base_url=api.base_url)
-    async with app:
-        assert app.post_init is not None and app.updater is not None
-        await app.post_init(app)
-        await app.updater.start_polling(timeout=1)
-        await app.start()
-        try:
-            yield
-        finally:
-            await app.updater.stop()
-            await app.stop()
 
 
 @pytest.fixture

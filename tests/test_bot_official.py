@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.app import build_application
 from bot.handlers.official import CLOCK_KEY, EXCEL_PREFIX, OVERDUE_PAGE_SIZE, PAGE_PREFIX
 from bot.handlers.services import Services
 from bot.render_official import CHART_UNITS, chart_window, period_kind, period_label
@@ -29,7 +28,7 @@ from knowledge.compliance.ranking import CLASS_LABELS, ranking, standing, unit_r
 from knowledge.models import Unit
 from knowledge.settings import Settings
 from knowledge.units import get_unit
-from tests.botworld import BIRTH, open_world
+from tests.botworld import BIRTH, bot_application, open_world, polling
 from tests.factories import dossier
 from tests.fakebotapi import Call, FakeBotAPI
 
@@ -90,18 +89,10 @@ def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
 
 @asynccontextmanager
 async def running_bot(api: FakeBotAPI, services: Services) -> AsyncIterator[None]:
-    app = build_application(Settings(TELEGRAM_BOT_TOKEN=api.token), services=services, base_url=api.base_url)
+    app = bot_application(api, services)
     app.bot_data[CLOCK_KEY] = lambda: NOW
-    async with app:
-        assert app.post_init is not None and app.updater is not None
-        await app.post_init(app)
-        await app.updater.start_polling(timeout=1)
-        await app.start()
-        try:
-            yield
-        finally:
-            await app.updater.stop()
-            await app.stop()
+    async with polling(app):
+        yield
 
 
 @pytest.fixture

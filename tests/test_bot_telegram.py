@@ -8,18 +8,15 @@ import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from bot import texts
-from bot.app import build_application
 from bot.handlers.services import Services
 from bot.render import MESSAGE_LIMIT, telegram_length
 from knowledge.catalogue import apply_catalogue
-from knowledge.settings import Settings
-from tests.botworld import BIRTH, PORTAL_BIRTH, open_world
+from tests.botworld import BIRTH, PORTAL_BIRTH, open_world, running_bot
 from tests.factories import catalogue, procedure_record
 from tests.fakebotapi import FakeBotAPI
 
@@ -31,23 +28,6 @@ def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
     services = open_world(db_url, tmp_path / "index")
     yield services
     services.close()
-
-
-@asynccontextmanager
-async def running_bot(api: FakeBotAPI, services: Services) -> AsyncIterator[None]:
-    """The bot polling the fake server, started as ``run_polling`` starts it."""
-    app = build_application(Settings(TELEGRAM_BOT_TOKEN=api.token), services=services, base_url=api.base_url)
-    async with app:
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=1)
-        await app.start()
-        try:
-            yield
-        finally:
-            await app.updater.stop()
-            await app.stop()
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from telegram.error import TimedOut
 from telegram.ext import ContextTypes, MessageHandler, filters
 
 from bot import texts
-from bot.app import build_application
 from bot.handlers.errors import THROTTLE_KEY, ErrorThrottle, describe, report_doc, signature
 from bot.handlers.services import Services
 from bot.render import to_plain
 from knowledge.settings import Settings
-from tests.botworld import open_world
+from tests.botworld import bot_application, open_world, polling
 from tests.fakebotapi import FakeBotAPI, text_update
 
 ADMIN = FakeBotAPI.user(7, "Quản trị")
@@ -127,18 +126,11 @@ async def boom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def failing_bot(api: FakeBotAPI, services: Services, clock: Clock) -> AsyncIterator[None]:
     """The bot with ``boom`` in a group before the real handlers: the user gets the apology, then
     the real handlers still answer."""
-    app = build_application(Settings(TELEGRAM_BOT_TOKEN=api.token), services=services, base_url=api.base_url)
+    app = bot_application(api, services)
     app.add_handler(MessageHandler(filters.Regex(r"^(/hong|/mang|Tôi tên)"), boom), group=-1)
     app.bot_data[THROTTLE_KEY] = ErrorThrottle.from_settings(services.store.settings, clock)
-    async with app:
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=1)
-        await app.start()
-        try:
-            yield
-        finally:
-            await app.updater.stop()
-            await app.stop()
+    async with polling(app):
+        yield
 
 
 async def test_failures_are_reported_to_the_admins_throttled(world: Services, tmp_path: Path) -> None:
