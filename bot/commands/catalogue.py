@@ -116,11 +116,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 def procedure_json(procedure: Procedure) -> dict[str, Any]:
     """The procedure as `show --json` prints it; portal_url is always a working portal link."""
     return {
-        "code": procedure.code,
-        "name": procedure.name,
-        "field": procedure.field,
-        "levels": procedure.levels,
-        "status": procedure.status,
+        **procedure_item(procedure),
         "abolished_by": procedure.abolished_by,
         "portal_url": portal_link(procedure),
         "channels": [
