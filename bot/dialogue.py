@@ -104,9 +104,8 @@ class Dialogue:
         self.page_size = page_size
         self.bot_username = bot_username
         self.queries = QueryLog(sessions)
-        self._labels: dict[
-            int, str
-        ] = {}  # unit id -> label: names are static data, walking parents is not free
+        # unit id -> label: names are static data, walking parents is not free
+        self._labels: dict[int, str] = {}
         self._answers = AnswerCache(None)
         self.follow_catalogue()
 
@@ -120,7 +119,7 @@ class Dialogue:
         with self.sessions() as session:
             version = catalogue_version_id(session)
         self.search.refresh_if_stale()
-        self._answers.version = version
+        self._answers = AnswerCache(version)
 
     def close(self) -> None:
         """Write what the query log still holds."""

@@ -2,16 +2,17 @@
 
 The setters change a user row fetched with ``get_user`` (one query per update); the caller's
 transaction commits them. A setter leaves the row alone when the value is already there, so an update
-that changes nothing (the same question asked again, a button pressed) does not write. A user row is created on first contact; two updates from the same new
-user racing to create it are settled by the unique ``telegram_id`` (the loser re-reads the winner's
-row).
+that changes nothing (the same question asked again, a button pressed) does not write.
+
+A user row is created on first contact; two updates from the same new user racing to create it are
+settled by the unique ``telegram_id`` (the loser re-reads the winner's row).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -20,10 +21,17 @@ from knowledge.models import ChatUser, Unit
 MAX_LAST_RESULTS = 10
 
 
+# Built once: nearly every update runs it, and building the statement cost as much as running it.
+_USER_BY_TELEGRAM_ID = (
+    select(ChatUser)
+    .options(joinedload(ChatUser.unit))
+    .where(ChatUser.telegram_id == bindparam("telegram_id"))
+)
+
+
 def find_user(session: Session, telegram_id: int) -> ChatUser | None:
     """The user's row with their commune (loaded in the same query: nearly every update needs it)."""
-    query = select(ChatUser).options(joinedload(ChatUser.unit)).where(ChatUser.telegram_id == telegram_id)
-    return session.scalars(query).first()
+    return session.scalars(_USER_BY_TELEGRAM_ID, {"telegram_id": telegram_id}).first()
 
 
 def get_user(session: Session, telegram_id: int) -> ChatUser:

@@ -70,3 +70,17 @@ def test_changing_commune_replaces_the_old_one(session: Session) -> None:
     session.flush()
     unit = user_unit(session, 3)
     assert unit is not None and unit.code == "26735"
+
+
+def test_setting_what_is_already_there_writes_nothing(session: Session) -> None:
+    unit = commune(session)
+    user = get_user(session, 11)
+    set_commune(user, unit)
+    set_last_results(user, ["1.001193"])
+    session.flush()
+    set_commune(user, unit)
+    set_last_results(user, ["1.001193"])
+    set_pending(user, {})
+    assert not session.dirty
+    set_last_results(user, ["1.000894"])
+    assert user in session.dirty

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.usage import QueryLogEntry, log_query, normalise_query, usage_stats
+from knowledge.usage import QueryLog, QueryLogEntry, log_query, normalise_query, usage_stats
 
 
 def at(day: int, hour: int = 3) -> datetime:
@@ -57,3 +58,50 @@ def test_stats_without_queries(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as session:
         stats = usage_stats(session, today=date(2025, 9, 3))
     assert (stats.total, stats.unanswered_share, stats.days, stats.top_unanswered) == (0, 0.0, [], [])
+
+
+def logged(session_factory: sessionmaker[Session]) -> list[tuple[str, bool, int]]:
+    with session_factory() as session:
+        rows = session.execute(
+            select(QueryLogEntry.query, QueryLogEntry.answered, QueryLogEntry.result_count).order_by(
+                QueryLogEntry.id
+            )
+        )
+        return [(query, answered, count) for query, answered, count in rows]
+
+
+def test_the_bot_log_is_written_in_batches_and_nothing_is_lost_at_close(
+    session_factory: sessionmaker[Session],
+) -> None:
+    log = QueryLog(session_factory, interval=3600)  # no periodic write during the test
+    assert log.record("Khai  Sinh", answered=True, result_count=1, top_score=2.0)
+    assert not log.record("  ", answered=False, result_count=0)
+    assert log.record("xyz", answered=False, result_count=0, at=at(2))
+    assert logged(session_factory) == []  # nothing written yet
+    log.close()
+    assert logged(session_factory) == [("khai sinh", True, 1), ("xyz", False, 0)]
+    assert log.record("sau khi dừng", answered=True, result_count=2)  # after close: written at once
+    assert logged(session_factory)[-1] == ("sau khi dừng", True, 2)
+
+
+def test_a_full_batch_is_written_without_waiting_for_the_tick(session_factory: sessionmaker[Session]) -> None:
+    log = QueryLog(session_factory, interval=3600, batch=3)
+    written = threading.Event()
+    real_flush = log.flush
+
+    def flush() -> int:
+        count = real_flush()
+        if count:
+            written.set()
+        return count
+
+    log.flush = flush  # type: ignore[method-assign]
+    for number in range(3):
+        log.record(f"câu hỏi {number}", answered=True, result_count=1)
+    assert written.wait(10)
+    assert [query for query, _answered, _count in logged(session_factory)] == [
+        "câu hỏi 0",
+        "câu hỏi 1",
+        "câu hỏi 2",
+    ]
+    log.close()

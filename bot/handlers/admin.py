@@ -209,7 +209,7 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     except ReloadError as exc:
         await _say(update, context, Doc().add(fill(texts.ADMIN_NOT_APPLIED, reason=str(exc))))
         return
-    await asyncio.to_thread(services.search.refresh_if_stale)
+    await asyncio.to_thread(services.dialogue.follow_catalogue)
     await _say(update, context, Doc().add(fill(texts.ADMIN_APPLIED, version=str(result.version.id))))
 
 
@@ -221,7 +221,7 @@ async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except ReloadError as exc:
         await _say(update, context, Doc().add(fill(texts.ADMIN_ROLLBACK_FAILED, reason=str(exc))))
         return
-    await asyncio.to_thread(services.search.refresh_if_stale)
+    await asyncio.to_thread(services.dialogue.follow_catalogue)
     restored = str(result.audit.detail["restores"])
     doc = Doc().add(fill(texts.ADMIN_ROLLED_BACK, restored=restored, version=str(result.version.id)))
     counts = {key: str(value) for key, value in result.diff.counts().items()}
