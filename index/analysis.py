@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -27,7 +28,7 @@ from underthesea import text_normalize, word_tokenize
 from whoosh.analysis import Token, Tokenizer
 from whoosh.support.charset import accent_map
 
-ANALYSIS_VERSION = "9"
+ANALYSIS_VERSION = "10"
 
 _SYLLABLE_RE = re.compile(r"\w+")
 _SPACES_RE = re.compile(r"\s+")
@@ -75,9 +76,27 @@ def text_pairs(text: str) -> list[str]:
     return [pair for chunk in chunks(text) for pair in pairs(chunk)]
 
 
+# underthesea loads its segmentation model on first use and publishes it before it is loaded: a
+# second thread segmenting meanwhile fails with "'NoneType' object has no attribute 'process'". The
+# first call runs under this lock; once the model is in place, calls need no lock.
+_FIRST_USE = threading.Lock()
+_model_loaded = False
+
+
+def _word_tokenize(text: str) -> list[str]:
+    global _model_loaded
+    if not _model_loaded:
+        with _FIRST_USE:
+            if not _model_loaded:
+                segments: list[str] = word_tokenize(text)
+                _model_loaded = True
+                return segments
+    return list(word_tokenize(text))
+
+
 @lru_cache(maxsize=65536)
 def _segment(text: str) -> tuple[str, ...]:
-    return tuple(word_tokenize(text))
+    return tuple(_word_tokenize(text))
 
 
 def words(text: str) -> list[str]:

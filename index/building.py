@@ -40,6 +40,7 @@ from index.analysis import (
     text_pairs,
 )
 from index.fulltext import FullText
+from index.vocabulary import Vocabulary, load_vocabulary
 from knowledge.catalogue import current_version
 from knowledge.models import Procedure
 
@@ -84,6 +85,9 @@ def build_schema() -> Schema:
         "levels": KEYWORD(stored=True, commas=True),
         "in_force": ID(stored=True),
         "vocabulary": STORED(),  # the folded syllables of all indexed text, for the confidence check
+        # the name and keywords as indexed (abbreviations spelled out), for ranking
+        "spelled_name": STORED(),
+        "spelled_keywords": STORED(),
     }
     for source, views in VIEWS.items():
         if source in LONG_TEXTS:
@@ -109,8 +113,13 @@ class Stamp:
     analysis: str
     count: int
 
-    def matches(self, version: str | None, checksum: str | None) -> bool:
-        return (self.version, self.checksum, self.analysis) == (version, checksum, ANALYSIS_VERSION)
+    def matches(self, version: str | None, checksum: str | None, analysis: str) -> bool:
+        return (self.version, self.checksum, self.analysis) == (version, checksum, analysis)
+
+
+def analysis_stamp(vocabulary: Vocabulary) -> str:
+    """What indexed text depends on besides the catalogue: the analysis and the abbreviations."""
+    return f"{ANALYSIS_VERSION}:{vocabulary.spelling_digest}"
 
 
 def read_stamp(index_dir: Path) -> Stamp | None:
@@ -137,9 +146,10 @@ def long_text_analyzers() -> dict[str, Callable[[str], list[str]]]:
     }
 
 
-def _texts(procedure: Procedure) -> dict[str, str]:
-    """The text of each indexed source; list items are kept apart by " . " (no pair across them)."""
-    return {
+def _texts(procedure: Procedure, vocabulary: Vocabulary) -> dict[str, str]:
+    """The text of each indexed source, abbreviations spelled out as queries spell them; list items
+    are kept apart by " . " (no pair across them)."""
+    texts = {
         "name": procedure.name,
         "keywords": " . ".join(str(k) for k in procedure.keywords or []),
         "field": procedure.field or "",
@@ -153,13 +163,17 @@ def _texts(procedure: Procedure) -> dict[str, str]:
         ),
         "legal": " . ".join(str(law.get("title", "")) for law in procedure.legal_basis or []),
     }
+    return {source: vocabulary.spell_out(text) for source, text in texts.items()}
 
 
-def _document(procedure: Procedure, texts: dict[str, str]) -> dict[str, Any]:
+def _document(procedure: Procedure, texts: dict[str, str], vocabulary: Vocabulary) -> dict[str, Any]:
+    keywords = [str(k) for k in procedure.keywords or []]
     document: dict[str, Any] = {
         "code": procedure.code,
         "name": procedure.name,
-        "keywords": [str(k) for k in procedure.keywords or []],
+        "keywords": keywords,
+        "spelled_name": texts["name"],
+        "spelled_keywords": [vocabulary.spell_out(keyword) for keyword in keywords],
         "field": procedure.field,
         "field_key": field_key(procedure.field),
         "levels": ",".join(str(level) for level in procedure.levels or []),
@@ -185,8 +199,12 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def build_index(sessions: sessionmaker[Session], index_dir: Path) -> Stamp:
-    """Build a fresh index of every procedure and make it the current one."""
+def build_index(
+    sessions: sessionmaker[Session], index_dir: Path, vocabulary: Vocabulary | None = None
+) -> Stamp:
+    """Build a fresh index of every procedure and make it the current one; abbreviations are spelled
+    out with ``vocabulary`` (the bundled one by default), as queries are."""
+    vocabulary = vocabulary or load_vocabulary()
     index_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(index_dir):
         build = f"b-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
@@ -198,14 +216,14 @@ def build_index(sessions: sessionmaker[Session], index_dir: Path) -> Stamp:
                 procedures = session.scalars(select(Procedure).order_by(Procedure.code)).all()
                 ix = whoosh_index.create_in(str(target), build_schema())
                 writer = ix.writer(limitmb=512)  # sort postings in memory, not in temp runs
-                texts = [_texts(procedure) for procedure in procedures]
+                texts = [_texts(procedure, vocabulary) for procedure in procedures]
                 for procedure, text in zip(procedures, texts, strict=True):
-                    writer.add_document(**_document(procedure, text))
+                    writer.add_document(**_document(procedure, text, vocabulary))
                 writer.commit()
                 ix.close()
                 codes = [procedure.code for procedure in procedures]
                 FullText.build(codes, texts, long_text_analyzers()).save(target)
-            stamp = Stamp(build, version, checksum, ANALYSIS_VERSION, len(procedures))
+            stamp = Stamp(build, version, checksum, analysis_stamp(vocabulary), len(procedures))
             pending = index_dir / f"{CURRENT_FILE}.{build}"
             pending.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
             os.replace(pending, index_dir / CURRENT_FILE)

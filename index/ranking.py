@@ -99,13 +99,14 @@ class Entry:
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> Entry:
         name = str(stored["name"])
-        folded = syllables(name)
+        # ranking compares the query with the name as indexed, abbreviations spelled out
+        spelled = str(stored.get("spelled_name", name))
+        spelled_keywords = [str(k) for k in stored.get("spelled_keywords", stored.get("keywords")) or []]
+        folded = syllables(spelled)
         levels = tuple(level for level in str(stored.get("levels") or "").split(",") if level)
-        keywords = [syllables(keyword) for keyword in stored.get("keywords") or []]
+        keywords = [syllables(keyword) for keyword in spelled_keywords]
         aliases = tuple((" ".join(k), frozenset(k)) for k in keywords if k)
-        name_pairs = frozenset(text_pairs(name)).union(
-            *(text_pairs(str(keyword)) for keyword in stored.get("keywords") or [])
-        )
+        name_pairs = frozenset(text_pairs(spelled)).union(*(text_pairs(k) for k in spelled_keywords))
         return cls(
             str(stored["code"]),
             name,

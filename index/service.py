@@ -19,7 +19,7 @@ from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.scoring import BM25F
 
 from index.acronyms import Acronyms
-from index.building import Stamp, build_index, catalogue_stamp, field_key, read_stamp
+from index.building import Stamp, analysis_stamp, build_index, catalogue_stamp, field_key, read_stamp
 from index.fulltext import FullText
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
 from index.ranking import Candidate, Entry, rank, suggest
@@ -167,16 +167,17 @@ class SearchService:
         with self._lock:
             with self.sessions() as session:
                 version, checksum = catalogue_stamp(session)
-            if self._snapshot and self._snapshot.stamp.matches(version, checksum):
+            analysis = analysis_stamp(self.vocabulary)
+            if self._snapshot and self._snapshot.stamp.matches(version, checksum, analysis):
                 return
             stamp = read_stamp(self.index_dir)
-            if stamp is not None and stamp.matches(version, checksum):
+            if stamp is not None and stamp.matches(version, checksum, analysis):
                 try:
                     self._install(_Snapshot(stamp, self.index_dir))
                     return
                 except Exception:  # any failure to read the files means a corrupt index
                     log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
-            stamp = build_index(self.sessions, self.index_dir)
+            stamp = build_index(self.sessions, self.index_dir, self.vocabulary)
             try:
                 self._install(_Snapshot(stamp, self.index_dir))
             except Exception as exc:

@@ -14,13 +14,26 @@ syllables share a folded form ("dang" is đăng, đang and đáng). Four kinds o
   dropped so that they do not drive the ranking.
 
 The longest entry starting at a position wins; a rewritten span is never rewritten again.
+
+Indexed text goes through the abbreviation entries too (``spell_out``), so that a name written with
+"TNLĐ" holds "tai nạn lao động" and one written in full holds "TNLĐ", each in the same order as a
+rewritten query: "TNLĐ lần đầu" and "tai nạn lao động lần đầu" then share their words and pairs.
+
+A request often ends by saying whom the paper is for: "làm giấy khai sinh cho con", "đăng ký thường
+trú cho mẹ tôi". Such a trailing ``beneficiaries`` phrase (``cho`` + kinship words, fillers and
+``possessives`` around them) names no procedure, and its "con" or "mẹ" would pull up the procedures
+named with them ("… nhận cha, mẹ, con"), so it is dropped. Only at the end and only after ``cho``: "nhận
+cha mẹ con", "cho thuê" and "tặng cho con" (where "cho" belongs to the verb) keep their words.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +43,11 @@ from index.analysis import fold, normalize
 VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "vocabulary.json"
 
 _SYLLABLE_RE = re.compile(r"\w+")
+# what may separate the words of an abbreviated phrase in indexed text ("khám bệnh, chữa bệnh")
+_ABBREVIATION_GAP = r"[\s,]+"
 _REPLACE, _EXPAND, _FILLER = "replace", "expand", "filler"
+# A trailing beneficiary phrase starts with this word, unless it belongs to a verb before it.
+_FOR, _VERBS_WITH_FOR = "cho", frozenset({"tang"})
 
 
 @dataclass(frozen=True)
@@ -64,25 +81,55 @@ class Vocabulary:
         expand: dict[str, str],
         abbreviations: dict[str, str],
         fillers: list[str],
+        beneficiaries: Iterable[str] = (),
+        possessives: Iterable[str] = (),
     ) -> None:
         # folded key → rules (several entries may share a folded form: "sổ đỏ", "số đo")
         self._rules: dict[tuple[str, ...], list[_Rule]] = {}
+        # the abbreviation entries alone, for indexed text
+        self._spelling: dict[tuple[str, ...], list[_Rule]] = {}
+        for short, long in abbreviations.items():
+            self._add(_REPLACE, short, f"{long} {short}", self._spelling)
+            self._add(_EXPAND, long, short, self._spelling)
+        # finds where the folded text may hold an entry, so that Python looks at those places only
+        keys = sorted(self._spelling, key=len, reverse=True)  # the longest entry first
+        self._spelling_re = re.compile(
+            r"(?<!\w)(?:" + "|".join(_ABBREVIATION_GAP.join(map(re.escape, key)) for key in keys) + r")(?!\w)"
+            if keys
+            else r"(?!)"
+        )
+        # indexed text depends on the abbreviations: an index built with others is stale
+        self.spelling_digest = hashlib.sha256(
+            json.dumps(sorted(abbreviations.items()), ensure_ascii=False).encode()
+        ).hexdigest()[:12]
         for phrase in fillers:
             self._add(_FILLER, phrase, "")
+        # targets are spelled like indexed text: a target "thẻ bảo hiểm y tế" brings "bhyt" along
         for source, target in expand.items():
-            self._add(_EXPAND, source, target)
+            self._add(_EXPAND, source, self.spell_out(target))
         for short, long in abbreviations.items():
             self._add(_REPLACE, short, f"{long} {short}")
             self._add(_EXPAND, long, short)
         for source, target in replace.items():
-            self._add(_REPLACE, source, target)
+            self._add(_REPLACE, source, self.spell_out(target))
         self._longest = max((len(key) for key in self._rules), default=0)
+        self._kin: dict[tuple[str, ...], list[_Rule]] = {}
+        for phrase in beneficiaries:
+            self._add(_FILLER, phrase, "", self._kin)
+        self._kin_longest = max((len(key) for key in self._kin), default=0)
+        self._possessives = frozenset(key for phrase in possessives if (key := _syllables(phrase)))
 
-    def _add(self, kind: str, phrase: str, target: str) -> None:
+    def _add(
+        self,
+        kind: str,
+        phrase: str,
+        target: str,
+        table: dict[tuple[str, ...], list[_Rule]] | None = None,
+    ) -> None:
         key = _syllables(phrase)
         if not key:
             return
-        rules = self._rules.setdefault(tuple(fold(s) for s in key), [])
+        rules = (self._rules if table is None else table).setdefault(tuple(fold(s) for s in key), [])
         # a later entry for the same words wins (replace beats expand beats filler)
         rules[:] = [rule for rule in rules if rule.key != key]
         rules.insert(0, _Rule(kind, key, _words(target)))
@@ -95,6 +142,8 @@ class Vocabulary:
             expand=data.get("expand", {}),
             abbreviations=data.get("abbreviations", {}),
             fillers=data.get("fillers", []),
+            beneficiaries=data.get("beneficiaries", {}).get("kin", []),
+            possessives=data.get("beneficiaries", {}).get("possessives", []),
         )
 
     def __len__(self) -> int:
@@ -109,6 +158,14 @@ class Vocabulary:
         original = _words(query)
         # Match on the flat syllable sequence, but keep the words as typed for the output.
         flat = [(s, i) for i, word in enumerate(original) for s in _syllables(word)]
+        end = self._beneficiary_start([s for s, _ in flat])
+        if end < len(flat):
+            rewrite = self._rewrite(original, flat[:end])
+            if rewrite.text:  # a request that only names a relative keeps it
+                return rewrite
+        return self._rewrite(original, flat)
+
+    def _rewrite(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
         out: list[str] = []
         breaks: list[int] = []  # positions in ``out`` where a filler was dropped
         added: list[str] = []
@@ -146,6 +203,76 @@ class Vocabulary:
                 if rule.matches(window[:length]):
                     return rule, length
         return None, 0
+
+    def _beneficiary_start(self, typed: list[str]) -> int:
+        """Where a trailing "cho + kinship words" phrase starts in the typed syllables; their number
+        when there is none."""
+        position, kin = len(typed), False
+        while position > 0:
+            if typed[position - 1] == _FOR:
+                start = position - 1
+                if kin and start > 0 and fold(typed[start - 1]) not in _VERBS_WITH_FOR:
+                    return start
+                break
+            length = self._trailing_kin(typed[:position])
+            if length:
+                kin = True
+            elif (typed[position - 1],) in self._possessives:
+                length = 1
+            else:
+                length = self._trailing_filler(typed[:position])
+            if not length:
+                break
+            position -= length
+        return len(typed)
+
+    def _trailing_kin(self, typed: list[str]) -> int:
+        for length in range(min(self._kin_longest, len(typed)), 0, -1):
+            rules = self._kin.get(tuple(fold(s) for s in typed[-length:]), ())
+            if any(rule.matches(typed[-length:]) for rule in rules):
+                return length
+        return 0
+
+    def _trailing_filler(self, typed: list[str]) -> int:
+        for length in range(min(self._longest, len(typed)), 0, -1):
+            rule, matched = self._match(typed[-length:])
+            if rule is not None and rule.kind == _FILLER and matched == length:
+                return length
+        return 0
+
+    def spell_out(self, text: str) -> str:
+        """``text`` with each abbreviation entry written as a query is rewritten: the full words then
+        the abbreviation, whichever of them the text used; the rest of the text is kept as it is. The
+        words of an entry may be separated by spaces and commas ("khám bệnh, chữa bệnh"), nothing else."""
+        text = unicodedata.normalize("NFC", text)
+        folded = fold(text)
+        if len(folded) != len(text):  # never for Vietnamese; keep the offsets of ``text``
+            folded = "".join((fold(char) or char)[0] for char in text)
+        parts: list[str] = []
+        written = 0  # how much of ``text`` is in ``parts``
+        for found in self._spelling_re.finditer(folded):
+            start, end = found.span()
+            rules = self._spelling[tuple(_SYLLABLE_RE.findall(found.group(0)))]
+            rule = self._spelled_rule(rules, _SYLLABLE_RE.findall(text[start:end].lower()))
+            if rule is None:  # written with other diacritics: another word
+                continue
+            if rule.kind == _EXPAND:  # the full words, as written, then the abbreviation
+                spelled = " ".join((text[start:end], *rule.target))
+            else:
+                spelled = " ".join(rule.target)
+            parts += [text[written:start], spelled]
+            written = end
+        return "".join([*parts, text[written:]])
+
+    @staticmethod
+    def _spelled_rule(rules: list[_Rule], typed: list[str]) -> _Rule | None:
+        """The rule matching syllables of indexed text, spelled as written or, failing that, with
+        underthesea's spelling normalisation (khoẻ → khỏe), which costs more and is rarely needed."""
+        for candidate in (typed, [normalize(syllable) for syllable in typed]):
+            rule = next((rule for rule in rules if rule.matches(candidate)), None)
+            if rule is not None:
+                return rule
+        return None
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from index.building import CURRENT_FILE, build_index, read_stamp
+from index.building import CURRENT_FILE, analysis_stamp, build_index, read_stamp
 from index.service import SearchService
+from index.vocabulary import Vocabulary, load_vocabulary
 from knowledge.catalogue import apply_catalogue, current_version
 from tests.factories import catalogue, procedure_record
 
@@ -41,7 +42,7 @@ def test_a_build_is_stamped_with_the_catalogue_version(
     with sessions() as session:
         version = current_version(session)
         assert version is not None
-        assert stamp.matches(version.version, version.checksum)
+        assert stamp.matches(version.version, version.checksum, analysis_stamp(load_vocabulary()))
     assert read_stamp(tmp_path) == stamp
     assert stamp.count == 1
     assert builds(tmp_path) == [stamp.build]
@@ -58,6 +59,18 @@ def test_ensure_index_builds_when_missing_then_reuses(
     again.ensure_index()  # a second process opens the same build
     assert read_stamp(tmp_path / "index") == stamp
     assert again.search("ket hon").hits[0].code == MARRIAGE["code"]
+
+
+def test_other_abbreviations_make_the_index_stale(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    """Indexed text spells the abbreviations out, so an index built with others must be rebuilt."""
+    SearchService(sessions, tmp_path).ensure_index()
+    first = read_stamp(tmp_path)
+    other = Vocabulary(replace={}, expand={}, abbreviations={"đkkh": "đăng ký kết hôn"}, fillers=[])
+    SearchService(sessions, tmp_path, other).ensure_index()
+    second = read_stamp(tmp_path)
+    assert first is not None and second is not None
+    assert second.build != first.build
+    assert second.analysis == analysis_stamp(other)
 
 
 def test_a_stale_index_is_rebuilt_and_swapped(sessions: sessionmaker[Session], tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from index.analysis import syllables
+from index.analysis import syllables, text_pairs
 from index.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
 from knowledge.catalogue import BUNDLED_CATALOGUE, read_catalogue
 
@@ -103,9 +103,97 @@ def test_replaced_words_never_occur_in_the_catalogue_names() -> None:
 
 def test_bundled_vocabulary_is_well_formed() -> None:
     data = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
-    assert set(data) <= {"about", "replace", "expand", "abbreviations", "fillers"}
+    assert set(data) <= {"about", "replace", "expand", "abbreviations", "fillers", "beneficiaries"}
+    assert set(data["beneficiaries"]) == {"kin", "possessives"}
     for section in ("replace", "expand", "abbreviations"):
         for source, target in data[section].items():
             assert syllables(source), f"{section}: empty entry"
             assert syllables(source) != syllables(target), f"{section}: {source!r} maps to itself"
     assert all(syllables(filler) for filler in data["fillers"])
+
+
+def test_indexed_text_spells_abbreviations_out_as_queries_do() -> None:
+    vocabulary = Vocabulary(
+        replace={},
+        expand={},
+        abbreviations={"tnlđ": "tai nạn lao động", "kcb": "khám bệnh chữa bệnh", "bhyt": "bảo hiểm y tế"},
+        fillers=[],
+    )
+    name = "Giải quyết chế độ TNLĐ, BNN đối với trường hợp bị TNLĐ lần đầu"
+    assert vocabulary.spell_out(name) == (
+        "Giải quyết chế độ tai nạn lao động tnlđ, BNN đối với trường hợp bị tai nạn lao động tnlđ lần đầu"
+    )
+    # the full words keep their spelling and punctuation and bring the abbreviation along
+    assert vocabulary.spell_out("Chi phí khám bệnh, chữa bệnh BHYT") == (
+        "Chi phí khám bệnh, chữa bệnh kcb bảo hiểm y tế bhyt"
+    )
+    # a full stop ends the phrase: these are two list items, not the abbreviated words
+    assert vocabulary.spell_out("Khám bệnh. Chữa bệnh") == "Khám bệnh. Chữa bệnh"
+    # a query and a name written either way end up with the same words in the same order
+    for query in ("TNLĐ lần đầu", "tai nan lao dong lan dau"):
+        assert text_pairs(vocabulary.rewrite(query).text) == text_pairs(vocabulary.spell_out("TNLĐ lần đầu"))
+
+
+def test_spelling_normalises_only_the_abbreviated_words() -> None:
+    vocabulary = Vocabulary(
+        replace={}, expand={}, abbreviations={"dsphsk": "dưỡng sức phục hồi sức khỏe"}, fillers=[]
+    )
+    assert vocabulary.spell_out("nghỉ dưỡng sức phục hồi sức khoẻ 14/2020/NĐ-CP") == (
+        "nghỉ dưỡng sức phục hồi sức khoẻ dsphsk 14/2020/NĐ-CP"
+    )
+
+
+def test_dictionary_targets_are_spelled_like_indexed_text() -> None:
+    vocabulary = Vocabulary(
+        replace={"sổ bhxh": "sổ bảo hiểm xã hội"},
+        expand={},
+        abbreviations={"bhxh": "bảo hiểm xã hội"},
+        fillers=[],
+    )
+    assert vocabulary.rewrite("cấp lại sổ bhxh").text == "cấp lại sổ bảo hiểm xã hội bhxh"
+
+
+@pytest.fixture
+def with_kin() -> Vocabulary:
+    return Vocabulary(
+        replace={"làm giấy khai sinh": "đăng ký khai sinh"},
+        expand={"nhận con": "nhận cha mẹ con"},
+        abbreviations={},
+        fillers=["cho", "tôi", "mình", "em", "ạ", "với ạ", "ở đâu", "xin"],
+        beneficiaries=["con", "bé", "mẹ", "bà", "bố", "em", "người nhà"],
+        possessives=["nhà"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("làm giấy khai sinh cho con", "đăng ký khai sinh"),
+        ("xin cấp căn cước cho bé", "cấp căn cước"),
+        ("đăng ký thường trú cho mẹ", "đăng ký thường trú"),
+        ("đăng ký thường trú cho mẹ tôi ạ", "đăng ký thường trú"),
+        ("làm giấy khai sinh cho bé nhà mình ở đâu", "đăng ký khai sinh"),
+        ("cấp lại căn cước cho em", "cấp lại căn cước"),
+        ("đăng ký tạm trú cho người nhà với ạ", "đăng ký tạm trú"),
+        # not a trailing "cho" + relative: the words are the procedure's
+        ("nhận cha mẹ con", "nhận cha mẹ con"),
+        ("đăng ký nhận con", "đăng ký nhận con nhận cha mẹ con"),
+        ("cho thuê nhà", "thuê nhà"),
+        ("tặng cho con", "tặng con"),  # "cho" belongs to the verb
+        ("cho con nuôi", "con nuôi"),
+        ("khai sinh cho con ngoài giá thú", "khai sinh con ngoài giá thú"),
+        ("xây nhà cho thuê", "xây nhà thuê"),
+        ("cấp phép cho nhà", "cấp phép nhà"),  # a possessive alone names nobody
+        ("cho con", "con"),  # nothing else asked: the words stay
+        ("đăng ký thường trú cho bò", "đăng ký thường trú bò"),  # one syllable: exact spelling only
+    ],
+)
+def test_a_trailing_beneficiary_is_not_searched_for(with_kin: Vocabulary, query: str, text: str) -> None:
+    assert with_kin.rewrite(query).text == text
+
+
+def test_the_bundled_vocabulary_drops_beneficiaries() -> None:
+    vocabulary = load_vocabulary()
+    assert vocabulary.rewrite("làm giấy khai sinh cho con").text == "đăng ký khai sinh"
+    assert vocabulary.rewrite("đăng ký thường trú cho bố mẹ tôi").text == "đăng ký thường trú"
+    assert "con" in vocabulary.rewrite("đăng ký nhận cha mẹ con").text.split()
