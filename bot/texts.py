@@ -193,6 +193,11 @@ ADMIN_STATS_TOP_ITEM = "{times} × «{query}»"
 ADMIN_GRANT_HOW = "Cách dùng: /grant <mã người dùng Telegram> <mã đơn vị>"
 ADMIN_REVOKE_HOW = "Cách dùng: /revoke <mã người dùng Telegram> [mã đơn vị]"
 ADMIN_UNIT_UNKNOWN = "Không có đơn vị hành chính hiện hành mã {code}."
+ADMIN_INVITE_HOW = "Cách dùng: /invite <mã đơn vị> [số giờ hiệu lực, mặc định {hours}]"
+ADMIN_INVITE_CREATED = (
+    "Liên kết mời làm cán bộ của {unit}, dùng được một lần, hết hạn lúc {expires}. "
+    "Gửi riêng cho người được mời:"
+)
 ADMIN_GRANTED = "Người dùng {user} đã là cán bộ của {unit}."
 ADMIN_REVOKED = "Đã thu hồi {count} quyền cán bộ của người dùng {user}."
 ADMIN_OFFICIALS_HEADER = "Cán bộ đã được cấp quyền:"

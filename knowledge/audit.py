@@ -23,6 +23,7 @@ class AuditAction(enum.StrEnum):
     ROLLBACK = "rollback"
     GRANT = "grant"
     REVOKE = "revoke"
+    INVITE = "invite"
 
 
 class AuditEntry(Base):

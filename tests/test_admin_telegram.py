@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from bot.handlers.services import Services
 from index.service import SearchService
 from knowledge.audit import AuditEntry
 from knowledge.catalogue import current_version
+from knowledge.compliance import roles
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.models import Era, Procedure, Unit
 from knowledge.reload import PendingReload
@@ -145,6 +147,25 @@ async def test_grant_revoke_officials(api: FakeBotAPI, world: Services) -> None:
     assert actions == ["grant", "revoke"]
 
 
+async def test_invite_link_makes_its_opener_an_official_once(api: FakeBotAPI, world: Services) -> None:
+    with world.store.sessions() as session:
+        unit = session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER).order_by(Unit.code)).first()
+        assert unit is not None
+    [usage] = await api.say(ADMIN, f"/invite {unit.code} forever")
+    assert usage.text.startswith("Cách dùng: /invite")
+    [made] = await api.say(ADMIN, f"/invite {unit.code} 24")
+    [link] = re.findall(r"https://t\.me/\S+\?start=(inv_[\w-]+)", made.text)
+    assert unit.name in made.text and "một lần" in made.text
+    [welcome] = await api.say(CITIZEN, f"/start {link}")
+    assert unit.name in welcome.text
+    with world.store.sessions() as session:
+        assert roles.official_units(session, CITIZEN["id"])[0].id == unit.id
+        actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions[0] == "invite"
+    [again] = await api.say(FakeBotAPI.user(1002, "Bình"), f"/start {link}")
+    assert unit.name not in again.text  # used once: the second opener is told nothing
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -155,6 +176,7 @@ async def test_grant_revoke_officials(api: FakeBotAPI, world: Services) -> None:
         "/grant 1001 00001",
         "/revoke 1001",
         "/officials",
+        "/invite 16225",
     ],
 )
 async def test_non_admin_is_refused_and_told_nothing(api: FakeBotAPI, world: Services, command: str) -> None:

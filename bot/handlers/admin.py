@@ -1,10 +1,11 @@
 """Admin commands on Telegram: /reload (a document or a server path), /rollback, /stats, /grant,
-/revoke, /officials.
+/revoke, /officials, /invite.
 
 Only ``TTHC_ADMIN_IDS`` may use them; anyone else gets the same answer as for a command that does
 not exist, so nothing tells a stranger that admin commands are there. They are not published in the
 command menu for the same reason. ``/grant`` publishes the officials' commands in the new official's
-chat; ``/revoke`` withdraws them once he is an official of no unit.
+chat; ``/revoke`` withdraws them once he is an official of no unit. ``/invite`` makes a one-time,
+expiring deep link that binds whoever opens it to the unit as its official.
 
 A reload shows the difference and waits for the "apply" button. The file is kept in the database
 (knowledge.reload.stage_reload), so the button works whichever worker receives it. After a change
@@ -18,6 +19,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ from knowledge.reload import (
     rollback,
     stage_reload,
 )
+from knowledge.units import get_unit, unit_label
 from knowledge.usage import usage_stats
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,8 @@ CALLBACK_PATTERN = rf"^{CALLBACK_PREFIX}:(ok|no):\d+$"
 DIFF_LIST_LIMIT = 15  # procedures listed per group; the counts are always complete
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 RELOAD_CAPTION = re.compile(r"^/reload(@\w+)?(\s|$)")
+INVITE_MAX_HOURS = 30 * 24
+VIETNAM = timedelta(hours=7)  # invites store naive UTC; admins read Vietnam time
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -291,6 +296,42 @@ async def grant_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 @admin_only
+async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/invite <unit code> [hours]``: a one-time deep link that makes its opener the unit's official."""
+    args = context.args or []
+    default_hours = roles.DEFAULT_INVITE_TTL.total_seconds() / 3600
+    try:
+        hours = float(args[1]) if len(args) == 2 else default_hours
+    except ValueError:
+        hours = 0
+    if len(args) not in (1, 2) or not 0 < hours <= INVITE_MAX_HOURS:
+        await _say(update, context, Doc().add(fill(texts.ADMIN_INVITE_HOW, hours=f"{default_hours:g}")))
+        return
+    services = services_of(context)
+    admin_id, code, bot_username = _admin_id(update), args[0], context.bot.username
+
+    def do_invite() -> tuple[str, str, str] | None:
+        with services.store.sessions.begin() as session:
+            unit = get_unit(session, code)
+            if unit is None:
+                return None
+            invite = roles.create_invite(
+                session, unit, admin_id, ttl=timedelta(hours=hours), settings=services.store.settings
+            )
+            write_audit(session, telegram_actor(admin_id), AuditAction.INVITE, source=f"invite@{unit.code}")
+            expires = (invite.expires_at + VIETNAM).strftime("%H:%M %d/%m/%Y")
+            return unit_label(unit), roles.invite_link(bot_username, invite), expires
+
+    made = await asyncio.to_thread(do_invite)
+    if made is None:
+        await _say(update, context, Doc().add(fill(texts.ADMIN_UNIT_UNKNOWN, code=code)))
+        return
+    unit, link, expires = made
+    doc = Doc().add(fill(texts.ADMIN_INVITE_CREATED, unit=b(unit), expires=expires)).add(link)
+    await _say(update, context, doc)
+
+
+@admin_only
 async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     if len(args) not in (1, 2) or not args[0].isdigit():
@@ -353,4 +394,5 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         CommandHandler("grant", grant_command, filters=private),
         CommandHandler("revoke", revoke_command, filters=private),
         CommandHandler("officials", officials_command, filters=private),
+        CommandHandler("invite", invite_command, filters=private),
     ]
