@@ -17,13 +17,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import select
 
+from bench._database import fresh_database
 from knowledge.compliance.demo import Offer, Scenario, UnitBehaviour, generate
 from knowledge.compliance.dossiers import DossierRecord, import_dossiers
 from knowledge.compliance.figures import Period
@@ -73,17 +73,6 @@ def write_export(path: Path, communes: list[Unit], rows: int) -> None:
             writer.writerow(values)
 
 
-def fresh_database(url: str | None, folder: Path) -> tuple[str, Engine | None]:
-    if not url:
-        return f"sqlite:///{folder / 'bench.sqlite3'}", None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}", admin
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dossiers")
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -92,59 +81,54 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        url, admin = fresh_database(args.database, folder)
-        engine = make_engine(url)
-        try:
-            create_schema(engine)
-            sessions = make_sessionmaker(engine)
-            with sessions.begin() as session:
-                load_units(session)
-                province = get_unit(session, "38", Era.THREE_TIER)
-                assert province is not None
-                districts = [d.id for d in province.children]
-                communes = list(
-                    session.scalars(select(Unit).where(Unit.parent_id.in_(districts)).order_by(Unit.code))
-                )
-            export = args.export or folder / "export.csv"
-            if not export.exists():
-                started = time.perf_counter()
-                write_export(export, communes, args.rows)
-                print(
-                    f"export: {args.rows} rows written in {time.perf_counter() - started:.1f} s",
-                    file=sys.stderr,
-                )
-            started = time.perf_counter()
-            with sessions.begin() as session:
-                result = import_dossiers(session, export, "national")
-            import_seconds = time.perf_counter() - started
-            assert not result.errors, result.errors[:5]
-            timings = []
-            with sessions() as session:
-                province = get_unit(session, "38", Era.THREE_TIER)
-                assert province is not None
-                for _ in range(5):
-                    started = time.perf_counter()
-                    report = unit_report(
-                        session, province, Period(SCENARIO.start, SCENARIO.end), SCENARIO.as_of
+        with fresh_database(args.database, folder) as url:
+            engine = make_engine(url)
+            try:
+                create_schema(engine)
+                sessions = make_sessionmaker(engine)
+                with sessions.begin() as session:
+                    load_units(session)
+                    province = get_unit(session, "38", Era.THREE_TIER)
+                    assert province is not None
+                    districts = [d.id for d in province.children]
+                    communes = list(
+                        session.scalars(select(Unit).where(Unit.parent_id.in_(districts)).order_by(Unit.code))
                     )
-                    timings.append(time.perf_counter() - started)
-            backend = engine.dialect.name
-            print(
-                f"| {backend} | import {result.imported:,} dossiers | {import_seconds:.1f} s "
-                f"({result.imported / import_seconds:,.0f} rows/s) |"
-            )
-            print(
-                f"| {backend} | province report ({len(report.children)} districts, "
-                f"{report.own.figures.received:,} received) | median {statistics.median(timings):.3f} s, "
-                f"best {min(timings):.3f} s |"
-            )
-        finally:
-            engine.dispose()
-            if admin is not None:
-                schema = url.rsplit("%3D", 1)[1]
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+                export = args.export or folder / "export.csv"
+                if not export.exists():
+                    started = time.perf_counter()
+                    write_export(export, communes, args.rows)
+                    print(
+                        f"export: {args.rows} rows written in {time.perf_counter() - started:.1f} s",
+                        file=sys.stderr,
+                    )
+                started = time.perf_counter()
+                with sessions.begin() as session:
+                    result = import_dossiers(session, export, "national")
+                import_seconds = time.perf_counter() - started
+                assert not result.errors, result.errors[:5]
+                timings = []
+                with sessions() as session:
+                    province = get_unit(session, "38", Era.THREE_TIER)
+                    assert province is not None
+                    for _ in range(5):
+                        started = time.perf_counter()
+                        report = unit_report(
+                            session, province, Period(SCENARIO.start, SCENARIO.end), SCENARIO.as_of
+                        )
+                        timings.append(time.perf_counter() - started)
+                backend = engine.dialect.name
+                print(
+                    f"| {backend} | import {result.imported:,} dossiers | {import_seconds:.1f} s "
+                    f"({result.imported / import_seconds:,.0f} rows/s) |"
+                )
+                print(
+                    f"| {backend} | province report ({len(report.children)} districts, "
+                    f"{report.own.figures.received:,} received) | median {statistics.median(timings):.3f} s, "
+                    f"best {min(timings):.3f} s |"
+                )
+            finally:
+                engine.dispose()
     return 0
 
 

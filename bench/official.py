@@ -22,9 +22,7 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
-from bench.dossiers import fresh_database
+from bench._database import fresh_database
 from bot.handlers.official import overdue, ranking_answer, report, spreadsheet
 from knowledge.compliance import roles
 from knowledge.compliance.demo import SCENARIOS, load_scenario
@@ -60,59 +58,54 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        url, admin = fresh_database(args.database, folder)
-        engine = make_engine(url)
-        try:
-            create_schema(engine)
-            sessions = make_sessionmaker(engine)
-            with sessions.begin() as session:
-                load_units(session)
-                loaded = load_scenario(session, SCENARIO.name)
-                province = get_unit(session, SCENARIO.parent_code, Era.TWO_TIER)
-                assert province is not None and loaded.created
-                commune = min(province.children, key=lambda unit: unit.code)
-                roles.grant(session, COMMUNE_OFFICIAL, commune)
-                roles.grant(session, PROVINCE_OFFICIAL, province)
-                siblings = len(province.children)
-            store = Store(Settings(TTHC_DATA_DIR=folder, DATABASE_URL=url), engine, sessions)
-            now = datetime.combine(SCENARIO.end, day_time(16, 0))
-            quarter = Period.of("quy", now.date())
-            backend = engine.dialect.name
-            rows = [
-                ("/tinhhinh quý, commune", lambda: report(store, COMMUNE_OFFICIAL, ["quy"], now)),
-                ("/quahan, commune", lambda: overdue(store, COMMUNE_OFFICIAL, [], now)),
-                (
-                    f"/xephang quý, commune among {siblings} (chart)",
-                    lambda: ranking_answer(store, COMMUNE_OFFICIAL, ["quy"], now),
-                ),
-                (
-                    f"Excel button, {siblings} communes",
-                    lambda: spreadsheet(store, COMMUNE_OFFICIAL, province.id, quarter, now),
-                ),
-                (
-                    f"/tinhhinh quý, province with {siblings} communes",
-                    lambda: report(store, PROVINCE_OFFICIAL, ["quy"], now),
-                ),
-            ]
-            print(f"{loaded.created:,} dossiers, {backend}, {args.runs} runs each")
-            for label, work in rows:
-                median, best, result = timed(args.runs, work)
-                extra = ""
-                chart = getattr(result, "chart", None)
-                if chart is not None:
-                    width, height = png_size(chart)
-                    extra = f" · PNG {width}×{height} px, {len(chart) / 1024:.0f} KiB"
-                content = getattr(result, "content", None)
-                if content is not None:
-                    extra = f" · XLSX {len(content) / 1024:.0f} KiB"
-                print(f"| {backend} | {label} | median {median:.3f} s, best {best:.3f} s{extra} |")
-        finally:
-            engine.dispose()
-            if admin is not None:
-                schema = url.rsplit("%3D", 1)[1]
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+        with fresh_database(args.database, folder) as url:
+            engine = make_engine(url)
+            try:
+                create_schema(engine)
+                sessions = make_sessionmaker(engine)
+                with sessions.begin() as session:
+                    load_units(session)
+                    loaded = load_scenario(session, SCENARIO.name)
+                    province = get_unit(session, SCENARIO.parent_code, Era.TWO_TIER)
+                    assert province is not None and loaded.created
+                    commune = min(province.children, key=lambda unit: unit.code)
+                    roles.grant(session, COMMUNE_OFFICIAL, commune)
+                    roles.grant(session, PROVINCE_OFFICIAL, province)
+                    siblings = len(province.children)
+                store = Store(Settings(TTHC_DATA_DIR=folder, DATABASE_URL=url), engine, sessions)
+                now = datetime.combine(SCENARIO.end, day_time(16, 0))
+                quarter = Period.of("quy", now.date())
+                backend = engine.dialect.name
+                rows = [
+                    ("/tinhhinh quý, commune", lambda: report(store, COMMUNE_OFFICIAL, ["quy"], now)),
+                    ("/quahan, commune", lambda: overdue(store, COMMUNE_OFFICIAL, [], now)),
+                    (
+                        f"/xephang quý, commune among {siblings} (chart)",
+                        lambda: ranking_answer(store, COMMUNE_OFFICIAL, ["quy"], now),
+                    ),
+                    (
+                        f"Excel button, {siblings} communes",
+                        lambda: spreadsheet(store, COMMUNE_OFFICIAL, province.id, quarter, now),
+                    ),
+                    (
+                        f"/tinhhinh quý, province with {siblings} communes",
+                        lambda: report(store, PROVINCE_OFFICIAL, ["quy"], now),
+                    ),
+                ]
+                print(f"{loaded.created:,} dossiers, {backend}, {args.runs} runs each")
+                for label, work in rows:
+                    median, best, result = timed(args.runs, work)
+                    extra = ""
+                    chart = getattr(result, "chart", None)
+                    if chart is not None:
+                        width, height = png_size(chart)
+                        extra = f" · PNG {width}×{height} px, {len(chart) / 1024:.0f} KiB"
+                    content = getattr(result, "content", None)
+                    if content is not None:
+                        extra = f" · XLSX {len(content) / 1024:.0f} KiB"
+                    print(f"| {backend} | {label} | median {median:.3f} s, best {best:.3f} s{extra} |")
+            finally:
+                engine.dispose()
     return 0
 
 

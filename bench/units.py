@@ -17,15 +17,14 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bench._database import fresh_database
 from knowledge.applicability import procedures_for_unit
 from knowledge.catalogue import BUNDLED_CATALOGUE, apply_catalogue, read_catalogue
 from knowledge.db import create_schema, make_engine, make_sessionmaker
@@ -44,24 +43,6 @@ QUERIES = [
     "van mieu quoc tu giam",
     "vinh an chau thanh an giang",
 ]
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    if url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -108,7 +89,7 @@ def main() -> None:
     parser.add_argument("--database", help="a PostgreSQL URL (default: a fresh SQLite file)")
     parser.add_argument("--sample", type=int, default=500, help="old communes for the quality check")
     args = parser.parse_args()
-    with database(args.database) as url:
+    with tempfile.TemporaryDirectory() as folder, fresh_database(args.database, Path(folder)) as url:
         engine = make_engine(url)
         create_schema(engine)
         sessions = make_sessionmaker(engine)
