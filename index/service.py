@@ -7,14 +7,12 @@ the only shared mutable state, the cache of term weights, is filled under a lock
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
@@ -32,9 +30,6 @@ from knowledge.models import COMMUNAL_KINDS, Unit
 log = logging.getLogger(__name__)
 
 CANDIDATES = 60  # whoosh hits re-ranked per query
-
-Postings = tuple[NDArray[np.intp], NDArray[np.float64]]  # document numbers, BM25F weights
-_NO_POSTINGS: Postings = (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,6 @@ class _Snapshot:
     Scoring runs whoosh's BM25F term by term: the weights of one term's postings depend only on the
     index, so they are computed once (by whoosh's own scorer) and kept. A query then only adds up
     cached weights, where whoosh's searcher would score every posting again in Python each time.
-    The weights are kept as arrays, so adding up a term's postings is one vectorised step.
     """
 
     def __init__(self, stamp: Stamp, index_dir: Path) -> None:
@@ -73,8 +67,7 @@ class _Snapshot:
         self.index = whoosh_index.FileIndex(storage)
         self.weighting = BM25F(B=0.75, K1=1.2)
         self._searcher = self.index.searcher(weighting=self.weighting)
-        self._postings: dict[tuple[str, str], Postings] = {}
-        self._masks: dict[tuple[str | None, str | None], NDArray[np.bool_]] = {}
+        self._postings: dict[tuple[str, str], tuple[tuple[int, float], ...]] = {}
         self._postings_lock = threading.Lock()
         stored = list(self._searcher.all_stored_fields())
         if len(stored) != stamp.count:
@@ -112,8 +105,8 @@ class _Snapshot:
             key = field_key(entry.field)
             self.by_field[key] = self.by_field.get(key, frozenset()) | {number}
 
-    def postings(self, fieldname: str, term: str) -> Postings:
-        """Document numbers and BM25F weights of every document containing ``term`` in ``fieldname``."""
+    def postings(self, fieldname: str, term: str) -> tuple[tuple[int, float], ...]:
+        """(document number, BM25F weight) of every document containing ``term`` in ``fieldname``."""
         key = (fieldname, term)
         cached = self._postings.get(key)
         if cached is not None:
@@ -121,53 +114,36 @@ class _Snapshot:
         with self._postings_lock:  # one whoosh reader, not safe to share between threads
             cached = self._postings.get(key)
             if cached is None:
-                found: Sequence[tuple[int, float]] = ()
+                cached = ()
                 if fieldname in self.fulltext.fields:
-                    found = self.fulltext.weights(fieldname, term)
+                    cached = self.fulltext.weights(fieldname, term)
                 elif self._searcher.reader().doc_frequency(fieldname, term):
                     scorer = self.weighting.scorer(self._searcher, fieldname, term)
                     matcher = self._searcher.postings(fieldname, term)
-                    pairs = []
+                    found = []
                     while matcher.is_active():
-                        pairs.append((matcher.id(), scorer.score(matcher)))
+                        found.append((matcher.id(), scorer.score(matcher)))
                         matcher.next()
-                    found = pairs
-                cached = _NO_POSTINGS
-                if found:
-                    docs, weights = zip(*found, strict=True)
-                    cached = (np.array(docs, dtype=np.intp), np.array(weights, dtype=np.float64))
+                    cached = tuple(found)
                 self._postings[key] = cached
         return cached
 
-    def bm25(
-        self, terms: list[tuple[str, str, float]], allowed: NDArray[np.bool_]
-    ) -> list[tuple[int, float]]:
-        """BM25F scores of the allowed documents matching any term, best first (ties: lower number)."""
-        scores = np.zeros(len(self.entries))
-        matched = np.zeros(len(self.entries), dtype=bool)
+    def bm25(self, terms: list[tuple[str, str, float]], allowed: frozenset[int]) -> list[tuple[int, float]]:
+        """BM25F scores of the allowed documents matching any term, best first."""
+        scores: dict[int, float] = {}
         for fieldname, term, boost in terms:
-            docs, weights = self.postings(fieldname, term)
-            if docs.size:
-                scores[docs] += boost * weights
-                matched[docs] = True
-        found = np.flatnonzero(matched & allowed)
-        best = found[np.lexsort((found, -scores[found]))[:CANDIDATES]]
-        return [(int(docnum), float(scores[docnum])) for docnum in best]
+            for docnum, weight in self.postings(fieldname, term):
+                scores[docnum] = scores.get(docnum, 0.0) + boost * weight
+        ranked = [(docnum, score) for docnum, score in scores.items() if docnum in allowed]
+        return heapq.nlargest(CANDIDATES, ranked, key=lambda item: (item[1], -item[0]))
 
-    def allowed(self, level: str | None, field: str | None) -> NDArray[np.bool_]:
-        """A mask of the documents in force that match the level and field filters (cached)."""
-        key = (str(level) if level else None, field_key(field) if field else None)
-        mask = self._masks.get(key)
-        if mask is None:
-            allowed = self.in_force
-            if key[0]:
-                allowed = allowed & self.by_level.get(key[0], frozenset())
-            if key[1]:
-                allowed = allowed & self.by_field.get(key[1], frozenset())
-            mask = np.zeros(len(self.entries), dtype=bool)
-            mask[list(allowed)] = True
-            self._masks[key] = mask
-        return mask
+    def allowed(self, level: str | None, field: str | None) -> frozenset[int]:
+        allowed = self.in_force
+        if level:
+            allowed = allowed & self.by_level.get(str(level), frozenset())
+        if field:
+            allowed = allowed & self.by_field.get(field_key(field), frozenset())
+        return allowed
 
 
 class SearchService:
