@@ -38,6 +38,7 @@ from knowledge.users import get_user, set_commune, set_last_results, set_pending
 AWAIT_COMMUNE = {"await": "commune"}
 UNIT_MIN_SCORE = 70.0  # below this a commune match is a guess, not an answer
 UNIT_MARGIN = 8.0  # matches this close to the best one are offered as choices too
+UNIT_SURE_SCORE = 90.0  # a name typed with a slip still scores above this; a question hardly ever does
 MAX_UNIT_CHOICES = 8
 RESULTS = 5
 CLEAR_LEAD = 0.05  # how far the best hit's score (0..1) must be ahead of the next to be shown alone
@@ -211,11 +212,14 @@ class Dialogue:
             answers = self._cache_for(session)
             user = get_user(session, user_id)
             if user.pending.get("await") == "commune":
-                reply = self._commune_typed(session, user, text)
-                if reply is not None:
-                    return [reply]
+                # People often ask their question straight away instead of naming their commune: a
+                # weak resemblance to some commune's name then loses to a confident search.
+                best, options = self._candidates(session, text)
                 result = self._search(answers, text, None)
-                if not (result.hits and result.confident):
+                question = bool(result.hits and result.confident)
+                if best is not None and options and (best.score >= UNIT_SURE_SCORE or not question):
+                    return [self._commune_reply(user, text, best, options)]
+                if not question:
                     return [Reply(Doc().add(fill(texts.COMMUNE_NOT_FOUND, text=text)))]
                 reply = self._results(session, answers, user, result, None)
                 reply.doc.blank().add(texts.COMMUNE_HINT)
@@ -310,11 +314,10 @@ class Dialogue:
         with self.sessions() as session:
             return [(unit, self._label(unit)) for _match, unit in self._candidates(session, text)[1]]
 
-    def _commune_typed(self, session: Session, user: ChatUser, text: str) -> Reply | None:
-        """Settle the commune from a typed name; None when nothing resembles one."""
-        best, options = self._candidates(session, text)
-        if best is None or not options:
-            return None
+    def _commune_reply(
+        self, user: ChatUser, text: str, best: UnitMatch, options: list[tuple[UnitMatch, Unit]]
+    ) -> Reply:
+        """Settle the commune from a typed name, or ask which of the candidates is meant."""
         if len(options) == 1:
             match, unit = options[0]
             return self._commune_chosen(user, unit, match.unit)

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.dialogue import Dialogue, Reply
+from bot.dialogue import UNIT_MIN_SCORE, UNIT_SURE_SCORE, Dialogue, Reply
 from bot.handlers.services import Services
 from bot.keyboards import Action, callback
 from bot.render import to_plain
-from knowledge.models import ChatUser
+from knowledge.models import ChatUser, Era, Unit
+from knowledge.units import resolve_unit
 from knowledge.usage import QueryLogEntry
 from knowledge.users import find_user, pending_of
 from tests.botworld import BIRTH, ID_CARD, MARRIAGE, open_world
@@ -80,6 +81,35 @@ def test_a_question_instead_of_a_commune_is_still_answered(dialogue: Dialogue, w
     assert "Đăng ký kết hôn" in text and texts.COMMUNE_HINT in text
     with world.store.sessions() as session:
         assert pending_of(session, USER) == {"await": "commune"}  # still waiting for the commune
+
+
+def test_a_question_that_faintly_resembles_a_commune_is_answered_as_a_question(
+    dialogue: Dialogue, world: Services
+) -> None:
+    """Among thousands of communes some name always looks a little like a question ("lam so do" ~
+    "Anh Sơn Đông"): a weak resemblance must not beat a confident search."""
+    with world.store.sessions.begin() as session:
+        province = session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER, Unit.code == "38")).one()
+        session.add(
+            Unit(
+                era=Era.TWO_TIER,
+                code="99001",
+                name="Xã Đăng Kỳ",
+                kind="commune",
+                parent_id=province.id,
+                province_code="38",
+                tags=[],
+            )
+        )
+    with world.store.sessions() as session:
+        [faint] = resolve_unit(session, "đăng ký kết hôn", limit=1)
+        assert faint.unit.code == "99001" and UNIT_MIN_SCORE <= faint.score < UNIT_SURE_SCORE
+    dialogue.start(USER)
+    text = plain(dialogue.text(USER, "đăng ký kết hôn"))
+    assert "Đăng ký kết hôn" in text and texts.COMMUNE_HINT in text and "Đăng Kỳ" not in text
+    with world.store.sessions() as session:
+        assert pending_of(session, USER) == {"await": "commune"}
+    assert "Xã Đăng Kỳ" in plain(dialogue.text(USER, "xa dang ky thanh hoa"))  # the name itself still works
 
 
 def test_an_unknown_commune_is_said_plainly(dialogue: Dialogue) -> None:
