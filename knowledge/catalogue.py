@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from knowledge.datafile import DataFileError
 from knowledge.models import CatalogueVersion, Level, Procedure, ProcedureStatus
 
 BUNDLED_CATALOGUE = Path(__file__).parent / "data" / "procedures.json.gz"
@@ -116,14 +117,8 @@ class RecordError:
         return f"{where}: {self.reason}"
 
 
-class CatalogueError(ValueError):
-    """The file was rejected; ``errors`` lists every bad record with the reason."""
-
-    def __init__(self, message: str, errors: list[RecordError] | None = None) -> None:
-        self.errors = errors or []
-        detail = "\n".join(f"  - {error}" for error in self.errors[:50])
-        more = f"\n  … và {len(self.errors) - 50} lỗi khác" if len(self.errors) > 50 else ""
-        super().__init__(message + (f"\n{detail}{more}" if detail else ""))
+class CatalogueError(DataFileError[RecordError]):
+    """A catalogue file was rejected; ``errors`` lists every bad record with the reason."""
 
 
 @dataclass

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.catalogue import RecordError
+from knowledge.datafile import DataFileError
 from knowledge.models import (
     COMMUNAL_KINDS,
     PROVINCIAL_KINDS,
@@ -47,14 +48,8 @@ BUNDLED_OFFICES = DATA_DIR / "offices.json"
 _CODE_RE = re.compile(r"^\d{2,5}$")
 
 
-class UnitDataError(ValueError):
+class UnitDataError(DataFileError[RecordError]):
     """A units, tags or offices file was rejected; ``errors`` lists every bad record with the reason."""
-
-    def __init__(self, message: str, errors: list[RecordError] | None = None) -> None:
-        self.errors = errors or []
-        detail = "\n".join(f"  - {error}" for error in self.errors[:50])
-        more = f"\n  … và {len(self.errors) - 50} lỗi khác" if len(self.errors) > 50 else ""
-        super().__init__(message + (f"\n{detail}{more}" if detail else ""))
 
 
 # --------------------------------------------------------------------------- reading data files

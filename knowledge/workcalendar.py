@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from knowledge.datafile import DataFileError
 from knowledge.lunar import hung_kings_day, twenty_ninth_of_last_month
 from knowledge.settings import get_settings
 
@@ -172,13 +173,8 @@ class EntryError:
         return f"{where}: {self.reason}"
 
 
-class CalendarError(ValueError):
+class CalendarError(DataFileError[EntryError]):
     """A calendar file was rejected; ``errors`` lists every bad entry with the reason."""
-
-    def __init__(self, message: str, errors: Sequence[EntryError] = ()) -> None:
-        self.errors = list(errors)
-        detail = "".join(f"\n  - {error}" for error in self.errors)
-        super().__init__(message + detail)
 
 
 @dataclass(frozen=True)

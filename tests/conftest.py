@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.db import create_schema, make_engine, make_sessionmaker
+from knowledge.importers.units import build as build_units
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -41,6 +42,14 @@ def _backends() -> list[object]:
             ],
         ),
     ]
+
+
+@pytest.fixture(scope="session")
+def units_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The units file the importer writes from the small raw fixtures (Như Xuân, Ba Đình…)."""
+    path = tmp_path_factory.mktemp("units") / "units.json.gz"
+    build_units(Path(__file__).parent / "fixtures" / "raw_units", path)
+    return path
 
 
 @pytest.fixture(params=_backends())

@@ -21,12 +21,9 @@ from knowledge.applicability import (
     read_rules,
 )
 from knowledge.catalogue import apply_catalogue, get_procedure
-from knowledge.importers.units import build
 from knowledge.models import Procedure, Unit
 from knowledge.units import UnitDataError, fold, get_unit, load_units
 from tests.factories import catalogue, procedure_record
-
-FIXTURES = Path(__file__).parent / "fixtures" / "raw_units"
 
 # One procedure of each interesting sort, by role.
 RECORDS: dict[str, dict[str, Any]] = {
@@ -61,13 +58,6 @@ RECORDS: dict[str, dict[str, Any]] = {
         abolished_by="Quyết định 1/QĐ-BTP",
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def units_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("units") / "units.json.gz"
-    build(FIXTURES, path)
-    return path
 
 
 @pytest.fixture

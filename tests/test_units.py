@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.importers.units import build
 from knowledge.models import OneStopOffice, Unit, UnitSuccession
 from knowledge.units import (
     BUNDLED_OFFICES,
@@ -29,16 +28,6 @@ from knowledge.units import (
     resolve_unit,
     unit_label,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures" / "raw_units"
-
-
-@pytest.fixture(scope="module")
-def units_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The units file the importer writes from the small raw fixtures (Như Xuân, Ba Đình…)."""
-    path = tmp_path_factory.mktemp("units") / "units.json.gz"
-    build(FIXTURES, path)
-    return path
 
 
 @pytest.fixture
