@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from bot.handlers import admin, citizen, errors, inline, official
 from bot.handlers.services import SERVICES_KEY, Services, open_services
+from bot.request import AiohttpRequest
 from bot.webhook import WebhookServer, serve_until_signalled
 from knowledge.settings import Settings
 
@@ -135,7 +136,8 @@ def build_application(
         .token(settings.telegram_bot_token)
         .defaults(DEFAULTS)
         .concurrent_updates(PerUserUpdateProcessor())
-        .connection_pool_size(MAX_CONCURRENT_UPDATES + 4)  # replies, plus answers to callback queries
+        .request(AiohttpRequest(MAX_CONCURRENT_UPDATES + 4))  # replies, plus answers to callback queries
+        .get_updates_request(AiohttpRequest())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -18,9 +18,15 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 FULLTEXT_FILE = "fulltext.pickle"
 _FORMAT = 1
 B, K1 = 0.75, 1.2  # as whoosh's BM25F in index.service
+
+Postings = tuple[NDArray[np.intp], NDArray[np.float64]]  # document numbers, BM25F weights
+NO_POSTINGS: Postings = (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64))
 
 
 class FullText:
@@ -35,6 +41,7 @@ class FullText:
         self.codes = list(codes)
         self._lengths = lengths
         self._postings = postings
+        self._length_arrays = {name: np.array(values, dtype=np.float64) for name, values in lengths.items()}
         self._average = {
             name: (sum(values) / len(values) if values else 0.0) or 1.0 for name, values in lengths.items()
         }
@@ -97,17 +104,14 @@ class FullText:
     def doc_frequency(self, fieldname: str, term: str) -> int:
         return len(self._postings.get(fieldname, {}).get(term, b"")) // 8  # two 4-byte values a posting
 
-    def weights(self, fieldname: str, term: str) -> tuple[tuple[int, float], ...]:
-        """(document number, BM25 weight) of every document holding ``term`` in ``fieldname``."""
+    def weights(self, fieldname: str, term: str) -> Postings:
+        """Document numbers and BM25 weights of every document holding ``term`` in ``fieldname``."""
         raw = self._postings.get(fieldname, {}).get(term)
         if not raw:
-            return ()
-        values = array("I", raw)
-        lengths = self._lengths[fieldname]
-        average = self._average[fieldname]
-        idf = math.log(len(self.codes) / (len(values) // 2 + 1)) + 1  # whoosh's idf
-        result = []
-        for docnum, count in zip(values[0::2], values[1::2], strict=True):
-            norm = K1 * ((1 - B) + B * lengths[docnum] / average)
-            result.append((docnum, idf * count * (K1 + 1) / (count + norm)))
-        return tuple(result)
+            return NO_POSTINGS
+        values = np.frombuffer(raw, dtype=np.uint32).reshape(-1, 2)
+        docs = values[:, 0].astype(np.intp)
+        counts = values[:, 1].astype(np.float64)
+        idf = math.log(len(self.codes) / (len(docs) + 1)) + 1  # whoosh's idf
+        norm = K1 * ((1 - B) + B * self._length_arrays[fieldname][docs] / self._average[fieldname])
+        return docs, idf * counts * (K1 + 1) / (counts + norm)

@@ -7,12 +7,13 @@ the only shared mutable state, the cache of term weights, is filled under a lock
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
@@ -20,7 +21,8 @@ from whoosh.scoring import BM25F
 
 from index.acronyms import Acronyms
 from index.building import Stamp, analysis_stamp, build_index, catalogue_stamp, field_key, read_stamp
-from index.fulltext import FullText
+from index.fulltext import NO_POSTINGS as _NO_POSTINGS
+from index.fulltext import FullText, Postings
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
 from index.ranking import Candidate, Entry, rank, suggest
 from index.vocabulary import Vocabulary, load_vocabulary
@@ -57,8 +59,9 @@ class _Snapshot:
     """One opened build: the in-memory whoosh index and what ranking needs about each document.
 
     Scoring runs whoosh's BM25F term by term: the weights of one term's postings depend only on the
-    index, so they are computed once (by whoosh's own scorer) and kept. A query then only adds up
-    cached weights, where whoosh's searcher would score every posting again in Python each time.
+    index, so they are computed once (whoosh's formula over all the postings at once) and kept as
+    arrays. A query then adds up each term's cached weights in one vectorised step, where whoosh's
+    searcher would score every posting again in Python each time.
     """
 
     def __init__(self, stamp: Stamp, index_dir: Path) -> None:
@@ -67,7 +70,10 @@ class _Snapshot:
         self.index = whoosh_index.FileIndex(storage)
         self.weighting = BM25F(B=0.75, K1=1.2)
         self._searcher = self.index.searcher(weighting=self.weighting)
-        self._postings: dict[tuple[str, str], tuple[tuple[int, float], ...]] = {}
+        self._reader = self._searcher.reader()
+        self._postings: dict[tuple[str, str], Postings] = {}
+        self._field_lengths: dict[str, NDArray[np.float64]] = {}
+        self._masks: dict[tuple[str | None, str | None], NDArray[np.bool_]] = {}
         self._postings_lock = threading.Lock()
         stored = list(self._searcher.all_stored_fields())
         if len(stored) != stamp.count:
@@ -105,8 +111,8 @@ class _Snapshot:
             key = field_key(entry.field)
             self.by_field[key] = self.by_field.get(key, frozenset()) | {number}
 
-    def postings(self, fieldname: str, term: str) -> tuple[tuple[int, float], ...]:
-        """(document number, BM25F weight) of every document containing ``term`` in ``fieldname``."""
+    def postings(self, fieldname: str, term: str) -> Postings:
+        """Document numbers and BM25F weights of every document containing ``term`` in ``fieldname``."""
         key = (fieldname, term)
         cached = self._postings.get(key)
         if cached is not None:
@@ -114,36 +120,75 @@ class _Snapshot:
         with self._postings_lock:  # one whoosh reader, not safe to share between threads
             cached = self._postings.get(key)
             if cached is None:
-                cached = ()
+                cached = _NO_POSTINGS
                 if fieldname in self.fulltext.fields:
                     cached = self.fulltext.weights(fieldname, term)
-                elif self._searcher.reader().doc_frequency(fieldname, term):
-                    scorer = self.weighting.scorer(self._searcher, fieldname, term)
-                    matcher = self._searcher.postings(fieldname, term)
-                    found = []
-                    while matcher.is_active():
-                        found.append((matcher.id(), scorer.score(matcher)))
-                        matcher.next()
-                    cached = tuple(found)
+                elif self._reader.doc_frequency(fieldname, term):
+                    cached = self._whoosh_weights(fieldname, term)
                 self._postings[key] = cached
         return cached
 
-    def bm25(self, terms: list[tuple[str, str, float]], allowed: frozenset[int]) -> list[tuple[int, float]]:
-        """BM25F scores of the allowed documents matching any term, best first."""
-        scores: dict[int, float] = {}
-        for fieldname, term, boost in terms:
-            for docnum, weight in self.postings(fieldname, term):
-                scores[docnum] = scores.get(docnum, 0.0) + boost * weight
-        ranked = [(docnum, score) for docnum, score in scores.items() if docnum in allowed]
-        return heapq.nlargest(CANDIDATES, ranked, key=lambda item: (item[1], -item[0]))
+    def _whoosh_weights(self, fieldname: str, term: str) -> Postings:
+        """whoosh's BM25F weights of a term's postings, computed for all of them at once.
 
-    def allowed(self, level: str | None, field: str | None) -> frozenset[int]:
-        allowed = self.in_force
-        if level:
-            allowed = allowed & self.by_level.get(str(level), frozenset())
-        if field:
-            allowed = allowed & self.by_field.get(field_key(field), frozenset())
-        return allowed
+        The same formula, operands and order as ``whoosh.scoring.BM25FScorer`` (and the field
+        lengths as whoosh stores them, rounded to a byte), so the weights are the very same floats.
+        """
+        matcher = self._reader.postings(fieldname, term)
+        docs: list[int] = []
+        frequencies: list[float] = []
+        while matcher.is_active():
+            docs.append(matcher.id())
+            frequencies.append(matcher.weight())
+            matcher.next()
+        lengths = self._field_lengths.get(fieldname)
+        if lengths is None:
+            lengths = np.array(
+                [self._reader.doc_field_length(n, fieldname, 1) for n in range(len(self.entries))],
+                dtype=np.float64,
+            )
+            self._field_lengths[fieldname] = lengths
+        idf = self.weighting.idf(self._searcher, fieldname, term)
+        average = self._searcher.avg_field_length(fieldname) or 1
+        numbers = np.array(docs, dtype=np.intp)
+        tf = np.array(frequencies, dtype=np.float64)
+        b, k1 = self.weighting.B, self.weighting.K1
+        weights = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[numbers] / average)))
+        return numbers, weights
+
+    def bm25(
+        self, terms: list[tuple[str, str, float]], allowed: NDArray[np.bool_]
+    ) -> list[tuple[int, float]]:
+        """BM25F scores of the allowed documents matching any term, best first (ties: lower number).
+
+        A term's postings are added in one vectorised step; per document the additions happen in
+        the order of the terms, as a loop over postings would do them.
+        """
+        scores = np.zeros(len(self.entries))
+        matched = np.zeros(len(self.entries), dtype=bool)
+        for fieldname, term, boost in terms:
+            docs, weights = self.postings(fieldname, term)
+            if docs.size:
+                scores[docs] += boost * weights
+                matched[docs] = True
+        found = np.flatnonzero(matched & allowed)
+        best = found[np.lexsort((found, -scores[found]))[:CANDIDATES]]
+        return list(zip(best.tolist(), scores[best].tolist(), strict=True))
+
+    def allowed(self, level: str | None, field: str | None) -> NDArray[np.bool_]:
+        """A mask of the documents in force that match the level and field filters (cached)."""
+        key = (str(level) if level else None, field_key(field) if field else None)
+        mask = self._masks.get(key)
+        if mask is None:
+            allowed = self.in_force
+            if key[0]:
+                allowed = allowed & self.by_level.get(key[0], frozenset())
+            if key[1]:
+                allowed = allowed & self.by_field.get(key[1], frozenset())
+            mask = np.zeros(len(self.entries), dtype=bool)
+            mask[sorted(allowed)] = True
+            self._masks[key] = mask
+        return mask
 
 
 class SearchService:
@@ -158,7 +203,8 @@ class SearchService:
         self.vocabulary = vocabulary or load_vocabulary()
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
-        self._unit_codes: dict[tuple[str, int], frozenset[str]] = {}
+        self._unit_codes: dict[tuple[str, int], frozenset[str] | None] = {}
+        self._codes_lock = threading.Lock()
 
     # -- index lifecycle -------------------------------------------------------------------------
 
@@ -259,22 +305,29 @@ class SearchService:
 
     def _codes_for(self, snapshot: _Snapshot, unit: Unit | None) -> frozenset[str] | None:
         """The codes of the procedures a commune handles (cached per unit and index build);
-        None when no unit is given or it is not a commune (nothing to rank by)."""
+        None when no unit is given or it is not a commune (nothing to rank by).
+
+        Computed once per unit even when many threads ask at once: working it out takes a few
+        hundred milliseconds, and a burst of users of a commune would otherwise all pay it."""
         if unit is None:
             return None
         key = (snapshot.stamp.build, unit.id)
-        codes = self._unit_codes.get(key)
-        if codes is None:
-            with self.sessions() as session:
-                attached = session.get(Unit, unit.id)
-                if attached is None:
-                    return None
-                try:
-                    codes = frozenset(p.code for p in procedures_for_unit(session, attached))
-                except ValueError:  # not a commune
-                    return None
-            self._unit_codes[key] = codes
-        return codes
+        if key in self._unit_codes:
+            return self._unit_codes[key]
+        with self._codes_lock:
+            if key not in self._unit_codes:
+                self._unit_codes[key] = self._handled_codes(unit.id)
+        return self._unit_codes[key]
+
+    def _handled_codes(self, unit_id: int) -> frozenset[str] | None:
+        with self.sessions() as session:
+            attached = session.get(Unit, unit_id)
+            if attached is None:
+                return None
+            try:
+                return frozenset(p.code for p in procedures_for_unit(session, attached))
+            except ValueError:  # not a commune
+                return None
 
 
 def _is_communal(unit: Unit | None) -> bool:

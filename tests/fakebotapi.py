@@ -187,7 +187,9 @@ class FakeBotAPI:
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params: dict[str, Any] = {name: _decode(name, value) for name, value in request.query.items()}
         files: dict[str, UploadedFile] = {}
@@ -207,7 +209,7 @@ class FakeBotAPI:
         result = handler(params, files) if handler is not None else None
         await self._record(Call(method, params, files, received, result))
         if handler is None:
-            return web.json_response(_METHOD_NOT_FOUND)
+            return web.json_response(_METHOD_NOT_FOUND, status=404)
         return web.json_response({"ok": True, "result": result})
 
     # --- the control API: driving a server that runs in another process (the benchmark) -------

@@ -76,18 +76,19 @@ def test_postings_are_saved_beside_the_whoosh_index(
     fulltext = FullText.load(tmp_path / stamp.build)
     assert fulltext.codes == ["1.002055", "1.003221"]
     assert "steps_f" in fulltext.fields and "documents_p" in fulltext.fields
-    assert [docnum for docnum, _ in fulltext.weights("steps_f", "dot")] == [1]
-    assert fulltext.weights("steps_f", "nowhere") == ()
+    assert fulltext.weights("steps_f", "dot")[0].tolist() == [1]
+    assert fulltext.weights("steps_f", "nowhere")[0].size == 0
 
 
 def test_weights_follow_bm25() -> None:
     texts = [{"steps": "nộp hồ sơ hồ sơ"}, {"steps": "nộp hồ sơ tại sở tư pháp nơi cư trú"}, {"steps": ""}]
     fulltext = FullText.build(["a", "b", "c"], texts, {"steps_f": syllables})
-    (first, in_a), (second, in_b) = fulltext.weights("steps_f", "ho")
+    docs, weights = fulltext.weights("steps_f", "ho")
+    (first, second), (in_a, in_b) = docs.tolist(), weights.tolist()
     assert (first, second) == (0, 1)
     assert in_a > in_b > 0  # more often, in a shorter text
     assert fulltext.doc_frequency("steps_f", "ho") == 2
-    rare = dict(fulltext.weights("steps_f", "tu"))
+    rare = dict(zip(*(values.tolist() for values in fulltext.weights("steps_f", "tu")), strict=True))
     assert rare[1] > in_b  # a rarer term weighs more
 
 

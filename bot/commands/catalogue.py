@@ -63,7 +63,9 @@ def register(sub: Any) -> None:
     show.set_defaults(func=cmd_show)
 
     unit = sub.add_parser(
-        "unit", help="tìm đơn vị hành chính theo tên", description=UNIT_HELP,
+        "unit",
+        help="tìm đơn vị hành chính theo tên",
+        description=UNIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     unit.add_argument("text", help='tên đơn vị, ví dụ "Xã Cát Vân, huyện Như Xuân, Thanh Hóa"')
@@ -72,11 +74,13 @@ def register(sub: Any) -> None:
     unit.set_defaults(func=cmd_unit)
 
     procedures = sub.add_parser(
-        "procedures", help="các thủ tục một xã/phường giải quyết", description=PROCEDURES_HELP,
+        "procedures",
+        help="các thủ tục một xã/phường giải quyết",
+        description=PROCEDURES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     procedures.add_argument("--unit", required=True, metavar="MÃ|TÊN", help="mã hoặc tên xã/phường")
-    procedures.add_argument("--field", metavar="LĨNH_VỰC", help="chỉ lấy một lĩnh vực, ví dụ \"Hộ tịch\"")
+    procedures.add_argument("--field", metavar="LĨNH_VỰC", help='chỉ lấy một lĩnh vực, ví dụ "Hộ tịch"')
     procedures.add_argument("--json", action="store_true", help="in dạng JSON")
     procedures.set_defaults(func=cmd_procedures)
 
@@ -147,8 +151,10 @@ def procedure_card(data: dict[str, Any]) -> list[str]:
         lines.append("Cách thức, thời hạn và lệ phí:")
         for channel in data["channels"]:
             name = CHANNEL_NAMES.get(channel["channel"], channel["channel"])
-            lines.append(f"  • {name}: {channel['time'] or 'thời hạn chưa công bố'}; "
-                         f"lệ phí: {channel['fee'] or 'chưa công bố'}")
+            lines.append(
+                f"  • {name}: {channel['time'] or 'thời hạn chưa công bố'}; "
+                f"lệ phí: {channel['fee'] or 'chưa công bố'}"
+            )
     if data["documents"]:
         lines.append("Hồ sơ:")
         for document in data["documents"]:
