@@ -16,7 +16,9 @@ Modes, each on freshly opened services (empty caches), by default all three in o
   procedures. Cards and lists both come up (the run prints how many of each);
 - ``cold``: every question asked once only and every press on a different procedure: the caches
   never help, the cost of computing each answer;
-- ``plumbing``: every update gets a fixed reply: what PTB, HTTP and the handlers cost alone.
+- ``plumbing``: every update gets a fixed reply: what PTB, HTTP and the handlers cost alone;
+- ``plumbing-httpx``: the same with PTB's stock transport (``HTTPXRequest``) in place of the bot's
+  aiohttp one (``bot.request``): the baseline for the transport.
 
 Figures per mode:
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import random
 import statistics
@@ -46,11 +49,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import aiohttp
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from telegram.request import HTTPXRequest
 
+import bot.app
 from bot import texts
 from bot.app import build_application
 from bot.dialogue import Dialogue, Reply
@@ -65,7 +71,7 @@ from knowledge.units import get_unit
 from knowledge.users import get_user, set_commune
 from tests.fakebotapi import TOKEN, FakeBotAPI, callback_update, text_update
 
-MODES = ("mixed", "cold", "plumbing")
+MODES = ("mixed", "cold", "plumbing", "plumbing-httpx")
 NO_MATCH = texts.NO_RESULTS.split("{", 1)[0]
 POPULAR = [  # most asked first: question n is asked about 1/n as often as the first
     "làm giấy khai sinh",
@@ -276,14 +282,31 @@ class Server:
             return timings
 
 
+@contextlib.contextmanager
+def _transport(httpx: bool) -> Iterator[None]:
+    """Applications built inside talk through PTB's HTTPXRequest when ``httpx`` (the baseline)."""
+    if not httpx:
+        yield
+        return
+    with mock.patch.object(bot.app, "AiohttpRequest", HTTPXRequest):
+        yield
+
+
 async def run(
-    services: Services, dialogue: BenchDialogue, traffic: Traffic, updates: int, rate: float, seconds: float
+    services: Services,
+    dialogue: BenchDialogue,
+    traffic: Traffic,
+    args: argparse.Namespace,
+    *,
+    httpx: bool,
 ) -> dict[str, float]:
+    updates, rate, seconds = args.updates, args.rate, args.seconds
     async with Server() as server:
         settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN)
-        app = build_application(
-            settings, services=services, base_url=f"{server.base}/bot", rate_limiter=False
-        )
+        with _transport(httpx):
+            app = build_application(
+                settings, services=services, base_url=f"{server.base}/bot", rate_limiter=False
+            )
         async with app:
             assert app.post_init is not None and app.updater is not None
             await app.post_init(app)
@@ -339,13 +362,13 @@ def measure(mode: str, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     services = prepare(args.data_dir)
     services.dialogue.close()
-    dialogue = BenchDialogue(services.store.sessions, services.search, fixed=mode == "plumbing")
+    dialogue = BenchDialogue(services.store.sessions, services.search, fixed=mode.startswith("plumbing"))
     services.dialogue = dialogue
     print(f"{mode}: services open in {time.perf_counter() - started:.1f} s")
     traffic = Traffic(mode, Catalogue.read(services), random.Random(7))
     set_communes(services, range(FIRST_USER, FIRST_USER + USERS))
     try:
-        figures = asyncio.run(run(services, dialogue, traffic, args.updates, args.rate, args.seconds))
+        figures = asyncio.run(run(services, dialogue, traffic, args, httpx=mode.endswith("httpx")))
     finally:
         services.close()
     print(
