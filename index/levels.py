@@ -8,16 +8,17 @@ and the ministry's central bodies, and it is the one portal answers most often p
 commune's for a person, the ministry's for a business or other organisation, which rarely deals with
 a commune. A query naming a level ("cấp xã", "trung ương", "UBND tỉnh") means that level.
 
-Only twins are reordered, among the places they already hold: candidates whose names are alike once
-the level notes are set aside and whose scores are close. Everything else keeps its place.
+Only twins are reordered, among the places they already hold: candidates whose names are the same once
+the level notes are set aside and whose scores are close. Everything else keeps its place. Names that
+are merely alike are not twins: "Cấp thẻ căn cước cho người dưới 14 tuổi" and "… cho người từ đủ 14
+tuổi trở lên" are two procedures, and "… giống thủy sản (trừ …)" and "… (đối với …)" cover different
+cases, which a query may name; reordering them by level would mix them up.
 """
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-
-from rapidfuzz import fuzz
 
 from index.analysis import fold
 
@@ -38,7 +39,6 @@ LEVEL_PAIRS: dict[str, str] = {
 }
 PERSON_ORDER = ("tinh", "xa", "bo")
 ORGANISATION_ORDER = ("tinh", "bo", "xa")
-TWIN_SIMILARITY = 85.0  # rapidfuzz ratio of the names without level notes
 TWIN_MARGIN = 0.05  # twins score within this of each other
 TWIN_DEPTH = 10  # only the head of the ranking is looked at
 _LEVEL_NOTE_RE = re.compile(r"\([^)]*\b(?:cấp|trung ương|tỉnh|xã|huyện)\b[^)]*\)", re.IGNORECASE)
@@ -79,7 +79,7 @@ def prefer_twins(ranked: list[Candidate], query_pairs: frozenset[str]) -> list[C
             if (
                 set(first.entry.levels) != set(second.entry.levels)
                 and first.score - second.score <= TWIN_MARGIN
-                and fuzz.ratio(cores[i], cores[j]) >= TWIN_SIMILARITY
+                and cores[i] == cores[j]
             ):
                 group[root(j)] = root(i)
     members: dict[int, list[int]] = {}

@@ -1,11 +1,12 @@
 """Re-ranking whoosh's candidates, the "no good match" signal and "did you mean" suggestions.
 
 BM25F finds the candidates; the final order also asks how well the procedure's *name* matches the
-query — how much of the query the name explains, how much of the name the query asked for, how many
-of the query's adjacent word pairs the name holds in the same order (so "chứng nhận lưu hành" beats a
-name that merely contains the three syllables somewhere), and a rapidfuzz similarity that forgives
-typos and word order. Procedures the user's commune handles, and commune-level variants of twins,
-come first when a commune is known; when none is, index.levels orders level twins.
+query — how much of the query the name explains, how much of the name (its qualifiers aside) the query
+asked for, how many of the query's adjacent word pairs the name holds in the same order (so "chứng
+nhận lưu hành" beats a name that merely contains the three syllables somewhere), and a rapidfuzz
+similarity that forgives typos and word order. Procedures the user's commune handles, and
+commune-level variants of twins, come first when a commune is known; when none is, index.levels
+orders level twins.
 
 Sibling procedures share almost every word and differ in the action at the head of the name: "Cấp
 giấy phép X", "Cấp lại giấy phép X", "Gia hạn giấy phép X", "Thu hồi giấy phép X". A name that starts
@@ -15,6 +16,7 @@ itself lands on the first-issue procedure rather than on a sibling that merely s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +66,36 @@ FOLLOW_UPS: dict[tuple[str, ...], frozenset[str]] = {
     ("dang", "ky", "thay", "doi"): frozenset({"thay_doi", "doi"}),
     ("chuyen", "doi"): frozenset({"chuyen_doi"}),
     ("giai", "the"): frozenset({"giai_the"}),
+    # adjusting, returning, suspending, locking and restoring what one already holds
+    ("cap", "dieu", "chinh"): frozenset({"dieu_chinh"}),
+    ("tra", "lai"): frozenset({"tra_lai"}),
+    ("tam", "dung"): frozenset({"tam_dung", "dung"}),
+    ("khoa",): frozenset({"khoa"}),
+    ("mo", "khoa"): frozenset({"mo_khoa"}),
+    ("khoi", "phuc"): frozenset({"khoi_phuc"}),
 }
 _FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
+# A name's parentheses qualify it: the level that runs it ("(thực hiện tại cấp tỉnh)"), the cases it
+# covers or leaves out ("(trừ …)", "(công trình …/…/…)"), an abbreviation. So does what follows
+# "đối với" (SCOPE_CUTS): "Gia hạn giấy phép xây dựng đối với công trình cấp III, …". A query that
+# names the procedure rarely repeats them, so precision ("how much of the name was asked for") leaves
+# them out, and a general procedure with a long scope no longer loses to a narrow one with a short
+# name; coverage, BM25 and the phrase signal still see them, so a query that repeats them still gains.
+# Level twins then differ in none of the name signals, and index.levels orders them.
+_QUALIFIER_RE = re.compile(r"\([^()]*\)")
+SCOPE_CUTS: tuple[tuple[str, ...], ...] = (("doi", "voi"),)
+
+
+def core_name_syllables(name: str) -> frozenset[str]:
+    """The folded syllables of a name that a query may ask for: without its qualifiers (parenthesised
+    notes, and the scope after "đối với": "Gia hạn giấy phép xây dựng đối với công trình cấp III, …")."""
+    core = syllables(_QUALIFIER_RE.sub(" ", name))
+    for cut in SCOPE_CUTS:
+        for start in range(1, len(core) - len(cut) + 1):
+            if tuple(core[start : start + len(cut)]) == cut:
+                core = core[:start]
+                break
+    return frozenset(core) - _NAME_NOISE
 
 
 def follow_up(name_syllables: list[str]) -> tuple[str, ...] | None:
@@ -92,9 +122,14 @@ class Entry:
     name_pairs: frozenset[str] = frozenset()  # adjacent syllables of the name and the keywords
     action: tuple[str, ...] | None = None  # the follow-up action the name opens with
     head: tuple[str, ...] = ()  # the first syllable pairs of the name: what the procedure does
+    core_syllables: frozenset[str] = frozenset()  # of the name without its qualifiers
 
     def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
         return ((self.folded_name, self.name_syllables), *self.aliases)
+
+    def cores(self) -> tuple[frozenset[str], ...]:
+        """The syllables against which precision is measured: the name's core, and each keyword."""
+        return (self.core_syllables or self.name_syllables, *(keyword for _, keyword in self.aliases))
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> Entry:
@@ -119,6 +154,7 @@ class Entry:
             name_pairs,
             follow_up(folded),
             tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
+            core_name_syllables(spelled),
         )
 
 
@@ -156,10 +192,10 @@ def rank(
         head = sum(pair in query_pairs for pair in entry.head) / len(entry.head) if entry.head else 0.0
         coverage = precision = fuzzy = 0.0
         for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
-            shared = len(wanted & name_syllables)
-            coverage = max(coverage, shared / len(wanted))
-            precision = max(precision, shared / len(name_syllables) if name_syllables else 0.0)
+            coverage = max(coverage, len(wanted & name_syllables) / len(wanted))
             fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
+        for core in entry.cores():
+            precision = max(precision, len(wanted & core) / len(core) if core else 0.0)
         candidate.coverage = coverage
         candidate.score = (
             W_BM25 * candidate.bm25 / best_bm25

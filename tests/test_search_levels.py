@@ -57,3 +57,18 @@ def test_procedures_that_are_not_twins_keep_their_order() -> None:
 def test_named_levels_come_before_the_audience_order() -> None:
     assert preferred_levels(frozenset({"doanh_nghiep", "cap_xa"})) == ("xa", "tinh", "bo")
     assert preferred_levels(frozenset()) == ("tinh", "xa", "bo")
+
+
+def test_names_merely_alike_are_not_twins() -> None:
+    # two procedures, one per age group, each with its level twins: a level order must not mix them
+    under, over = (
+        "Cấp thẻ căn cước cho người dưới 14 tuổi",
+        "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên",
+    )
+    entries = [
+        Entry.from_stored({"code": "5", "name": under, "levels": "xa"}),
+        Entry.from_stored({"code": "6", "name": f"{under} (thực hiện tại cấp tỉnh)", "levels": "tinh"}),
+        Entry.from_stored({"code": "7", "name": over, "levels": "xa"}),
+        Entry.from_stored({"code": "8", "name": f"{over} (thực hiện tại cấp tỉnh)", "levels": "tinh"}),
+    ]
+    assert ranked("cấp thẻ căn cước cho người dưới 14 tuổi", entries)[:2] == ["6", "5"]

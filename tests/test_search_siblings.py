@@ -76,3 +76,36 @@ def test_a_name_that_opens_with_the_action_asked_for_comes_first() -> None:
     first = entry("Đăng ký khai sinh", "7")
     combined = entry("Đăng ký nhận cha, mẹ, con kết hợp đăng ký khai sinh", "8")
     assert ranked("đăng ký khai sinh", [combined, first]) == ["7", "8"]
+
+
+def test_returning_or_locking_a_paper_is_a_follow_up() -> None:
+    permit = entry("Cấp giấy phép thăm dò nước dưới đất", "1")
+    returned = entry("Trả lại giấy phép thăm dò nước dưới đất", "2")
+    card = entry("Cấp thẻ căn cước", "3")
+    locked = entry("Khóa căn cước điện tử", "4")
+    assert ranked("thời hạn của giấy phép thăm dò nước dưới đất", [returned, permit])[0] == "1"
+    assert ranked("trả lại giấy phép thăm dò nước dưới đất", [permit, returned])[0] == "2"
+    assert ranked("làm căn cước", [locked, card])[0] == "3"
+    assert ranked("khóa căn cước", [card, locked])[0] == "4"
+
+
+def test_qualifiers_do_not_make_a_name_less_precise() -> None:
+    # the general procedure, whose name goes on with the works it covers, against a narrow one
+    general = entry(
+        "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (công trình không theo tuyến/"
+        "theo tuyến trong đô thị/tín ngưỡng, tôn giáo/dự án) và nhà ở riêng lẻ",
+        "1",
+    )
+    narrow = entry("Gia hạn giấy phép xây dựng, cải tạo, nâng cấp đường ngang", "2")
+    assert ranked("gia hạn giấy phép xây dựng", [narrow, general])[0] == "1"
+    # a query that asks for the narrow one still finds it
+    assert ranked("gia hạn giấy phép xây dựng đường ngang", [general, narrow])[0] == "2"
+
+
+def test_level_notes_and_scopes_are_not_part_of_the_core_name() -> None:
+    assert "tinh" not in entry("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)", "1").core_syllables
+    scoped = entry("Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV", "2")
+    assert scoped.core_syllables == {"gia", "han", "giay", "phep", "xay", "dung"}
+    # a name that opens with the scope keeps its words
+    opening = entry("Thủ tục đối với hàng hóa xuất khẩu có giá trị dưới năm triệu", "3")
+    assert opening.cores()[0] == opening.name_syllables
