@@ -33,6 +33,7 @@ ANALYSIS_VERSION = "10"
 _SYLLABLE_RE = re.compile(r"\w+")
 _SPACES_RE = re.compile(r"\s+")
 _PUNCTUATION_RE = re.compile(r"[^\w\s]+")
+_LEADING_ZERO_RE = re.compile(r"(?<!\w)0")
 # accent_map already maps đ/Đ to d; lowercase first so that one table serves both cases.
 _FOLD_TABLE = {**accent_map, ord("đ"): "d", ord("Đ"): "d"}
 
@@ -53,7 +54,11 @@ def fold(text: str) -> str:
 
 def syllables(text: str) -> list[str]:
     """The folded syllables of a text, in order; numbers lose their leading zeros ("02" → "2")."""
-    return [_number(s) for s in _SYLLABLE_RE.findall(fold(text))]
+    folded = fold(text)
+    found: list[str] = _SYLLABLE_RE.findall(folded)
+    if _LEADING_ZERO_RE.search(folded) is None:  # most texts: nothing to strip, no call per syllable
+        return found
+    return [_number(s) for s in found]
 
 
 def _number(syllable: str) -> str:

@@ -268,11 +268,17 @@ class Vocabulary:
     def _spelled_rule(rules: list[_Rule], typed: list[str]) -> _Rule | None:
         """The rule matching syllables of indexed text, spelled as written or, failing that, with
         underthesea's spelling normalisation (khoẻ → khỏe), which costs more and is rarely needed."""
-        for candidate in (typed, [normalize(syllable) for syllable in typed]):
+        for candidate in (typed, [_normalized(syllable) for syllable in typed]):
             rule = next((rule for rule in rules if rule.matches(candidate)), None)
             if rule is not None:
                 return rule
         return None
+
+
+@lru_cache(maxsize=16384)
+def _normalized(syllable: str) -> str:
+    """underthesea's normalisation of one syllable: indexing asks for the same few thousand often."""
+    return normalize(syllable)
 
 
 def _words(text: str) -> tuple[str, ...]:
