@@ -25,7 +25,7 @@ class AiohttpRequest(BaseRequest):
 
     Timeouts mean what they mean for ``HTTPXRequest``: ``pool_timeout`` bounds the wait for a free
     connection, ``media_write_timeout`` replaces ``write_timeout`` for uploads (aiohttp has no
-    write timeout of its own: a request's whole time is bounded by connect + write + read).
+    write timeout of its own: a request's whole time is bounded by pool + connect + write + read).
     """
 
     def __init__(
@@ -95,7 +95,7 @@ class AiohttpRequest(BaseRequest):
             write = self._media_write_timeout
         connect = self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        parts = (connect, write, read)
+        parts = (pool, connect, write, read)
         total = None if any(part is None for part in parts) else sum(part or 0.0 for part in parts)
         timeout = aiohttp.ClientTimeout(
             total=total,
