@@ -23,7 +23,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench._database import fresh_database
 from knowledge.compliance.demo import Offer, Scenario, UnitBehaviour, generate
 from knowledge.compliance.dossiers import DossierRecord, import_dossiers
 from knowledge.compliance.figures import Period
@@ -33,6 +32,7 @@ from knowledge.db import create_schema, make_engine, make_sessionmaker
 from knowledge.models import Era, Unit
 from knowledge.units import get_unit, load_units
 from knowledge.workcalendar import default_calendar
+from tests.databases import fresh_database
 
 SCENARIO = Scenario(
     "bench-thanh-hoa-2021",

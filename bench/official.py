@@ -22,7 +22,6 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
-from bench._database import fresh_database
 from bot.handlers.official import overdue, ranking_answer, report, spreadsheet
 from knowledge.compliance import roles
 from knowledge.compliance.demo import SCENARIOS, load_scenario
@@ -32,6 +31,7 @@ from knowledge.models import Era
 from knowledge.settings import Settings
 from knowledge.store import Store
 from knowledge.units import get_unit, load_units
+from tests.databases import fresh_database
 
 SCENARIO = SCENARIOS["thanh-hoa-2026"]
 COMMUNE_OFFICIAL, PROVINCE_OFFICIAL = 1, 2

@@ -24,12 +24,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bench._database import fresh_database
 from knowledge.applicability import procedures_for_unit
 from knowledge.catalogue import BUNDLED_CATALOGUE, apply_catalogue, read_catalogue
 from knowledge.db import create_schema, make_engine, make_sessionmaker
 from knowledge.models import COMMUNAL_KINDS, Era, Unit
 from knowledge.units import current_successors, fold, load_units, resolve_unit
+from tests.databases import fresh_database
 
 QUERIES = [
     "Xã Cát Vân, huyện Như Xuân, Thanh Hóa",

@@ -4,16 +4,16 @@ TEST_DATABASE_URL is set (each test then gets its own schema, dropped afterwards
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.db import create_schema, make_engine, make_sessionmaker
 from knowledge.importers.units import build as build_units
+from tests.databases import fresh_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -55,20 +55,8 @@ def units_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=_backends())
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(PG_URL if request.param == "postgres" else None, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The empty database a benchmark runs on, made and removed around the run."""
+"""The empty database a test or a benchmark runs on, made and removed around it."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ def fresh_database(url: str | None, folder: Path) -> Iterator[str]:
     """A URL to an empty database: a SQLite file in ``folder`` without ``url``, else a new schema
     of the PostgreSQL database at ``url``, dropped afterwards."""
     if not url:
-        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        yield f"sqlite:///{folder / 'scratch.sqlite3'}"
         return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"scratch_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
