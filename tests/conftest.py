@@ -4,16 +4,19 @@ TEST_DATABASE_URL is set (each test then gets its own schema, dropped afterwards
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.handlers.services import Services
 from knowledge.db import create_schema, make_engine, make_sessionmaker
 from knowledge.importers.units import build as build_units
+from tests.botworld import open_world, running_bot
 from tests.databases import fresh_database
+from tests.fakebotapi import FakeBotAPI
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -76,3 +79,19 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as session:
         yield session
+
+
+# The bot's world (tests/botworld.py) over the test's database; a module needing more in it (an
+# admin, officials, dossiers) overrides ``world``, and ``api`` then serves that one.
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
+    services = open_world(db_url, tmp_path / "index")
+    yield services
+    services.close()
+
+
+@pytest.fixture
+async def api(world: Services) -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API with the bot polling it."""
+    async with FakeBotAPI() as server, running_bot(server, world):
+        yield server

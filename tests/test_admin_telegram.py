@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,6 @@ def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
     )
     yield services
     services.close()
-
-
-@pytest.fixture
-async def api(world: Services) -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server, running_bot(server, world):
-        yield server
 
 
 def catalogue_bytes(*extra: dict[str, Any], version: str = "v2") -> bytes:

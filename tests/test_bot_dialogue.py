@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -17,16 +14,9 @@ from knowledge.models import ChatUser, Era, Unit
 from knowledge.units import resolve_unit
 from knowledge.usage import QueryLogEntry
 from knowledge.users import find_user, pending_of
-from tests.botworld import BIRTH, ID_CARD, MARRIAGE, open_world
+from tests.botworld import BIRTH, ID_CARD, MARRIAGE
 
 USER = 77
-
-
-@pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    yield services
-    services.close()
 
 
 @pytest.fixture

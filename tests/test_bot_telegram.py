@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,6 @@ from tests.factories import catalogue, procedure_record
 from tests.fakebotapi import FakeBotAPI
 
 LAN = FakeBotAPI.user(1001, "Lan")
-
-
-@pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    yield services
-    services.close()
-
-
-@pytest.fixture
-async def api(world: Services) -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server, running_bot(server, world):
-        yield server
 
 
 def links(html: str) -> list[str]:

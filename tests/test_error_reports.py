@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from bot.handlers.errors import THROTTLE_KEY, ErrorThrottle, describe, report_do
 from bot.handlers.services import Services
 from bot.render import to_plain
 from knowledge.settings import Settings
-from tests.botworld import bot_application, open_world, polling
+from tests.botworld import bot_application, polling
 from tests.fakebotapi import FakeBotAPI, text_update
 
 ADMIN = FakeBotAPI.user(7, "Quản trị")
@@ -106,13 +106,6 @@ def test_reports_go_to_the_error_chat_when_set_else_to_the_admins(monkeypatch: p
 
 
 # --- end to end: a failing handler injected into the real bot, against the fake Bot API server ----
-
-
-@pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    yield services
-    services.close()
 
 
 async def boom(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

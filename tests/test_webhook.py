@@ -8,7 +8,7 @@ import dataclasses
 import itertools
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,20 +24,12 @@ from bot.webhook import SECRET_HEADER, WebhookServer, serve_until_signalled, web
 from knowledge.catalogue import current_version
 from knowledge.db import make_sessionmaker
 from knowledge.settings import Settings
-from tests.botworld import open_world
 from tests.fakebotapi import FakeBotAPI, text_update
 
 HOOK = "https://bot.example.gov.vn/tthc/hook"
 USER = FakeBotAPI.user(1001, "Lan")
 STRANGER = FakeBotAPI.user(1002, "Kẻ lạ")
 _update_ids = itertools.count(1)
-
-
-@pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    yield services
-    services.close()
 
 
 def webhook_settings(api: FakeBotAPI) -> Settings:
