@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
-from knowledge.catalogue import Catalogue, ProcedureRecord
+from sqlalchemy.orm import Session, sessionmaker
+
+from index.service import SearchService
+from index.vocabulary import Vocabulary
+from knowledge.catalogue import Catalogue, ProcedureRecord, apply_catalogue
 
 _codes = itertools.count(900001)
 
@@ -35,6 +40,20 @@ def procedure_record(**overrides: Any) -> dict[str, Any]:
 def catalogue(*records: dict[str, Any], version: str = "test-1") -> Catalogue:
     parsed = [ProcedureRecord.model_validate(r) for r in records]
     return Catalogue(version=version, checksum=version, procedures=parsed)
+
+
+def search_service(
+    sessions: sessionmaker[Session],
+    index_dir: Path,
+    *records: dict[str, Any],
+    vocabulary: Vocabulary | None = None,
+) -> SearchService:
+    """A search service with its index built over a catalogue of ``records`` loaded into ``sessions``."""
+    with sessions.begin() as session:
+        apply_catalogue(session, catalogue(*records), "test")
+    service = SearchService(sessions, index_dir, vocabulary)
+    service.ensure_index()
+    return service
 
 
 # --- compliance (dossier records, units) ---

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from index.service import SearchResult, SearchService
-from knowledge.catalogue import apply_catalogue
 from knowledge.models import Unit
-from tests.factories import catalogue, procedure_record, unit
+from tests.factories import procedure_record, search_service, unit
 
 BIRTH = procedure_record(code="1.001193", name="Thủ tục đăng ký khai sinh", field="Hộ tịch")
 BIRTH_PROVINCE = procedure_record(
@@ -81,11 +80,7 @@ RECORDS = [
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    with session_factory.begin() as session:
-        apply_catalogue(session, catalogue(*RECORDS), "test")
-    service = SearchService(session_factory, tmp_path / "index")
-    service.ensure_index()
-    return service
+    return search_service(session_factory, tmp_path / "index", *RECORDS)
 
 
 def codes(result: SearchResult) -> list[str]:

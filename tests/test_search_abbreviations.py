@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from index.service import SearchService
 from index.vocabulary import Vocabulary
-from knowledge.catalogue import apply_catalogue
-from tests.factories import catalogue, procedure_record
+from tests.factories import procedure_record, search_service
 
 VOCABULARY = Vocabulary(
     replace={},
@@ -36,11 +35,7 @@ RECORDS = [FIRST_ACCIDENT, RESCUE_FORCE, RELAPSE, HEALTH_CARD, FIRST_LICENCE]
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    with session_factory.begin() as session:
-        apply_catalogue(session, catalogue(*RECORDS), "test")
-    service = SearchService(session_factory, tmp_path / "index", VOCABULARY)
-    service.ensure_index()
-    return service
+    return search_service(session_factory, tmp_path / "index", *RECORDS, vocabulary=VOCABULARY)
 
 
 @pytest.mark.parametrize(

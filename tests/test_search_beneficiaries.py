@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from index.service import SearchService
 from index.vocabulary import load_vocabulary
-from knowledge.catalogue import apply_catalogue
-from tests.factories import catalogue, procedure_record
+from tests.factories import procedure_record, search_service
 
 BIRTH = procedure_record(code="9.200001", name="Thủ tục đăng ký khai sinh")
 BIRTH_AND_PARENTS = procedure_record(
@@ -31,11 +30,7 @@ RECORDS = [BIRTH, BIRTH_AND_PARENTS, PARENTS, RESIDENCE, MOTHER_AND_CHILD, ID_CA
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    with session_factory.begin() as session:
-        apply_catalogue(session, catalogue(*RECORDS), "test")
-    service = SearchService(session_factory, tmp_path / "index", load_vocabulary())
-    service.ensure_index()
-    return service
+    return search_service(session_factory, tmp_path / "index", *RECORDS, vocabulary=load_vocabulary())
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from index.service import SearchService
-from knowledge.catalogue import apply_catalogue
-from tests.factories import catalogue, procedure_record
+from tests.factories import procedure_record, search_service
 
 VEHICLE = "Đăng ký, quản lý phương tiện giao thông cơ giới, xe máy chuyên dùng"
 TAX = "Thuế"
@@ -109,11 +108,7 @@ RECORDS = [
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    with session_factory.begin() as session:
-        apply_catalogue(session, catalogue(*RECORDS), "test")
-    service = SearchService(session_factory, tmp_path / "index")
-    service.ensure_index()
-    return service
+    return search_service(session_factory, tmp_path / "index", *RECORDS)
 
 
 @pytest.mark.parametrize(

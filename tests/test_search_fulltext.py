@@ -13,7 +13,7 @@ from index.building import build_index, read_stamp
 from index.fulltext import FULLTEXT_FILE, FullText
 from index.service import SearchService
 from knowledge.catalogue import apply_catalogue
-from tests.factories import catalogue, procedure_record
+from tests.factories import catalogue, procedure_record, search_service
 
 DAM = procedure_record(
     code="1.003221",
@@ -46,11 +46,7 @@ ARBITRATION = procedure_record(
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    with session_factory.begin() as session:
-        apply_catalogue(session, catalogue(DAM, RESERVOIR, LAWYER, ARBITRATION), "test")
-    service = SearchService(session_factory, tmp_path / "index")
-    service.ensure_index()
-    return service
+    return search_service(session_factory, tmp_path / "index", DAM, RESERVOIR, LAWYER, ARBITRATION)
 
 
 @pytest.mark.parametrize(
