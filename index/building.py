@@ -15,11 +15,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import multiprocessing
 import os
 import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ from index.analysis import (
 from index.fulltext import FullText
 from index.vocabulary import Vocabulary, load_vocabulary
 from knowledge.catalogue import current_version
+from knowledge.db import make_engine, make_sessionmaker
 from knowledge.models import Procedure
 
 CURRENT_FILE = "CURRENT"
@@ -232,6 +235,27 @@ def build_index(
             raise
         _remove_old_builds(index_dir, keep=build)
     return stamp
+
+
+def build_index_apart(url: str, index_dir: Path, vocabulary: Vocabulary | None = None) -> Stamp:
+    """``build_index`` in a process of its own, reading the database at ``url``.
+
+    A rebuild beside live searches belongs there: in the searching process the build would share one
+    GIL with them, each of its many file and database calls waiting a whole switch interval to get
+    it back, so that it crawls while they slow down. Apart, it runs on another core, and its peak
+    memory goes back to the system when it ends. Spawned, not forked: the caller has threads.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_build_at, url, index_dir, vocabulary).result()
+
+
+def _build_at(url: str, index_dir: Path, vocabulary: Vocabulary | None) -> Stamp:
+    engine = make_engine(url)
+    try:
+        return build_index(make_sessionmaker(engine), index_dir, vocabulary)
+    finally:
+        engine.dispose()
 
 
 def _remove_old_builds(index_dir: Path, keep: str) -> None:

@@ -14,13 +14,22 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.scoring import BM25F
 
 from index.acronyms import Acronyms
-from index.building import Stamp, analysis_stamp, build_index, catalogue_stamp, field_key, read_stamp
+from index.building import (
+    Stamp,
+    analysis_stamp,
+    build_index,
+    build_index_apart,
+    catalogue_stamp,
+    field_key,
+    read_stamp,
+)
 from index.fulltext import NO_POSTINGS as _NO_POSTINGS
 from index.fulltext import FullText, Postings
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
@@ -223,11 +232,20 @@ class SearchService:
                     return
                 except Exception:  # any failure to read the files means a corrupt index
                     log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
-            stamp = build_index(self.sessions, self.index_dir, self.vocabulary)
+            stamp = self._build()
             try:
                 self._install(_Snapshot(stamp, self.index_dir))
             except Exception as exc:
                 raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
+
+    def _build(self) -> Stamp:
+        """A new build: in this process when nothing is served yet (the quickest), else in a process
+        of its own, so that searches on the current snapshot and the build do not starve each other
+        (see ``build_index_apart``). A database only this process can open is built here."""
+        url = _database_url(self.sessions)
+        if self._snapshot is None or url is None:
+            return build_index(self.sessions, self.index_dir, self.vocabulary)
+        return build_index_apart(url, self.index_dir, self.vocabulary)
 
     def refresh_if_stale(self) -> bool:
         """Rebuild or reopen when the loaded catalogue changed; True when a new index is in use."""
@@ -328,6 +346,14 @@ class SearchService:
                 return frozenset(p.code for p in procedures_for_unit(session, attached))
             except ValueError:  # not a commune
                 return None
+
+
+def _database_url(sessions: sessionmaker[Session]) -> str | None:
+    """The URL another process opens the sessions' database with; None for an in-memory one."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
+        return None
+    return bind.url.render_as_string(hide_password=False)
 
 
 def _is_communal(unit: Unit | None) -> bool:

@@ -8,9 +8,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from index.building import CURRENT_FILE, analysis_stamp, build_index, read_stamp
+from index.building import CURRENT_FILE, analysis_stamp, build_index, build_index_apart, read_stamp
 from index.service import SearchService
 from index.vocabulary import Vocabulary, load_vocabulary
 from knowledge.catalogue import apply_catalogue, current_version
@@ -145,3 +146,41 @@ def test_concurrent_readers_during_a_rebuild(sessions: sessionmaker[Session], tm
         thread.join()
     assert errors == []
     assert MARRIAGE["code"] in answers
+
+
+def test_a_build_apart_reads_the_same_database(
+    engine: Engine, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    stamp = build_index_apart(url, tmp_path)
+    assert read_stamp(tmp_path) == stamp
+    assert stamp.count == 1
+    assert SearchService(sessions, tmp_path).search("kết hôn").hits[0].code == MARRIAGE["code"]
+
+
+def test_a_failed_build_apart_keeps_the_index_in_use(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    stamp = build_index(sessions, tmp_path)
+    with pytest.raises(Exception, match="no such table"):
+        build_index_apart(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
+    assert read_stamp(tmp_path) == stamp
+    assert builds(tmp_path) == [stamp.build]
+
+
+def test_a_served_index_is_rebuilt_apart(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build runs here; a rebuild beside live searches runs in a process of its own."""
+    apart: list[str] = []
+
+    def spy(url: str, index_dir: Path, vocabulary: Vocabulary | None = None) -> object:
+        apart.append(url)
+        return build_index_apart(url, index_dir, vocabulary)
+
+    monkeypatch.setattr("index.service.build_index_apart", spy)
+    service = SearchService(sessions, tmp_path)
+    service.ensure_index()
+    assert apart == []
+    load(sessions, MARRIAGE, DEATH, version="v2")
+    assert service.refresh_if_stale()
+    assert len(apart) == 1
+    assert service.search("khai tử").hits[0].code == DEATH["code"]

@@ -174,6 +174,9 @@ def test_reload_during_a_stream_of_queries(
                 result = service.search("1.000001")  # by code: the answer does not depend on ranking
                 assert [hit.code for hit in result.hits] == ["1.000001"]
                 answered.append(1)
+                # A stream, not a spin: a thread that never pauses would keep the GIL from the
+                # reloading thread, each of whose database calls then waits a switch interval for it.
+                stop.wait(0.002)
             except BaseException as exc:  # collected: a thread's exception is otherwise lost
                 failures.append(exc)
                 return
