@@ -43,6 +43,7 @@ from index.analysis import (
 )
 from index.fulltext import FullText
 from index.vocabulary import Vocabulary, load_vocabulary
+from index.weights import TermWeights
 from knowledge.catalogue import current_version
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.models import Procedure
@@ -92,12 +93,9 @@ def build_schema() -> Schema:
         "spelled_name": STORED(),
         "spelled_keywords": STORED(),
     }
-    for source, views in VIEWS.items():
-        if source in LONG_TEXTS:
-            continue
-        for view in views:
-            analyzer: Analyzer = _ANALYZERS[view]()
-            fields[field_name(source, view)] = TEXT(analyzer=analyzer, phrase=False)
+    for name in indexed_fields():
+        analyzer: Analyzer = _ANALYZERS[name.rpartition("_")[2]]()
+        fields[name] = TEXT(analyzer=analyzer, phrase=False)
     return Schema(**fields)
 
 
@@ -137,6 +135,16 @@ def read_stamp(index_dir: Path) -> Stamp | None:
 def catalogue_stamp(session: Session) -> tuple[str | None, str | None]:
     version = current_version(session)
     return (version.version, version.checksum) if version else (None, None)
+
+
+def indexed_fields() -> list[str]:
+    """The whoosh fields a query is scored on (the long texts are in index.fulltext)."""
+    return [
+        field_name(source, view)
+        for source, views in VIEWS.items()
+        if source not in LONG_TEXTS
+        for view in views
+    ]
 
 
 def long_text_analyzers() -> dict[str, Callable[[str], list[str]]]:
@@ -223,9 +231,10 @@ def build_index(
                 for procedure, text in zip(procedures, texts, strict=True):
                     writer.add_document(**_document(procedure, text, vocabulary))
                 writer.commit()
-                ix.close()
                 codes = [procedure.code for procedure in procedures]
-                FullText.build(codes, texts, long_text_analyzers()).save(target)
+                fulltext = FullText.build(codes, texts, long_text_analyzers())
+                TermWeights.compute(ix, fulltext, indexed_fields()).save(target)
+                ix.close()
             stamp = Stamp(build, version, checksum, analysis_stamp(vocabulary), len(procedures))
             pending = index_dir / f"{CURRENT_FILE}.{build}"
             pending.write_text(json.dumps(asdict(stamp)), encoding="utf-8")

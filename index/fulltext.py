@@ -1,29 +1,24 @@
-"""BM25 postings of the long texts of each procedure, kept beside the whoosh index.
+"""BM25 postings of the long texts of each procedure, counted beside the whoosh index.
 
 A procedure's documents, steps, conditions, agencies and legal basis hold twenty times the words of
 its name. whoosh writes postings one by one in Python, which made those texts most of the build
 time; they need neither word segmentation nor anything else whoosh offers, only the BM25 weight of
-a folded term in a document. So they are counted here into plain postings, one pickle per build, and
-weighed the way whoosh weighs its own fields (same BM25F formula and idf), so that the scores of both
-add up as before.
+a folded term in a document. So they are counted here into plain postings when the index is built,
+and weighed the way whoosh weighs its own fields (same BM25F formula and idf), so that the scores of
+both add up as before; ``index.weights`` keeps the weights of both.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-FULLTEXT_FILE = "fulltext.pickle"
-_FORMAT = 1
-B, K1 = 0.75, 1.2  # as whoosh's BM25F in index.service
+B, K1 = 0.75, 1.2  # BM25F's parameters, for the whoosh fields too (index.weights)
 
 Postings = tuple[NDArray[np.intp], NDArray[np.float64]]  # document numbers, BM25F weights
 NO_POSTINGS: Postings = (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float64))
@@ -70,29 +65,6 @@ class FullText:
             for name, by_term in found.items()
         }
         return cls(codes, lengths, postings)
-
-    def save(self, folder: Path) -> None:
-        data: dict[str, Any] = {
-            "format": _FORMAT,
-            "codes": self.codes,
-            "lengths": {name: values.tobytes() for name, values in self._lengths.items()},
-            "postings": self._postings,
-        }
-        with open(folder / FULLTEXT_FILE, "wb") as out:
-            pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
-
-    @classmethod
-    def load(cls, folder: Path) -> FullText:
-        """The postings saved in ``folder``; ValueError when the file is not one of ours."""
-        try:
-            with open(folder / FULLTEXT_FILE, "rb") as stream:
-                data = pickle.load(stream)  # our own build output, in our own directory
-            if data["format"] != _FORMAT:
-                raise ValueError(f"full-text format {data['format']!r}, expected {_FORMAT}")
-            lengths = {name: array("I", raw) for name, raw in data["lengths"].items()}
-            return cls(data["codes"], lengths, data["postings"])
-        except (pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"unreadable full-text postings: {exc}") from exc
 
     @property
     def fields(self) -> frozenset[str]:

@@ -1,8 +1,8 @@
 """The search service the bot and the command line use: one index, many concurrent readers.
 
-The index is copied into memory when opened (the catalogue is a few thousand procedures), so a
-rebuild may replace the files on disk while searches go on. Searches share one immutable snapshot;
-the only shared mutable state, the cache of term weights, is filled under a lock.
+The index is read into memory when opened (the catalogue is a few thousand procedures), so a
+rebuild may replace the files on disk while searches go on. Searches share one immutable snapshot,
+its term weights computed when the index was built (index.weights).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
-from whoosh.scoring import BM25F
 
 from index.acronyms import Acronyms
 from index.building import (
@@ -30,17 +29,19 @@ from index.building import (
     field_key,
     read_stamp,
 )
-from index.fulltext import NO_POSTINGS as _NO_POSTINGS
-from index.fulltext import FullText, Postings
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
 from index.ranking import Candidate, Entry, rank, suggest
 from index.vocabulary import Vocabulary, load_vocabulary
+from index.weights import TermWeights
 from knowledge.applicability import procedures_for_unit
 from knowledge.models import COMMUNAL_KINDS, Unit
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 60  # whoosh hits re-ranked per query
+CANDIDATES = 60  # BM25F hits re-ranked per query
+# The folded syllables typo correction may correct towards: those of the texts that say what a
+# procedure is (steps, conditions and the law hold too many odd words).
+LEXICON_FIELDS = ("name_f", "keywords_f", "field_f", "result_f", "documents_f")
 
 
 @dataclass(frozen=True)
@@ -65,46 +66,35 @@ class IndexUnavailable(RuntimeError):
 
 
 class _Snapshot:
-    """One opened build: the in-memory whoosh index and what ranking needs about each document.
+    """One opened build: what ranking needs about each document, and every term's BM25F weights.
 
-    Scoring runs whoosh's BM25F term by term: the weights of one term's postings depend only on the
-    index, so they are computed once (whoosh's formula over all the postings at once) and kept as
-    arrays. A query then adds up each term's cached weights in one vectorised step, where whoosh's
-    searcher would score every posting again in Python each time.
+    Everything is read into memory when the build is opened (the catalogue is a few thousand
+    procedures), so a rebuild may replace the files on disk while searches go on, and searches share
+    it without locks: nothing in it changes but the cache of filter masks, whose entries are
+    computed from immutable data and replaced whole.
     """
 
     def __init__(self, stamp: Stamp, index_dir: Path) -> None:
-        storage = copy_to_ram(FileStorage(str(index_dir / stamp.build)))
+        folder = index_dir / stamp.build
         self.stamp = stamp
-        self.index = whoosh_index.FileIndex(storage)
-        self.weighting = BM25F(B=0.75, K1=1.2)
-        self._searcher = self.index.searcher(weighting=self.weighting)
-        self._reader = self._searcher.reader()
-        self._postings: dict[tuple[str, str], Postings] = {}
-        self._field_lengths: dict[str, NDArray[np.float64]] = {}
-        self._masks: dict[tuple[str | None, str | None], NDArray[np.bool_]] = {}
-        self._postings_lock = threading.Lock()
-        stored = list(self._searcher.all_stored_fields())
+        # read from a copy in memory: whoosh leaves a file open when it fails on a corrupt one
+        with whoosh_index.FileIndex(copy_to_ram(FileStorage(str(folder)))).reader() as reader:
+            stored = list(reader.all_stored_fields())
         if len(stored) != stamp.count:
             raise ValueError(f"index holds {len(stored)} documents, stamp says {stamp.count}")
-        self.fulltext = FullText.load(index_dir / stamp.build)
-        if self.fulltext.codes != [str(doc["code"]) for doc in stored]:
-            raise ValueError("full-text postings and whoosh index hold different procedures")
-        reader = self._searcher.reader()
+        self.weights = TermWeights.load(folder)
+        if self.weights.codes != [str(doc["code"]) for doc in stored]:
+            raise ValueError("term weights and whoosh index hold different procedures")
+        self._masks: dict[tuple[str | None, str | None], NDArray[np.bool_]] = {}
         lexicon: set[str] = set()
-        for fieldname in ("name_f", "keywords_f", "field_f", "result_f"):
-            lexicon.update(term.decode("utf-8") for term in reader.lexicon(fieldname))
-        lexicon.update(self.fulltext.terms("documents_f"))
+        for fieldname in LEXICON_FIELDS:
+            lexicon.update(self.weights.terms(fieldname))
         limit = max(COMMON_SHARE * len(stored), COMMON_MIN_DOCS)
         self.common = frozenset(
-            (fieldname, term.decode("utf-8"))
-            for fieldname, term in reader.all_terms()
-            if fieldname.endswith(("_w", "_f", "_p")) and reader.doc_frequency(fieldname, term) > limit
-        ) | frozenset(
             (fieldname, term)
-            for fieldname in self.fulltext.fields
-            for term in self.fulltext.terms(fieldname)
-            if self.fulltext.doc_frequency(fieldname, term) > limit
+            for fieldname in self.weights.fields
+            for term in self.weights.terms(fieldname)
+            if self.weights.doc_frequency(fieldname, term) > limit
         )
         self.entries = [Entry.from_stored(doc) for doc in stored]
         self.by_code = {entry.code: entry for entry in self.entries}
@@ -120,51 +110,6 @@ class _Snapshot:
             key = field_key(entry.field)
             self.by_field[key] = self.by_field.get(key, frozenset()) | {number}
 
-    def postings(self, fieldname: str, term: str) -> Postings:
-        """Document numbers and BM25F weights of every document containing ``term`` in ``fieldname``."""
-        key = (fieldname, term)
-        cached = self._postings.get(key)
-        if cached is not None:
-            return cached
-        with self._postings_lock:  # one whoosh reader, not safe to share between threads
-            cached = self._postings.get(key)
-            if cached is None:
-                cached = _NO_POSTINGS
-                if fieldname in self.fulltext.fields:
-                    cached = self.fulltext.weights(fieldname, term)
-                elif self._reader.doc_frequency(fieldname, term):
-                    cached = self._whoosh_weights(fieldname, term)
-                self._postings[key] = cached
-        return cached
-
-    def _whoosh_weights(self, fieldname: str, term: str) -> Postings:
-        """whoosh's BM25F weights of a term's postings, computed for all of them at once.
-
-        The same formula, operands and order as ``whoosh.scoring.BM25FScorer`` (and the field
-        lengths as whoosh stores them, rounded to a byte), so the weights are the very same floats.
-        """
-        matcher = self._reader.postings(fieldname, term)
-        docs: list[int] = []
-        frequencies: list[float] = []
-        while matcher.is_active():
-            docs.append(matcher.id())
-            frequencies.append(matcher.weight())
-            matcher.next()
-        lengths = self._field_lengths.get(fieldname)
-        if lengths is None:
-            lengths = np.array(
-                [self._reader.doc_field_length(n, fieldname, 1) for n in range(len(self.entries))],
-                dtype=np.float64,
-            )
-            self._field_lengths[fieldname] = lengths
-        idf = self.weighting.idf(self._searcher, fieldname, term)
-        average = self._searcher.avg_field_length(fieldname) or 1
-        numbers = np.array(docs, dtype=np.intp)
-        tf = np.array(frequencies, dtype=np.float64)
-        b, k1 = self.weighting.B, self.weighting.K1
-        weights = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[numbers] / average)))
-        return numbers, weights
-
     def bm25(
         self, terms: list[tuple[str, str, float]], allowed: NDArray[np.bool_]
     ) -> list[tuple[int, float]]:
@@ -176,7 +121,7 @@ class _Snapshot:
         scores = np.zeros(len(self.entries))
         matched = np.zeros(len(self.entries), dtype=bool)
         for fieldname, term, boost in terms:
-            docs, weights = self.postings(fieldname, term)
+            docs, weights = self.weights.get(fieldname, term)
             if docs.size:
                 scores[docs] += boost * weights
                 matched[docs] = True

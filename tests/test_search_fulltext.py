@@ -1,5 +1,5 @@
-"""The long texts of a procedure (steps, conditions, agencies, law) found at a low weight, and their
-postings kept beside the whoosh index."""
+"""The long texts of a procedure (steps, conditions, agencies, law) found at a low weight, and every
+term's weights kept beside the whoosh index."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from index.analysis import syllables
 from index.building import build_index, read_stamp
-from index.fulltext import FULLTEXT_FILE, FullText
+from index.fulltext import FullText
 from index.service import SearchService
+from index.weights import WEIGHTS_FILE, TermWeights
 from knowledge.catalogue import apply_catalogue
 from tests.factories import catalogue, procedure_record, search_service
 
@@ -62,18 +63,21 @@ def test_the_long_texts_break_ties_between_alike_names(
     assert service.search(query).hits[0].code == record["code"]
 
 
-def test_postings_are_saved_beside_the_whoosh_index(
+def test_weights_are_saved_beside_the_whoosh_index(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with session_factory.begin() as session:
         apply_catalogue(session, catalogue(DAM, LAWYER), "test")
     stamp = build_index(session_factory, tmp_path)
     assert read_stamp(tmp_path) == stamp
-    fulltext = FullText.load(tmp_path / stamp.build)
-    assert fulltext.codes == ["1.002055", "1.003221"]
-    assert "steps_f" in fulltext.fields and "documents_p" in fulltext.fields
-    assert fulltext.weights("steps_f", "dot")[0].tolist() == [1]
-    assert fulltext.weights("steps_f", "nowhere")[0].size == 0
+    weights = TermWeights.load(tmp_path / stamp.build)
+    assert weights.codes == ["1.002055", "1.003221"]
+    assert {"steps_f", "documents_p", "name_w", "name_f", "name_p"} <= weights.fields
+    assert weights.get("steps_f", "dot")[0].tolist() == [1]
+    assert weights.get("steps_f", "nowhere")[0].size == 0
+    docs, name_weights = weights.get("name_f", "luat")
+    assert docs.tolist() == [0] and name_weights[0] > 0  # the lawyers' office, first by code
+    assert weights.doc_frequency("name_f", "dang") == 1 and weights.doc_frequency("name_f", "zzz") == 0
 
 
 def test_weights_follow_bm25() -> None:
@@ -88,7 +92,23 @@ def test_weights_follow_bm25() -> None:
     assert rare[1] > in_b  # a rarer term weighs more
 
 
-def test_unreadable_postings_are_reported(tmp_path: Path) -> None:
-    (tmp_path / FULLTEXT_FILE).write_bytes(b"garbage")
+def test_unreadable_weights_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unreadable"):
-        FullText.load(tmp_path)
+        TermWeights.load(tmp_path)  # missing
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="unreadable"):
+        TermWeights.load(tmp_path)
+
+
+def test_an_index_without_weights_is_rebuilt(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """An index built before the weights were kept (or with them lost) is rebuilt when opened."""
+    with session_factory.begin() as session:
+        apply_catalogue(session, catalogue(DAM, LAWYER), "test")
+    stamp = build_index(session_factory, tmp_path)
+    (tmp_path / stamp.build / WEIGHTS_FILE).unlink()
+    service = SearchService(session_factory, tmp_path)
+    assert service.search("kiểm định đột xuất đập").hits[0].code == DAM["code"]
+    rebuilt = read_stamp(tmp_path)
+    assert rebuilt is not None and rebuilt.build != stamp.build
