@@ -1,13 +1,16 @@
 """Benchmark: updates handled end to end by the Telegram bot, through the fake Bot API on loopback.
 
     .venv/bin/python -m bench.bot [--mode MODE …] [--data-dir DIR] [--updates N] [--rate R] [--seconds S]
+                                  [--workers N]
 
 The real Application (handlers, dialogue, search, SQLite) runs against tests/fakebotapi.py over
 HTTP on 127.0.0.1; the fake server runs in a process of its own, as Telegram's servers would.
 Users have their commune set (five communes); an update is a citizen's question (free text, 3 in 4)
-or a press on a card button (1 in 4); it counts as handled when its reply reaches the server.
+or a press on a card button (1 in 4); it counts as handled when its reply reaches the server. Each
+user's last update is /help: a user's updates are answered in order, so all were answered once
+every user has had the help text (the server tells when), which needs nothing of the bot's insides.
 
-Modes, each on freshly opened services (empty caches), by default all three in one run:
+Modes, each on freshly opened services (empty caches), by default all of them in one run:
 
 - ``mixed``: a realistic mix. Of the questions, 40 % are popular ones (``POPULAR``, a few asked far
   more than the others), 60 % are asked once only: windows of 2–6 words cut from procedure names of
@@ -18,11 +21,15 @@ Modes, each on freshly opened services (empty caches), by default all three in o
   never help, the cost of computing each answer;
 - ``plumbing``: every update gets a fixed reply: what PTB, HTTP and the handlers cost alone;
 - ``plumbing-httpx``: the same with PTB's stock transport (``HTTPXRequest``) in place of the bot's
-  aiohttp one (``bot.request``): the baseline for the transport.
+  aiohttp one (``bot.request``): the baseline for the transport;
+- ``command``: the ``mixed`` traffic against ``tthc-bot run`` itself, started as production starts it,
+  with ``--workers`` worker processes (``TTHC_WORKERS``, default 2; bot.workers) — the other modes
+  run the Application inside the benchmark's process, as ``TTHC_WORKERS=1`` does.
 
 Figures per mode:
 
-- throughput: N updates pushed at once, from 200 users; handled updates per second (target ≥ 300/s);
+- throughput: N updates pushed at once, from 200 users, then each user's /help; handled updates
+  (N + 200) per second, from the first update's arrival to the last reply (target ≥ 300/s);
 - latency: updates at a steady R per second for S seconds, each from a new user; p50/p95/p99 of the
   time from the update's arrival in the server's queue to the reply reaching the server
   (target p95 ≤ 50 ms at 50/s).
@@ -38,7 +45,9 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -62,17 +71,19 @@ from bot.app import build_application
 from bot.dialogue import Dialogue, Reply
 from bot.handlers.services import Services, open_services
 from bot.keyboards import Action, callback
-from bot.render import MESSAGE_LIMIT, Doc, html_chunks
+from bot.render import Doc
 from index.analysis import fold
 from index.service import SearchService
 from knowledge.models import Procedure, Unit
 from knowledge.settings import Settings
+from knowledge.store import Store
 from knowledge.units import get_unit
 from knowledge.users import get_user, set_commune
 from tests.fakebotapi import TOKEN, FakeBotAPI, callback_update, text_update
 
-MODES = ("mixed", "cold", "plumbing", "plumbing-httpx")
+MODES = ("mixed", "cold", "plumbing", "plumbing-httpx", "command")
 NO_MATCH = texts.NO_RESULTS.split("{", 1)[0]
+DONE, DONE_REPLY = "/help", texts.HELP_TITLE  # each user's last update, and what its answer holds
 POPULAR = [  # most asked first: question n is asked about 1/n as often as the first
     "làm giấy khai sinh",
     "đăng ký kết hôn",
@@ -103,8 +114,8 @@ def prepare(data_dir: Path) -> Services:
     return open_services(settings)
 
 
-def set_communes(services: Services, user_ids: range) -> None:
-    with services.store.sessions.begin() as session:
+def set_communes(store: Store, user_ids: range) -> None:
+    with store.sessions.begin() as session:
         units = [unit for code in COMMUNES if (unit := get_unit(session, code)) is not None]
         communes: list[Unit] = [unit for unit in units if unit.is_current]
         for user_id, unit in zip(user_ids, itertools.cycle(communes), strict=False):
@@ -112,18 +123,12 @@ def set_communes(services: Services, user_ids: range) -> None:
 
 
 class BenchDialogue(Dialogue):
-    """The dialogue (or, ``fixed``, the same short reply to everything) counting what it answered.
-
-    The counts tell the benchmark when every reply has reached the server: a long card is sent as
-    several messages, so the server's message count alone cannot say.
-    """
+    """The dialogue (or, ``fixed``, the same short reply to everything) counting the kinds of reply."""
 
     def __init__(self, sessions: sessionmaker[Session], search: SearchService, *, fixed: bool) -> None:
         super().__init__(sessions, search)
         self.fixed = fixed
         self.kinds: Counter[str] = Counter()
-        self.updates = 0
-        self.messages = 0  # messages (and edits) the replies so far make
         self._lock = threading.Lock()
 
     def text(self, user_id: int, text: str) -> list[Reply]:
@@ -137,28 +142,9 @@ class BenchDialogue(Dialogue):
         return self._count(replies, "press")
 
     def _count(self, replies: list[Reply], kind: str) -> list[Reply]:
-        messages = sum(_messages(reply) for reply in replies)
         with self._lock:
             self.kinds[kind] += 1
-            self.updates += 1
-            self.messages += messages
         return replies
-
-    async def wait(self, server: Server, updates: int, timeout: float = 120.0) -> None:
-        """Until ``updates`` updates in all were answered and their replies reached the server."""
-        deadline = time.monotonic() + timeout
-        while self.updates < updates or await server.replies() < self.messages:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{updates} updates not all answered after {timeout} s")
-            await asyncio.sleep(0.02)
-
-
-def _messages(reply: Reply) -> int:
-    """How many messages send_replies makes of a reply; chunks are only counted for a long one."""
-    if reply.edit:
-        return 1
-    length = sum(len(span.text) + len(span.url or "") for line in reply.doc.lines for span in line)
-    return len(html_chunks(reply.doc)) if length > MESSAGE_LIMIT // 2 else 1
 
 
 def _kind(reply: Reply) -> str:
@@ -275,6 +261,36 @@ class Server:
             counts: dict[str, int] = await response.json()
         return counts.get("sendMessage", 0) + counts.get("editMessageText", 0)
 
+    async def wait_calls(self, method: str, count: int, timeout: float = 600.0) -> None:
+        """Until the bot has called ``method`` ``count`` times."""
+        assert self.http is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            async with self.http.get(f"{self.base}/_control/counts") as response:
+                counts: dict[str, int] = await response.json()
+            if counts.get(method, 0) >= count:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{method} called {counts.get(method, 0)} of {count} times")
+            await asyncio.sleep(0.1)
+
+    async def wait_done(self, expected: dict[int, int], timeout: float = 300.0) -> float:
+        """Until each user (id → count) has had that many answers to ``DONE``; the time of the last.
+
+        Each user's last update is ``DONE`` and a user's updates are answered in order, so every
+        update was answered once every user has its ``DONE`` reply.
+        """
+        assert self.http is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            async with self.http.get(f"{self.base}/_control/replies", params={"containing": DONE_REPLY}) as r:
+                replies: dict[str, list[float]] = await r.json()
+            if all(len(replies.get(str(user), ())) >= count for user, count in expected.items()):
+                return max(max(replies[str(user)]) for user in expected)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not every update was answered after {timeout} s")
+            await asyncio.sleep(0.02)
+
     async def timings(self) -> dict[str, dict[str, float]]:
         assert self.http is not None
         async with self.http.get(f"{self.base}/_control/timings") as response:
@@ -292,15 +308,62 @@ def _transport(httpx: bool) -> Iterator[None]:
         yield
 
 
-async def run(
-    services: Services,
-    dialogue: BenchDialogue,
-    traffic: Traffic,
-    args: argparse.Namespace,
-    *,
-    httpx: bool,
+async def drive(server: Server, traffic: Traffic, args: argparse.Namespace, store: Store) -> dict[str, float]:
+    """Warm up, then the throughput burst and the steady-rate latency run against a bot that polls
+    ``server``; users' communes are set in ``store``'s database."""
+    users = [FakeBotAPI.user(FIRST_USER + n, f"U{n}") for n in range(USERS)]
+    # First contact, the thread pool, each worker's first commune lists.
+    await server.push([*(traffic.update(user) for user in users[:WARM_UP]), *map(done, users[:WARM_UP])])
+    await server.wait_done({user["id"]: 1 for user in users[:WARM_UP]})
+
+    # Throughput: everything at once, each user's updates closed by DONE.
+    burst = [traffic.update(users[n % USERS]) for n in range(args.updates)]
+    [first, *_rest] = await server.push([*burst, *map(done, users)])
+    last = await server.wait_done({user["id"]: 2 if n < WARM_UP else 1 for n, user in enumerate(users)})
+    timings = await server.timings()
+    elapsed = last - timings["pushed"][str(first)]
+    handled = len(burst) + len(users)
+
+    # Latency: a steady rate, one new user per update so that each reply maps to its update.
+    begin = FIRST_USER + USERS
+    latency_users = [FakeBotAPI.user(begin + n, f"L{n}") for n in range(int(args.rate * args.seconds))]
+    set_communes(store, range(begin, begin + len(latency_users)))
+    sent: dict[int, int] = {}  # user id -> update id
+    tick = time.perf_counter()
+    for n, user in enumerate(latency_users):
+        delay = tick + n / args.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        [sent[user["id"]]] = await server.push([traffic.update(user)])
+    await server.push(list(map(done, latency_users)))
+    await server.wait_done({user["id"]: 1 for user in latency_users})
+    timings = await server.timings()
+    latencies = sorted(
+        (timings["first_reply"][str(user_id)] - timings["pushed"][str(update_id)]) * 1000
+        for user_id, update_id in sent.items()
+    )
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "updates": handled,
+        "seconds": elapsed,
+        "per_second": handled / elapsed,
+        "rate": args.rate,
+        "samples": len(latencies),
+        "p50_ms": quantiles[49],
+        "p95_ms": quantiles[94],
+        "p99_ms": quantiles[98],
+    }
+
+
+def done(user: dict[str, Any]) -> dict[str, Any]:
+    """The update that closes a user's updates (see ``Server.wait_done``)."""
+    return text_update(user, DONE, 0)
+
+
+async def run_in_process(
+    services: Services, traffic: Traffic, args: argparse.Namespace, *, httpx: bool
 ) -> dict[str, float]:
-    updates, rate, seconds = args.updates, args.rate, args.seconds
+    """The Application in this process, on ``services`` (whose dialogue counts the replies)."""
     async with Server() as server:
         settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN)
         with _transport(httpx):
@@ -312,49 +375,35 @@ async def run(
             await app.post_init(app)
             await app.updater.start_polling(timeout=5)
             await app.start()
+            try:
+                return await drive(server, traffic, args, services.store)
+            finally:
+                await app.updater.stop()
+                await app.stop()
 
-            users = [FakeBotAPI.user(FIRST_USER + n, f"U{n}") for n in range(USERS)]
-            # First contact and the thread pool warmed.
-            await server.push([traffic.update(user) for user in users[:WARM_UP]])
-            await dialogue.wait(server, WARM_UP)
 
-            # Throughput: everything at once.
-            start = time.perf_counter()
-            await server.push([traffic.update(users[n % USERS]) for n in range(updates)])
-            await dialogue.wait(server, WARM_UP + updates)
-            elapsed = time.perf_counter() - start
-
-            # Latency: a steady rate, one new user per update so that each reply maps to its update.
-            first = FIRST_USER + USERS
-            latency_users = [FakeBotAPI.user(first + n, f"L{n}") for n in range(int(rate * seconds))]
-            set_communes(services, range(first, first + len(latency_users)))
-            sent: dict[int, int] = {}  # user id -> update id
-            tick = time.perf_counter()
-            for n, user in enumerate(latency_users):
-                delay = tick + n / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                [sent[user["id"]]] = await server.push([traffic.update(user)])
-            await dialogue.wait(server, WARM_UP + updates + len(latency_users))
-            timings = await server.timings()
-
-            await app.updater.stop()
-            await app.stop()
-    latencies = sorted(
-        (timings["first_reply"][str(user_id)] - timings["pushed"][str(update_id)]) * 1000
-        for user_id, update_id in sent.items()
-    )
-    quantiles = statistics.quantiles(latencies, n=100)
-    return {
-        "updates": updates,
-        "seconds": elapsed,
-        "per_second": updates / elapsed,
-        "rate": rate,
-        "samples": len(latencies),
-        "p50_ms": quantiles[49],
-        "p95_ms": quantiles[94],
-        "p99_ms": quantiles[98],
-    }
+async def run_command(store: Store, traffic: Traffic, args: argparse.Namespace) -> dict[str, float]:
+    """``tthc-bot run`` as production starts it, in a process of its own with ``--workers`` workers."""
+    async with Server() as server:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.base,
+            "TELEGRAM_RATE_LIMIT": "false",
+            "TTHC_DATA_DIR": str(args.data_dir),
+            "TTHC_WORKERS": str(args.workers),
+            "WEBHOOK_URL": "",
+        }
+        env.pop("DATABASE_URL", None)
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env)
+        try:
+            started = time.perf_counter()
+            await server.wait_calls("setMyCommands", args.workers)  # each worker, once started
+            print(f"command: {args.workers} worker(s) ready in {time.perf_counter() - started:.1f} s")
+            return await drive(server, traffic, args, store)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(120)
 
 
 def measure(mode: str, args: argparse.Namespace) -> None:
@@ -364,23 +413,27 @@ def measure(mode: str, args: argparse.Namespace) -> None:
     services.dialogue.close()
     dialogue = BenchDialogue(services.store.sessions, services.search, fixed=mode.startswith("plumbing"))
     services.dialogue = dialogue
-    print(f"{mode}: services open in {time.perf_counter() - started:.1f} s")
     traffic = Traffic(mode, Catalogue.read(services), random.Random(7))
-    set_communes(services, range(FIRST_USER, FIRST_USER + USERS))
+    set_communes(services.store, range(FIRST_USER, FIRST_USER + USERS))
     try:
-        figures = asyncio.run(run(services, dialogue, traffic, args, httpx=mode.endswith("httpx")))
+        if mode == "command":
+            figures = asyncio.run(run_command(services.store, traffic, args))
+        else:
+            print(f"{mode}: services open in {time.perf_counter() - started:.1f} s")
+            figures = asyncio.run(run_in_process(services, traffic, args, httpx=mode.endswith("httpx")))
     finally:
         services.close()
+    label = f"{mode} ({args.workers} workers)" if mode == "command" else mode
     print(
-        f"{mode}: throughput {figures['updates']:.0f} updates in {figures['seconds']:.2f} s = "
+        f"{label}: throughput {figures['updates']:.0f} updates in {figures['seconds']:.2f} s = "
         f"{figures['per_second']:.0f} updates/s (target ≥ 300/s)"
     )
     print(
-        f"{mode}: latency at {figures['rate']:.0f} updates/s ({figures['samples']:.0f} updates): "
+        f"{label}: latency at {figures['rate']:.0f} updates/s ({figures['samples']:.0f} updates): "
         f"p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
         "(target p95 ≤ 50 ms)"
     )
-    if not dialogue.fixed:
+    if mode in ("mixed", "cold"):
         kinds = dialogue.kinds
         print(
             f"{mode}: replies "
@@ -390,11 +443,12 @@ def measure(mode: str, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bot")
-    parser.add_argument("--mode", choices=MODES, action="append", help="repeatable; default: all three")
+    parser.add_argument("--mode", choices=MODES, action="append", help="repeatable; default: all")
     parser.add_argument("--data-dir", type=Path, default=Path("var/bench"))
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the command mode")
     args = parser.parse_args()
     for mode in args.mode or MODES:
         measure(mode, args)

@@ -8,7 +8,11 @@ An :class:`AnswerCache` belongs to one catalogue version, the one the dialogue f
 index was refreshed for it). The dialogue uses it only in a transaction that sees that same version
 as current; when another version is current (a reload not followed yet) it answers without it, so
 a cached answer never outlives its catalogue. Following a new version replaces the whole cache, and
-a thread still holding the old one fills a cache nobody reads any more. Per-unit exceptions
+a thread still holding the old one fills a cache nobody reads any more.
+
+Procedures are kept as the ``Procedure`` rows first loaded, detached from their session once it
+ends (sessions do not expire them on commit): they are only ever read, by any thread, never added
+to another session. Per-unit exceptions
 (``ApplicabilityOverride``) are taken as they were when an answer was cached, as the search index
 does; they are loaded with the units and have no other writer.
 """
@@ -23,9 +27,11 @@ from typing import Generic, TypeVar
 from bot.keyboards import Button
 from bot.render import Line
 from index.service import SearchResult
+from knowledge.models import Procedure
 
 SEARCHES = 4096  # (query, commune, top) → ranked hits
 CARDS = 4096  # (procedure, commune) → a rendered card, a few KiB each
+PROCEDURES = 1024  # code → the procedure's row, a few KiB each
 LISTINGS = 512  # commune → what it handles, for /thutuc pages
 
 K = TypeVar("K")
@@ -83,4 +89,5 @@ class AnswerCache:
     version: int | None  # the catalogue version every entry was computed from
     searches: LRU[tuple[str, int | None, int], SearchResult] = field(default_factory=lambda: LRU(SEARCHES))
     cards: LRU[tuple[str, int | None], Card] = field(default_factory=lambda: LRU(CARDS))
+    procedures: LRU[str, Procedure] = field(default_factory=lambda: LRU(PROCEDURES))
     listings: LRU[int, tuple[Listed, ...]] = field(default_factory=lambda: LRU(LISTINGS))

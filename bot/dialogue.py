@@ -27,13 +27,13 @@ from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callbac
 from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc, link, procedure_card
 from index.query import MAX_QUERY_CHARS
 from index.service import SearchResult, SearchService
-from knowledge.applicability import catalogue_version_id, competence, procedures_for_unit
-from knowledge.catalogue import get_procedure
+from knowledge.applicability import competence, procedures_for_unit
+from knowledge.catalogue import catalogue_version_id, get_procedure
 from knowledge.models import ChatUser, Procedure, Unit
 from knowledge.portal import portal_link, portal_search_link
 from knowledge.units import UnitMatch, current_successors, get_office, get_unit, resolve_unit, unit_label
 from knowledge.usage import QueryLog
-from knowledge.users import get_user, set_commune, set_last_results, set_pending, user_unit
+from knowledge.users import get_user, set_commune, set_last_results, set_pending, user_unit, visit
 
 AWAIT_COMMUNE = {"await": "commune"}
 UNIT_MIN_SCORE = 70.0  # below this a commune match is a guess, not an answer
@@ -126,10 +126,12 @@ class Dialogue:
         """Write what the query log still holds."""
         self.queries.close()
 
-    def _cache_for(self, session: Session) -> AnswerCache | None:
-        """The answer cache, when the session sees the catalogue version it was made for."""
+    def _visit(self, session: Session, user_id: int) -> tuple[ChatUser, AnswerCache | None]:
+        """The user's row, and the answer cache when the session sees the catalogue version it was
+        made for (else None: answer without it)."""
+        user, version = visit(session, user_id)
         answers = self._answers
-        return answers if catalogue_version_id(session) == answers.version else None
+        return user, answers if version == answers.version else None
 
     def _label(self, unit: Unit) -> str:
         label = self._labels.get(unit.id)
@@ -197,11 +199,11 @@ class Dialogue:
     def procedures(self, user_id: int, page: int = 1) -> list[Reply]:
         """``/thutuc``: what the user's commune handles, grouped by field, one page at a time."""
         with self.sessions.begin() as session:
-            user = get_user(session, user_id)
+            user, answers = self._visit(session, user_id)
             if user.unit is None:
                 set_pending(user, AWAIT_COMMUNE)
                 return [Reply(Doc().add(texts.LIST_NEED_COMMUNE).add(texts.ASK_COMMUNE))]
-            return [self._page(session, self._cache_for(session), user.unit, page)]
+            return [self._page(session, answers, user.unit, page)]
 
     # --- free text -------------------------------------------------------------------------------
 
@@ -209,8 +211,7 @@ class Dialogue:
         """A message that is not a command: a commune name when one was asked for, else a question."""
         text = text.strip()
         with self.sessions.begin() as session:
-            answers = self._cache_for(session)
-            user = get_user(session, user_id)
+            user, answers = self._visit(session, user_id)
             if user.pending.get("await") == "commune":
                 # People often ask their question straight away instead of naming their commune: a
                 # weak resemblance to some commune's name then loses to a confident search.
@@ -232,7 +233,7 @@ class Dialogue:
         with self.sessions.begin() as session:
             if unit is not None:
                 unit = session.merge(unit)
-            answers = self._cache_for(session)
+            answers = self._answers if catalogue_version_id(session) == self._answers.version else None
             result = self._search(answers, question, unit)
             return [self._results(session, answers, None, result, unit)]
 
@@ -244,20 +245,19 @@ class Dialogue:
             return [Reply(Doc().add(texts.STALE_BUTTON))]
         action, ids = parsed
         with self.sessions.begin() as session:
-            answers = self._cache_for(session)
+            user, answers = self._visit(session, user_id)
             if action is Action.UNIT and len(ids) == 2:
                 unit = get_unit(session, ids[1], era=ids[0])
                 if unit is not None and unit.is_current:
-                    return [self._commune_chosen(get_user(session, user_id), unit, None)]
+                    return [self._commune_chosen(user, unit, None)]
             elif action is Action.PAGE and ids[0].isdigit():
-                unit = user_unit(session, user_id)
-                if unit is not None:
-                    return [self._page(session, answers, unit, int(ids[0]))]
+                if user.unit is not None:
+                    return [self._page(session, answers, user.unit, int(ids[0]))]
             elif action is Action.CARD:
-                card = self._card(session, answers, ids[0], user_unit(session, user_id))
+                card = self._card(session, answers, ids[0], user.unit)
                 return [_reply(card) if card else Reply(Doc().add(texts.PROCEDURE_GONE))]
             else:
-                procedure = get_procedure(session, ids[0])
+                procedure = self._procedure(session, answers, ids[0])
                 if procedure is None:
                     return [Reply(Doc().add(texts.PROCEDURE_GONE))]
                 if action is Action.DOCUMENTS:
@@ -265,7 +265,7 @@ class Dialogue:
                 if action is Action.LEGAL:
                     return [Reply(legal_doc(procedure), [[self._back(procedure)]])]
                 if action is Action.RELATED:
-                    return [self._related(session, procedure)]
+                    return [self._related(session, answers, procedure)]
         return [Reply(Doc().add(texts.STALE_BUTTON))]
 
     # --- inline mode -----------------------------------------------------------------------------
@@ -275,8 +275,8 @@ class Dialogue:
         if not query:
             return []
         with self.sessions.begin() as session:
-            answers = self._cache_for(session)
-            unit = user_unit(session, user_id)
+            user, answers = self._visit(session, user_id)
+            unit = user.unit
             result = self._search(answers, query, unit)
             self._log(result)
             found = []
@@ -450,7 +450,7 @@ class Dialogue:
         card = answers.cards.get(key) if answers is not None else None
         if card is not None:
             return card
-        procedure = get_procedure(session, code)
+        procedure = self._procedure(session, answers, code)
         if procedure is None:
             return None
         row = []
@@ -473,12 +473,22 @@ class Dialogue:
             answers.cards.put(key, card)
         return card
 
+    def _procedure(self, session: Session, answers: AnswerCache | None, code: str) -> Procedure | None:
+        """The procedure with this code, from the answer cache when it holds it."""
+        code = code.strip()
+        procedure = answers.procedures.get(code) if answers is not None else None
+        if procedure is None:
+            procedure = get_procedure(session, code)
+            if procedure is not None and answers is not None:
+                answers.procedures.put(code, procedure)
+        return procedure
+
     def _back(self, procedure: Procedure) -> Button:
         return Button(texts.BUTTON_CARD, callback(Action.CARD, procedure.code))
 
-    def _related(self, session: Session, procedure: Procedure) -> Reply:
+    def _related(self, session: Session, answers: AnswerCache | None, procedure: Procedure) -> Reply:
         doc = Doc().add(fill(texts.RELATED_HEADER, name=b(procedure.name)))
-        related = [p for code in procedure.related if (p := get_procedure(session, code)) is not None]
+        related = [p for code in procedure.related if (p := self._procedure(session, answers, code))]
         if not related:
             return Reply(doc.add(texts.RELATED_NONE), [[self._back(procedure)]])
         buttons = []

@@ -29,6 +29,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot.handlers.services import SERVICES_KEY, Services
+from bot.lifecycle import running
 from knowledge.catalogue import current_version
 from knowledge.settings import Settings
 
@@ -183,29 +184,17 @@ class WebhookServer:
         the webhook with its secret, and serve. Stopping takes no new requests, lets the updates
         already queued finish, then shuts the Application down.
         """
-        app = self.app
         await self.start()
         try:
-            await app.initialize()
-            try:
-                if app.post_init is not None:
-                    await app.post_init(app)
-                await app.start()
+            async with running(self.app):
                 try:
                     self.accepting = True
-                    await app.bot.set_webhook(
+                    await self.app.bot.set_webhook(
                         self.url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES
                     )
                     await stop.wait()
                 finally:
                     await self.stop()
-                    await app.stop()
-                    if app.post_stop is not None:
-                        await app.post_stop(app)
-            finally:
-                await app.shutdown()
-                if app.post_shutdown is not None:
-                    await app.post_shutdown(app)
         finally:
             await self.stop()
 

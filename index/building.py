@@ -211,31 +211,44 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
 
 
 def build_index(
-    sessions: sessionmaker[Session], index_dir: Path, vocabulary: Vocabulary | None = None
+    sessions: sessionmaker[Session],
+    index_dir: Path,
+    vocabulary: Vocabulary | None = None,
+    *,
+    reuse: bool = False,
 ) -> Stamp:
     """Build a fresh index of every procedure and make it the current one; abbreviations are spelled
-    out with ``vocabulary`` (the bundled one by default), as queries are."""
+    out with ``vocabulary`` (the bundled one by default), as queries are.
+
+    With ``reuse``, an up-to-date index that another process built while this one waited for the
+    lock is returned instead (workers sharing a data directory build once); without, the build is
+    made anyway (the current one may be unreadable).
+    """
     vocabulary = vocabulary or load_vocabulary()
+    analysis = analysis_stamp(vocabulary)
     index_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(index_dir):
+        with sessions() as session:
+            version, checksum = catalogue_stamp(session)
+            current = read_stamp(index_dir) if reuse else None
+            if current is not None and current.matches(version, checksum, analysis):
+                return current
+            procedures = session.scalars(select(Procedure).order_by(Procedure.code)).all()
         build = f"b-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         target = index_dir / build
         target.mkdir()
         try:
-            with sessions() as session:
-                version, checksum = catalogue_stamp(session)
-                procedures = session.scalars(select(Procedure).order_by(Procedure.code)).all()
-                ix = whoosh_index.create_in(str(target), build_schema())
-                writer = ix.writer(limitmb=512)  # sort postings in memory, not in temp runs
-                texts = [_texts(procedure, vocabulary) for procedure in procedures]
-                for procedure, text in zip(procedures, texts, strict=True):
-                    writer.add_document(**_document(procedure, text, vocabulary))
-                writer.commit()
-                codes = [procedure.code for procedure in procedures]
-                fulltext = FullText.build(codes, texts, long_text_analyzers())
-                TermWeights.compute(ix, fulltext, indexed_fields()).save(target)
-                ix.close()
-            stamp = Stamp(build, version, checksum, analysis_stamp(vocabulary), len(procedures))
+            ix = whoosh_index.create_in(str(target), build_schema())
+            writer = ix.writer(limitmb=512)  # sort postings in memory, not in temp runs
+            texts = [_texts(procedure, vocabulary) for procedure in procedures]
+            for procedure, text in zip(procedures, texts, strict=True):
+                writer.add_document(**_document(procedure, text, vocabulary))
+            writer.commit()
+            codes = [procedure.code for procedure in procedures]
+            fulltext = FullText.build(codes, texts, long_text_analyzers())
+            TermWeights.compute(ix, fulltext, indexed_fields()).save(target)
+            ix.close()
+            stamp = Stamp(build, version, checksum, analysis, len(procedures))
             pending = index_dir / f"{CURRENT_FILE}.{build}"
             pending.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
             os.replace(pending, index_dir / CURRENT_FILE)
@@ -246,7 +259,9 @@ def build_index(
     return stamp
 
 
-def build_index_apart(url: str, index_dir: Path, vocabulary: Vocabulary | None = None) -> Stamp:
+def build_index_apart(
+    url: str, index_dir: Path, vocabulary: Vocabulary | None = None, *, reuse: bool = False
+) -> Stamp:
     """``build_index`` in a process of its own, reading the database at ``url``.
 
     A rebuild beside live searches belongs there: in the searching process the build would share one
@@ -256,13 +271,13 @@ def build_index_apart(url: str, index_dir: Path, vocabulary: Vocabulary | None =
     """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_build_at, url, index_dir, vocabulary).result()
+        return pool.submit(_build_at, url, index_dir, vocabulary, reuse).result()
 
 
-def _build_at(url: str, index_dir: Path, vocabulary: Vocabulary | None) -> Stamp:
+def _build_at(url: str, index_dir: Path, vocabulary: Vocabulary | None, reuse: bool) -> Stamp:
     engine = make_engine(url)
     try:
-        return build_index(make_sessionmaker(engine), index_dir, vocabulary)
+        return build_index(make_sessionmaker(engine), index_dir, vocabulary, reuse=reuse)
     finally:
         engine.dispose()
 

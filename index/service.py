@@ -171,26 +171,29 @@ class SearchService:
             if self._snapshot and self._snapshot.stamp.matches(version, checksum, analysis):
                 return
             stamp = read_stamp(self.index_dir)
+            unreadable = False
             if stamp is not None and stamp.matches(version, checksum, analysis):
                 try:
                     self._install(_Snapshot(stamp, self.index_dir))
                     return
                 except Exception:  # any failure to read the files means a corrupt index
                     log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
-            stamp = self._build()
+                    unreadable = True
+            stamp = self._build(reuse=not unreadable)
             try:
                 self._install(_Snapshot(stamp, self.index_dir))
             except Exception as exc:
                 raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
 
-    def _build(self) -> Stamp:
-        """A new build: in this process when nothing is served yet (the quickest), else in a process
-        of its own, so that searches on the current snapshot and the build do not starve each other
-        (see ``build_index_apart``). A database only this process can open is built here."""
+    def _build(self, *, reuse: bool) -> Stamp:
+        """A new build (or, with ``reuse``, one another worker just made): in this process when
+        nothing is served yet (the quickest), else in a process of its own, so that searches on the
+        current snapshot and the build do not starve each other (see ``build_index_apart``). A
+        database only this process can open is built here."""
         url = _database_url(self.sessions)
         if self._snapshot is None or url is None:
-            return build_index(self.sessions, self.index_dir, self.vocabulary)
-        return build_index_apart(url, self.index_dir, self.vocabulary)
+            return build_index(self.sessions, self.index_dir, self.vocabulary, reuse=reuse)
+        return build_index_apart(url, self.index_dir, self.vocabulary, reuse=reuse)
 
     def refresh_if_stale(self) -> bool:
         """Rebuild or reopen when the loaded catalogue changed; True when a new index is in use."""

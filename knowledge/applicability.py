@@ -25,11 +25,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, defer
 
-from knowledge.catalogue import CODE_RE, RecordError
+from knowledge.catalogue import CODE_RE, RecordError, catalogue_version_id
 from knowledge.models import (
     COMMUNAL_KINDS,
     ApplicabilityOverride,
-    CatalogueVersion,
     Era,
     Level,
     Procedure,
@@ -229,15 +228,6 @@ class _Snapshot:
 class _EngineCache:
     snapshots: dict[int | None, _Snapshot]
     verdicts: OrderedDict[tuple[int | None, int, Rules], dict[str, _Verdict]]
-
-
-_CURRENT_VERSION_ID = select(CatalogueVersion.id).where(CatalogueVersion.is_current.is_(True))
-
-
-def catalogue_version_id(session: Session) -> int | None:
-    """The id of the current catalogue version, read on its own: the version row also holds the
-    gzip'd catalogue, and loading that on every answer was most of what a card cost."""
-    return session.scalar(_CURRENT_VERSION_ID)
 
 
 _MAX_UNITS_CACHED = 512

@@ -259,5 +259,14 @@ def current_version(session: Session) -> CatalogueVersion | None:
     ).first()
 
 
+CURRENT_VERSION_ID = select(CatalogueVersion.id).where(CatalogueVersion.is_current.is_(True))
+
+
+def catalogue_version_id(session: Session) -> int | None:
+    """The id of the current catalogue version, read on its own: the version row also holds the
+    gzip'd catalogue, and loading that on every answer was most of what a card cost."""
+    return session.scalar(CURRENT_VERSION_ID)
+
+
 def get_procedure(session: Session, code: str) -> Procedure | None:
     return session.scalars(select(Procedure).where(Procedure.code == code.strip())).first()

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     # The webhook server (when WEBHOOK_URL is set) serves updates and /healthz on this address.
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, alias="WEBHOOK_PORT")
+    # Long polling with worker processes behind one poller, each the whole bot (bot.workers): one
+    # Python process answers on one core. 1: a single process.
+    workers: int = Field(default=1, ge=1, le=64, alias="TTHC_WORKERS")
+    # PTB's AIORateLimiter keeps sending within Telegram's limits; off only for a Bot API server
+    # without them (a load test against a local fake).
+    telegram_rate_limit: bool = Field(default=True, alias="TELEGRAM_RATE_LIMIT")
     # Failures are reported to this chat, else to every admin; throttled per error and per hour.
     error_chat_id: int | None = Field(default=None, alias="TTHC_ERROR_CHAT_ID")
     error_report_minutes: float = Field(default=30, gt=0, alias="TTHC_ERROR_REPORT_MINUTES")

@@ -1,7 +1,7 @@
 """Chat users' state (chosen commune, last results, what the bot is waiting for), kept in the database.
 
-The setters change a user row fetched with ``get_user`` (one query per update); the caller's
-transaction commits them. A setter leaves the row alone when the value is already there, so an update
+The setters change a user row fetched with ``get_user`` or ``visit`` (one query per update); the
+caller's transaction commits them. A setter leaves the row alone when the value is already there, so an update
 that changes nothing (the same question asked again, a button pressed) does not write.
 
 A user row is created on first contact; two updates from the same new user racing to create it are
@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from knowledge.catalogue import CURRENT_VERSION_ID, catalogue_version_id
 from knowledge.models import ChatUser, Unit
 
 MAX_LAST_RESULTS = 10
@@ -48,6 +49,22 @@ def get_user(session: Session, telegram_id: int) -> ChatUser:
         if user is None:
             raise
     return user
+
+
+_USER_AND_VERSION = (
+    select(ChatUser, CURRENT_VERSION_ID.scalar_subquery())
+    .options(joinedload(ChatUser.unit))
+    .where(ChatUser.telegram_id == bindparam("telegram_id"))
+)
+
+
+def visit(session: Session, telegram_id: int) -> tuple[ChatUser, int | None]:
+    """The user's row (created on first contact) and the id of the catalogue version current in this
+    transaction, read in one query: nearly every update needs both."""
+    row = session.execute(_USER_AND_VERSION, {"telegram_id": telegram_id}).first()
+    if row is not None:
+        return row[0], row[1]
+    return get_user(session, telegram_id), catalogue_version_id(session)
 
 
 def user_unit(session: Session, telegram_id: int) -> Unit | None:

@@ -161,6 +161,7 @@ class FakeBotAPI:
         app.router.add_post("/_control/push", self._control_push)
         app.router.add_get("/_control/counts", self._control_counts)
         app.router.add_get("/_control/timings", self._control_timings)
+        app.router.add_get("/_control/replies", self._control_replies)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -226,6 +227,16 @@ class FakeBotAPI:
         first = {str(chat): calls[0].at for chat, calls in self._by_chat.items() if calls}
         return web.json_response(
             {"pushed": {str(k): v for k, v in self.pushed_at.items()}, "first_reply": first}
+        )
+
+    async def _control_replies(self, request: web.Request) -> web.Response:
+        """When each chat got the replies whose text holds ``?containing=`` (perf_counter times)."""
+        wanted = request.query.get("containing", "")
+        return web.json_response(
+            {
+                str(chat): [call.at for call in calls if wanted in call.text]
+                for chat, calls in self._by_chat.items()
+            }
         )
 
     async def _download(self, request: web.Request) -> web.Response:

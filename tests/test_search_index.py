@@ -172,9 +172,9 @@ def test_a_served_index_is_rebuilt_apart(
     """The first build runs here; a rebuild beside live searches runs in a process of its own."""
     apart: list[str] = []
 
-    def spy(url: str, index_dir: Path, vocabulary: Vocabulary | None = None) -> object:
+    def spy(url: str, index_dir: Path, vocabulary: Vocabulary | None = None, *, reuse: bool) -> object:
         apart.append(url)
-        return build_index_apart(url, index_dir, vocabulary)
+        return build_index_apart(url, index_dir, vocabulary, reuse=reuse)
 
     monkeypatch.setattr("index.service.build_index_apart", spy)
     service = SearchService(sessions, tmp_path)
@@ -184,3 +184,27 @@ def test_a_served_index_is_rebuilt_apart(
     assert service.refresh_if_stale()
     assert len(apart) == 1
     assert service.search("khai tử").hits[0].code == DEATH["code"]
+
+
+def test_a_build_made_meanwhile_by_another_worker_is_reused(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Workers sharing a data directory: the one that waited for the lock takes the fresh build."""
+    first = build_index(sessions, tmp_path)
+    assert build_index(sessions, tmp_path, reuse=True) == first
+    load(sessions, MARRIAGE, DEATH, version="v2")
+    second = build_index(sessions, tmp_path, reuse=True)  # stale: built anew
+    assert second.build != first.build and second.count == 2
+    assert build_index(sessions, tmp_path).build != second.build  # without reuse: always anew
+
+
+def test_two_services_on_one_directory_build_once(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    SearchService(sessions, tmp_path).ensure_index()
+    [build] = builds(tmp_path)
+    load(sessions, MARRIAGE, DEATH, version="v2")
+    first, second = SearchService(sessions, tmp_path), SearchService(sessions, tmp_path)
+    first.ensure_index()
+    second.ensure_index()
+    [newer] = [name for name in builds(tmp_path) if name != build]  # one new build, not two
+    stamp = read_stamp(tmp_path)
+    assert stamp is not None and stamp.build == newer
