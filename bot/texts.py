@@ -154,6 +154,7 @@ CONSOLE_QUIT_WORDS = ("/thoat", "/quit", "/exit")
 CONSOLE_UNIT_NOT_FOUND = "Không tìm thấy xã/phường «{text}»."
 CONSOLE_UNIT_AMBIGUOUS = "«{text}» khớp với nhiều nơi, hãy ghi rõ hơn (hoặc dùng mã):"
 CONSOLE_NO_TOKEN = "Chưa đặt TELEGRAM_BOT_TOKEN; dùng «tthc-bot chat» để thử ngay trong cửa sổ dòng lệnh."
+RUN_FAILED = "Bot đã dừng vì lỗi: {error}"
 
 # --- Admin: /reload, /rollback, /stats, /grant, /revoke, /officials (bot/handlers/admin.py) ------
 # A non-admin gets texts.UNKNOWN_COMMAND, exactly as for a command that does not exist.

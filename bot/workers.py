@@ -148,8 +148,13 @@ class Worker:
         try:
             await asyncio.wait_for(readable.wait(), timeout)
             kind, detail = self.connection.recv()
-        except (TimeoutError, EOFError, OSError) as exc:
-            raise WorkerFailed(f"worker {self.number} did not start: {exc or 'no answer'}") from exc
+        except TimeoutError as exc:
+            raise WorkerFailed(f"worker {self.number} did not start in {timeout:.0f} s") from exc
+        except (EOFError, OSError) as exc:
+            self.process.join(5)
+            raise WorkerFailed(
+                f"worker {self.number} did not start: it ended (exit code {self.process.exitcode})"
+            ) from exc
         finally:
             loop.remove_reader(self.connection.fileno())
         if kind != "ready":

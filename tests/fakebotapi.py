@@ -114,6 +114,7 @@ class FakeBotAPI:
         self.user_files: dict[str, bytes] = {}  # documents users sent, by file_id (see send_document)
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what the bot sent, by chat and id
         self.pushed_at: dict[int, float] = {}  # update_id -> time.perf_counter() when pushed
+        self.polls: list[dict[str, Any]] = []  # the parameters of each getUpdates call, in order
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -204,6 +205,9 @@ class FakeBotAPI:
                     else:
                         params[name] = _decode(name, str(value))
         if method == "getUpdates":
+            async with self._changed:
+                self.polls.append(params)
+                self._changed.notify_all()
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         received = time.perf_counter()
         handler = self._handlers.get(method)

@@ -31,12 +31,17 @@ def register(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import run
+    from bot.workers import PollingFailed, WorkerFailed
 
     settings = get_settings()
     if not settings.telegram_bot_token:
         print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
         return 2
-    run(settings)
+    try:
+        run(settings)
+    except (WorkerFailed, PollingFailed) as exc:
+        print(texts.RUN_FAILED.format(error=exc), file=sys.stderr)
+        return 1
     return 0
 
 

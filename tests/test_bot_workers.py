@@ -1,0 +1,140 @@
+"""``tthc-bot run`` with worker processes behind one poller (bot/workers.py), end to end against the
+fake Bot API: processes started as production starts them, stopped by a signal or by a failure."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.workers import method_url, user_key
+from knowledge.settings import Settings
+from tests.botworld import open_world
+from tests.fakebotapi import FakeBotAPI, callback_update, text_update
+
+LAN, MAI = FakeBotAPI.user(1002, "Lan"), FakeBotAPI.user(1003, "Mai")  # one on each of two workers
+
+
+def test_an_update_belongs_to_its_user() -> None:
+    chat = {"id": 1002, "type": "private"}
+    assert user_key({"update_id": 1, **text_update(LAN, "xin chào", 5)}) == 1002
+    message = {"message_id": 5, "date": 0, "chat": chat}
+    assert user_key({"update_id": 2, **callback_update(MAI, message, "c:1.001193", 6)}) == 1003
+    inline = {"id": "q", "from": LAN, "query": "", "offset": ""}
+    assert user_key({"update_id": 3, "inline_query": inline}) == 1002
+    assert user_key({"update_id": 4, "message_reaction": {"chat": chat, "user": MAI}}) == 1003
+    post = {"message_id": 1, "date": 0, "chat": {"id": -100}}
+    assert user_key({"update_id": 5, "channel_post": post}) == -100
+    assert user_key({"update_id": 6, "poll": {"id": "p", "question": "?"}}) == 0
+
+
+def test_method_urls_follow_the_configured_server() -> None:
+    token = "123:abc"
+    assert method_url(Settings(TELEGRAM_BOT_TOKEN=token), "getUpdates") == (
+        "https://api.telegram.org/bot123:abc/getUpdates"
+    )
+    local = Settings(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL="http://127.0.0.1:8081/")
+    assert method_url(local, "deleteWebhook") == "http://127.0.0.1:8081/bot123:abc/deleteWebhook"
+    templated = Settings(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL="http://h/custom/bot{token}")
+    assert method_url(templated, "getUpdates") == "http://h/custom/bot123:abc/getUpdates"
+
+
+@asynccontextmanager
+async def bot_process(
+    api: FakeBotAPI, tmp_path: Path, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``tthc-bot run`` in a process of its own over the small world, with two workers by default."""
+    db_url = f"sqlite:///{tmp_path / 'tthc.sqlite3'}"
+    if not (tmp_path / "tthc.sqlite3").exists():
+        open_world(db_url, tmp_path / "index").close()
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api.port}",
+        "TTHC_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": db_url,
+        "WEBHOOK_URL": "",
+        "TTHC_WORKERS": "2",
+        **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=environment,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def workers_of(process: asyncio.subprocess.Process) -> list[int]:
+    """The worker processes the front started (spawned interpreters, not multiprocessing's tracker)."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [pid for pid in map(int, children) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+async def stop(process: asyncio.subprocess.Process) -> str:
+    process.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(process.communicate(), 60)
+    return err.decode()
+
+
+async def test_two_workers_answer_every_user_in_order_and_stop_on_sigterm(tmp_path: Path) -> None:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path) as process:
+        await api.wait_until(lambda: bool(api.polls), timeout=90)  # polling: every worker started
+        assert len(workers_of(process)) == 2 and api.count("setMyCommands") == 2
+        [birth] = await api.say(LAN, "lam giay khai sinh", timeout=30)
+        [marriage] = await api.say(MAI, "đăng ký kết hôn", timeout=30)
+        # A burst from one user: answered in the order sent, by the one worker that has the user.
+        for number, question in enumerate(["đăng ký kết hôn", "/help", "lam giay khai sinh", "/xa"], 10):
+            api.push(text_update(LAN, question, number))
+        await api.wait_until(lambda: api.replies_in(LAN) >= 5, timeout=30)
+        burst = [call.text for call in api.sent_to(LAN)[1:5]]
+        err = await stop(process)
+    assert "<b>Đăng ký khai sinh</b>" in birth.text and "<b>Đăng ký kết hôn</b>" in marriage.text
+    assert "<b>Đăng ký kết hôn</b>" in burst[0] and texts.HELP_TITLE in burst[1]
+    assert "<b>Đăng ký khai sinh</b>" in burst[2] and "xã/phường nào" in burst[3]
+    assert process.returncode == 0, err
+    last = api.polls[-1]  # on the way out, every update handed over is confirmed: none comes again
+    assert (last["timeout"], last["offset"]) == (0, max(api.pushed_at) + 1)
+
+
+async def test_a_worker_that_dies_stops_the_bot_with_an_error(tmp_path: Path) -> None:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path) as process:
+        await api.wait_until(lambda: bool(api.polls), timeout=90)
+        os.kill(workers_of(process)[1], signal.SIGKILL)
+        _out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert "Bot đã dừng vì lỗi: worker 1 stopped unexpectedly" in err.decode()
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        ({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"}, "worker 0 did not start"),
+        ({"TELEGRAM_BOT_TOKEN": "999:WRONG"}, "worker 0 did not start"),
+    ],
+)
+async def test_a_worker_that_cannot_start_stops_the_bot_at_once(
+    tmp_path: Path, env: dict[str, str], reason: str
+) -> None:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path, **env) as process:
+        _out, err = await asyncio.wait_for(process.communicate(), 90)
+    assert process.returncode == 1
+    assert f"Bot đã dừng vì lỗi: {reason}" in err.decode()
+    assert api.polls == []  # no update was taken from Telegram that nobody would answer
