@@ -157,13 +157,9 @@ def build_application(
 
 
 def run(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM: a webhook server when ``WEBHOOK_URL`` is set, else long polling;
-    with ``TTHC_WORKERS`` above one, worker processes behind one poller (bot.workers)."""
-    if settings.workers > 1 and not settings.webhook_url:
-        from bot.workers import run_workers
-
-        run_workers(settings)
-    elif settings.webhook_url:
+    """Run in this process until SIGINT/SIGTERM: a webhook server when ``WEBHOOK_URL`` is set, else
+    long polling (``bot.workers.run_workers`` runs worker processes behind either)."""
+    if settings.webhook_url:
         app = build_application(settings, updater=False, rate_limiter=settings.telegram_rate_limit)
         asyncio.run(serve_until_signalled(WebhookServer(app, settings)))
     else:

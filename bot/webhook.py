@@ -2,7 +2,9 @@
 
 This is PTB's custom-webhook pattern: the Application runs without an Updater, and this tornado
 server checks Telegram's secret-token header and puts each ``Update`` into
-``application.update_queue``. Owning the server lets it answer ``GET /healthz`` on the same port.
+``application.update_queue`` (``WebhookServer``), or, in front of worker processes, hands it to the
+worker of its user (``bot.workers.RelayServer``). Owning the server lets it answer ``GET /healthz``
+on the same port.
 
 The server listens before the services are opened (opening may build the search index, which takes
 a while): until then ``/healthz`` answers 503 and updates are refused with 503, which Telegram
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 
 import tornado.web
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -71,14 +74,14 @@ class Health:
 STARTING = Health(database=None, index_ready=False)
 
 
-def check_health(services: Services) -> Health:
+def check_health(sessions: sessionmaker[Session]) -> Health:
     """Query the current catalogue version; blocking, so run it in a thread.
 
     The index counts as ready once the services are open: opening builds or opens it, and a failed
     rebuild later leaves the previous index answering.
     """
     try:
-        with services.store.sessions() as session:
+        with sessions() as session:
             version = current_version(session)
             if version is None:
                 return Health(database=True, index_ready=True)
@@ -88,10 +91,19 @@ def check_health(services: Services) -> Health:
         return Health(database=False, index_ready=True)
 
 
+async def database_health(sessions: sessionmaker[Session]) -> Health:
+    """``check_health`` off the event loop, a database slower than ``HEALTH_TIMEOUT`` counting as down."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(check_health, sessions), HEALTH_TIMEOUT)
+    except TimeoutError:
+        log.warning("health check: no answer from the database in %s s", HEALTH_TIMEOUT)
+        return Health(database=False, index_ready=True)
+
+
 class _UpdateHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, server: WebhookServer) -> None:
+    def initialize(self, server: UpdateServer) -> None:
         self.server = server
 
     async def post(self) -> None:
@@ -106,35 +118,37 @@ class _UpdateHandler(tornado.web.RequestHandler):
             data = json.loads(self.request.body)
             if not isinstance(data, dict):
                 raise TypeError("an update is a JSON object")
-            update = Update.de_json(data, self.server.app.bot)
+            await self.server.deliver(data)
         except (ValueError, TypeError, KeyError):
             log.warning("webhook: unreadable update", exc_info=True)
             self.send_error(400)
             return
-        await self.server.app.update_queue.put(update)
         self.set_status(200)
 
 
 class _HealthHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET",)
 
-    def initialize(self, server: WebhookServer) -> None:
+    def initialize(self, server: UpdateServer) -> None:
         self.server = server
 
     async def get(self) -> None:
-        health = await self.server.health()
+        health = await self.server.health() if self.server.accepting else STARTING
         self.set_status(200 if health.ok else 503)
         self.set_header("Cache-Control", "no-store")
         self.finish(health.as_json())
 
 
-class WebhookServer:
-    """Telegram's updates on the path of ``WEBHOOK_URL`` and ``GET /healthz``, on one port."""
+class UpdateServer:
+    """Telegram's updates on the path of ``WEBHOOK_URL`` and ``GET /healthz``, on one port.
 
-    def __init__(self, app: BotApplication, settings: Settings) -> None:
+    Subclasses say where an update goes (``deliver``) and how healthy they are (``health``); until
+    ``accepting`` is set, updates and health checks are answered 503.
+    """
+
+    def __init__(self, settings: Settings) -> None:
         if not settings.webhook_url or not settings.telegram_bot_token:
             raise ValueError("WEBHOOK_URL and TELEGRAM_BOT_TOKEN must be set")
-        self.app = app
         self.url = settings.webhook_url
         self.path = urlsplit(settings.webhook_url).path or "/"
         if self.path == HEALTH_PATH:
@@ -142,9 +156,16 @@ class WebhookServer:
         self.secret = webhook_secret(settings.telegram_bot_token)
         self.listen = settings.webhook_listen
         self.port = settings.webhook_port  # the bound port once listening (for port 0)
-        self.accepting = False  # set once the Application is running
+        self.accepting = False  # set once updates can be answered
         self.listening = asyncio.Event()
         self._http: HTTPServer | None = None
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        """Take one update (the JSON Telegram sent); ValueError, TypeError or KeyError if unreadable."""
+        raise NotImplementedError
+
+    async def health(self) -> Health:
+        raise NotImplementedError
 
     async def start(self) -> None:
         routes = [
@@ -167,15 +188,22 @@ class WebhookServer:
             await self._http.close_all_connections()
             self._http = None
 
+
+class WebhookServer(UpdateServer):
+    """The webhook of one process that answers updates itself (its Application has no Updater)."""
+
+    def __init__(self, app: BotApplication, settings: Settings) -> None:
+        super().__init__(settings)
+        self.app = app
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        await self.app.update_queue.put(Update.de_json(update, self.app.bot))
+
     async def health(self) -> Health:
         services = self.app.bot_data.get(SERVICES_KEY)
-        if not self.accepting or not isinstance(services, Services):
+        if not isinstance(services, Services):
             return STARTING
-        try:
-            return await asyncio.wait_for(asyncio.to_thread(check_health, services), HEALTH_TIMEOUT)
-        except TimeoutError:
-            log.warning("health check: no answer from the database in %s s", HEALTH_TIMEOUT)
-            return Health(database=False, index_ready=True)
+        return await database_health(services.store.sessions)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """The whole life of a webhook worker, until ``stop`` is set.

@@ -1,11 +1,12 @@
-"""Long polling with worker processes: the bot on every core.
+"""Worker processes behind one front: the bot on every core.
 
 Answering is CPU work — search, rendering, SQLite — and one Python process does it on one core:
 its threads take turns at the GIL, and its event loop, which hands the GIL over at every socket call,
 waits for it behind them. So with ``TTHC_WORKERS`` = N > 1, ``tthc-bot run`` starts N worker
 processes, each the whole bot (its own services, search index and caches) without an Updater, and
-stays a small front that long-polls ``getUpdates`` and hands every update, as the JSON Telegram
-sent, to the worker of its user (user id modulo N). A user's updates thus reach one worker, in
+stays a small front that takes the updates — long-polling ``getUpdates``, or serving the webhook
+when ``WEBHOOK_URL`` is set (``RelayServer``) — and hands every update, as the JSON Telegram sent,
+to the worker of its user (user id modulo N). A user's updates thus reach one worker, in
 order, where the PerUserUpdateProcessor answers them one after another, and that worker's caches
 know the user's commune. Workers send their replies to the Bot API themselves. A catalogue reloaded
 through one worker reaches the others through the version watcher, as between hosts.
@@ -34,7 +35,9 @@ from telegram import Update
 
 from bot.app import api_urls, build_application
 from bot.lifecycle import running
+from bot.webhook import STARTING, Health, UpdateServer, database_health
 from knowledge.settings import Settings
+from knowledge.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +185,31 @@ class Worker:
         self.connection.close()
 
 
+class RelayServer(UpdateServer):
+    """The webhook in front of the workers: each update goes, as Telegram sent it, to its user's."""
+
+    def __init__(self, settings: Settings, workers: list[Worker], store: Store) -> None:
+        super().__init__(settings)
+        self.workers = workers
+        self.store = store
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        route(self.workers, update)
+
+    async def health(self) -> Health:
+        """The database as every worker sees it; unavailable while a worker is not running."""
+        if not all(worker.process.is_alive() for worker in self.workers):
+            return STARTING
+        return await database_health(self.store.sessions)
+
+
+def route(workers: list[Worker], update: dict[str, Any]) -> None:
+    """Hand ``update`` to the worker of its user."""
+    workers[user_key(update) % len(workers)].send(update)
+
+
 class Poller:
-    """``getUpdates`` in a loop, with the offset of the last update handed over."""
+    """Bot API calls from the front, and ``getUpdates`` with the offset of the last update handed over."""
 
     def __init__(self, settings: Settings, http: aiohttp.ClientSession) -> None:
         self.settings = settings
@@ -248,11 +274,14 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             worker.watch(gone)
         async with aiohttp.ClientSession() as http:
             poller = Poller(settings, http)
-            await poller.call("deleteWebhook", {"drop_pending_updates": False}, 30)
-            log.info("%s workers ready; polling for updates", len(workers))
-            await _poll(poller, workers, stop)
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError, BotApiRefused, ValueError):
-                await poller.confirm()
+            if settings.webhook_url:
+                await _relay(settings, poller, workers, stop)
+            else:
+                await poller.call("deleteWebhook", {"drop_pending_updates": False}, 30)
+                log.info("%s workers ready; polling for updates", len(workers))
+                await _poll(poller, workers, stop)
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError, BotApiRefused, ValueError):
+                    await poller.confirm()
     finally:
         for worker in workers:
             if worker not in died:
@@ -287,9 +316,25 @@ async def _poll(poller: Poller, workers: list[Worker], stop: asyncio.Event) -> N
                 continue
             failures = 0
             for update in updates:
-                workers[user_key(update) % len(workers)].send(update)
+                route(workers, update)
     finally:
         stopping.cancel()
+
+
+async def _relay(settings: Settings, poller: Poller, workers: list[Worker], stop: asyncio.Event) -> None:
+    """Serve the webhook for the workers until ``stop`` is set; registered once all are ready."""
+    store = open_store(settings, load=False)
+    server = RelayServer(settings, workers, store)
+    try:
+        await server.start()
+        server.accepting = True
+        params = {"url": server.url, "secret_token": server.secret, "allowed_updates": Update.ALL_TYPES}
+        await poller.call("setWebhook", params, 30)
+        log.info("%s workers ready; webhook on port %s", len(workers), server.port)
+        await stop.wait()
+    finally:
+        await server.stop()
+        store.close()
 
 
 def run_workers(settings: Settings) -> None:

@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot import texts
+from bot.webhook import SECRET_HEADER, webhook_secret
 from bot.workers import method_url, user_key
 from knowledge.settings import Settings
 from tests.botworld import open_world
@@ -138,3 +141,37 @@ async def test_a_worker_that_cannot_start_stops_the_bot_at_once(
     assert process.returncode == 1
     assert f"Bot đã dừng vì lỗi: {reason}" in err.decode()
     assert api.polls == []  # no update was taken from Telegram that nobody would answer
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_the_webhook_front_relays_updates_to_the_workers(tmp_path: Path) -> None:
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/tthc/hook"
+    async with FakeBotAPI() as api, aiohttp.ClientSession() as http:
+        env = {"WEBHOOK_URL": hook, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
+        async with bot_process(api, tmp_path, **env) as process:
+            [registered] = await api.wait_for_calls("setWebhook", 1, timeout=90)  # once, by the front
+            secret = webhook_secret(api.token)
+            headers = {SECRET_HEADER: secret}
+            for number, (user, text) in enumerate([(LAN, "lam giay khai sinh"), (MAI, "/help")], 1):
+                async with http.post(
+                    hook, json={"update_id": number, **text_update(user, text, number)}, headers=headers
+                ) as response:
+                    assert response.status == 200
+            async with http.post(hook, json={"update_id": 9}, headers={SECRET_HEADER: "wrong"}) as refused:
+                assert refused.status == 403
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                status, health = response.status, await response.json()
+            await api.wait_until(lambda: api.replies_in(LAN) >= 1 and api.replies_in(MAI) >= 1, timeout=30)
+            err = await stop(process)
+    assert (registered.params["url"], registered.params["secret_token"]) == (hook, secret)
+    assert status == 200 and health["status"] == "ok" and health["database"] is True
+    assert "<b>Đăng ký khai sinh</b>" in api.sent_to(LAN)[0].text
+    assert texts.HELP_TITLE in api.sent_to(MAI)[0].text
+    assert api.polls == [] and api.count("setWebhook") == 1  # the workers neither poll nor register
+    assert process.returncode == 0, err
