@@ -46,6 +46,7 @@ BUTTON_LABEL_CHARS = 60
 CHOICE_LABEL_CHARS = 80
 MAX_CACHED_LABELS = 10_000
 _SPACES = re.compile(r"\s+")
+_PICK = re.compile(r"(?:số|so|#)?\s*(\d{1,2})\s*\.?", re.IGNORECASE)  # "2", "số 2", "#2"
 
 
 @dataclass
@@ -70,6 +71,15 @@ def clear_winner(result: SearchResult) -> bool:
     """One hit answers the question: a good match, well ahead of the next one."""
     hits = result.hits
     return bool(hits) and result.confident and (len(hits) == 1 or hits[0].score - hits[1].score >= CLEAR_LEAD)
+
+
+def picked(text: str, shown: list[str]) -> str | None:
+    """The code a reply like "2" or "số 2" picks among the procedures last ``shown``, if it is one."""
+    match = _PICK.fullmatch(text.strip())
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return shown[number - 1] if 1 <= number <= len(shown) else None
 
 
 def _short(text: str, limit: int = BUTTON_LABEL_CHARS) -> str:
@@ -225,6 +235,10 @@ class Dialogue:
                 reply = self._results(session, answers, user, result, None)
                 reply.doc.blank().add(texts.COMMUNE_HINT)
                 return [reply]
+            code = picked(text, user.last_results)
+            if code is not None:  # the number of a procedure just listed
+                card = self._card(session, answers, code, user.unit)
+                return [_reply(card) if card else Reply(Doc().add(texts.PROCEDURE_GONE))]
             result = self._search(answers, text, user.unit)
             return [self._results(session, answers, user, result, user.unit)]
 
@@ -391,12 +405,14 @@ class Dialogue:
         unit: Unit | None,
     ) -> Reply:
         self._log(result)
-        if user is not None:
-            set_last_results(user, [hit.code for hit in result.hits])
         if clear_winner(result):
             card = self._card(session, answers, result.hits[0].code, unit)
             if card is not None:
+                if user is not None:
+                    set_last_results(user, [result.hits[0].code])
                 return _reply(card)
+        if user is not None:  # what the user is shown, so that "2" can pick the second
+            set_last_results(user, [hit.code for hit in result.hits])
         if not result.hits:
             return self._no_results(result)
         doc = Doc().add(texts.RESULTS_HEADER)

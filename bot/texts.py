@@ -56,7 +56,7 @@ CHOICE_OLD = "{old} ({province} cũ) → {new}"
 
 # --- Search ------------------------------------------------------------------------------------
 
-RESULTS_HEADER = "Tôi tìm thấy mấy thủ tục sau, bạn chọn một:"
+RESULTS_HEADER = "Tôi tìm thấy mấy thủ tục sau, bạn bấm nút hoặc gõ số thứ tự để xem:"
 NO_RESULTS = "Tôi chưa tìm thấy thủ tục nào khớp với «{query}»."
 NO_RESULTS_PORTAL = "Bạn có thể tìm thêm trên {portal}."
 PORTAL_NAME = "Cổng Dịch vụ công quốc gia"

@@ -68,9 +68,6 @@ def user_key(update: dict[str, Any]) -> int:
         for holder in (value.get("from"), value.get("user"), value.get("chat")):
             if isinstance(holder, dict) and isinstance(holder.get("id"), int):
                 return int(holder["id"])
-        message = value.get("message")
-        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
-            return int(message["chat"].get("id") or 0)
     return 0
 
 
@@ -114,8 +111,13 @@ async def _serve_worker(settings: Settings, connection: Connection) -> None:
                 data = connection.recv()
                 if data is None:
                     closed.set()
-                else:
-                    app.update_queue.put_nowait(Update.de_json(data, app.bot))
+                    break
+                try:
+                    update = Update.de_json(data, app.bot)
+                except (ValueError, TypeError, KeyError):
+                    log.warning("unreadable update %s", data.get("update_id"), exc_info=True)
+                    continue
+                app.update_queue.put_nowait(update)
         except (EOFError, OSError):
             closed.set()
         if closed.is_set():

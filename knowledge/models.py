@@ -206,7 +206,7 @@ class ChatUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
-    last_results: Mapped[list[Any]] = mapped_column(default=list)  # procedure codes
+    last_results: Mapped[list[Any]] = mapped_column(default=list)  # codes last shown: a card, a list
     pending: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e.g. awaiting a commune name
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

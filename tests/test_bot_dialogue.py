@@ -169,3 +169,28 @@ def test_inline_results_are_cards(dialogue: Dialogue) -> None:
     assert first.code == BIRTH and first.title == "Đăng ký khai sinh"
     assert "Hộ tịch" in first.description and "Đăng ký khai sinh" in to_plain(first.doc)
     assert dialogue.inline(USER, "   ") == []
+
+
+@pytest.mark.parametrize(("typed", "code"), [("2", BIRTH), ("số 1", MARRIAGE), (" #2. ", BIRTH)])
+def test_a_number_opens_that_procedure_of_the_list_just_shown(
+    dialogue: Dialogue, typed: str, code: str
+) -> None:
+    choose_thuong_ninh(dialogue)
+    [listing] = dialogue.text(USER, "đăng ký")
+    assert [row[0].data for row in listing.buttons] == [
+        callback(Action.CARD, MARRIAGE),
+        callback(Action.CARD, BIRTH),
+    ]
+    assert plain(dialogue.text(USER, typed)) == plain(dialogue.button(USER, callback(Action.CARD, code)))
+
+
+def test_a_number_beyond_the_list_or_without_one_is_a_question(dialogue: Dialogue) -> None:
+    choose_thuong_ninh(dialogue)
+    assert "Tôi chưa tìm thấy" in plain(dialogue.text(USER, "37"))  # nothing listed yet: a search
+    [listing] = dialogue.text(USER, "đăng ký")
+    assert len(listing.buttons) == 2
+    assert "Tôi chưa tìm thấy" in plain(dialogue.text(USER, "37"))  # not one of the two
+    [card] = dialogue.text(USER, "đăng ký kết hôn")  # one clear answer: "1" is that card again
+    assert plain(dialogue.text(USER, "1")) == plain([card])
+    assert "Tôi chưa tìm thấy" not in plain(dialogue.text(USER, "2"))  # a search ("mẫu số 2")
+    assert plain(dialogue.text(USER, "2")) != plain([card])
