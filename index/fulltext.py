@@ -73,9 +73,6 @@ class FullText:
     def terms(self, fieldname: str) -> Iterable[str]:
         return self._postings.get(fieldname, {}).keys()
 
-    def doc_frequency(self, fieldname: str, term: str) -> int:
-        return len(self._postings.get(fieldname, {}).get(term, b"")) // 8  # two 4-byte values a posting
-
     def weights(self, fieldname: str, term: str) -> Postings:
         """Document numbers and BM25 weights of every document holding ``term`` in ``fieldname``."""
         raw = self._postings.get(fieldname, {}).get(term)

@@ -7,6 +7,9 @@ procedures come from the factories.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -119,3 +122,39 @@ async def polling(app: BotApplication) -> AsyncIterator[None]:
 def running_bot(api: FakeBotAPI, services: Services) -> AbstractAsyncContextManager[None]:
     """The bot polling the fake server."""
     return polling(bot_application(api, services))
+
+
+@asynccontextmanager
+async def bot_process(
+    api: FakeBotAPI, tmp_path: Path, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``tthc-bot run`` as ``make run`` starts it — a process, pointed at the fake server by the
+    environment (``env`` adds to it) — over the test world in ``tmp_path``."""
+    db_url = f"sqlite:///{tmp_path / 'tthc.sqlite3'}"
+    if not (tmp_path / "tthc.sqlite3").exists():
+        open_world(db_url, tmp_path / "index").close()
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api.port}",
+        "TTHC_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": db_url,
+        "WEBHOOK_URL": "",
+        **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=environment,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

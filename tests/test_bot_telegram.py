@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from bot import texts
 from bot.handlers.services import Services
 from bot.render import MESSAGE_LIMIT, telegram_length
 from knowledge.catalogue import apply_catalogue
-from tests.botworld import BIRTH, PORTAL_BIRTH, open_world, running_bot
+from tests.botworld import BIRTH, PORTAL_BIRTH, bot_process, running_bot
 from tests.factories import catalogue, procedure_record
 from tests.fakebotapi import FakeBotAPI
 
@@ -176,32 +174,10 @@ async def test_a_stale_button_is_answered_not_ignored(api: FakeBotAPI) -> None:
 
 async def test_tthc_bot_run_talks_to_the_configured_server_and_stops_on_sigterm(tmp_path: Path) -> None:
     """The `run` command as `make run` starts it: a process, pointed at the server by the environment."""
-    db_url = f"sqlite:///{tmp_path / 'tthc.sqlite3'}"
-    open_world(db_url, tmp_path / "index").close()
-    async with FakeBotAPI() as api:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": api.token,
-            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api.port}",
-            "TTHC_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": db_url,
-            "WEBHOOK_URL": "",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=env,
-            cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            await api.wait_for_calls("setMyCommands", 1, timeout=60)
-            [card] = await api.say(LAN, "lam giay khai sinh", timeout=30)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            _out, err = await asyncio.wait_for(process.communicate(), 30)
+    async with FakeBotAPI() as api, bot_process(api, tmp_path) as process:
+        await api.wait_for_calls("setMyCommands", 1, timeout=60)
+        [card] = await api.say(LAN, "lam giay khai sinh", timeout=30)
+        process.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert "<b>Đăng ký khai sinh</b>" in card.text
     assert process.returncode == 0, err.decode()

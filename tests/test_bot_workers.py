@@ -7,9 +7,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +16,7 @@ from bot import texts
 from bot.webhook import SECRET_HEADER, webhook_secret
 from bot.workers import method_url, user_key
 from knowledge.settings import Settings
-from tests.botworld import open_world
+from tests.botworld import bot_process
 from tests.fakebotapi import FakeBotAPI, callback_update, text_update
 
 LAN, MAI = FakeBotAPI.user(1002, "Lan"), FakeBotAPI.user(1003, "Mai")  # one on each of two workers
@@ -49,42 +46,6 @@ def test_method_urls_follow_the_configured_server() -> None:
     assert method_url(templated, "getUpdates") == "http://h/custom/bot123:abc/getUpdates"
 
 
-@asynccontextmanager
-async def bot_process(
-    api: FakeBotAPI, tmp_path: Path, **env: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``tthc-bot run`` in a process of its own over the small world, with two workers by default."""
-    db_url = f"sqlite:///{tmp_path / 'tthc.sqlite3'}"
-    if not (tmp_path / "tthc.sqlite3").exists():
-        open_world(db_url, tmp_path / "index").close()
-    environment = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api.port}",
-        "TTHC_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": db_url,
-        "WEBHOOK_URL": "",
-        "TTHC_WORKERS": "2",
-        **env,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=environment,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
 def workers_of(process: asyncio.subprocess.Process) -> list[int]:
     """The worker processes the front started (spawned interpreters, not multiprocessing's tracker)."""
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
@@ -98,7 +59,7 @@ async def stop(process: asyncio.subprocess.Process) -> str:
 
 
 async def test_two_workers_answer_every_user_in_order_and_stop_on_sigterm(tmp_path: Path) -> None:
-    async with FakeBotAPI() as api, bot_process(api, tmp_path) as process:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path, TTHC_WORKERS="2") as process:
         await api.wait_until(lambda: bool(api.polls), timeout=90)  # polling: every worker started
         assert len(workers_of(process)) == 2 and api.count("setMyCommands") == 2
         [birth] = await api.say(LAN, "lam giay khai sinh", timeout=30)
@@ -118,7 +79,7 @@ async def test_two_workers_answer_every_user_in_order_and_stop_on_sigterm(tmp_pa
 
 
 async def test_a_worker_that_dies_stops_the_bot_with_an_error(tmp_path: Path) -> None:
-    async with FakeBotAPI() as api, bot_process(api, tmp_path) as process:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path, TTHC_WORKERS="2") as process:
         await api.wait_until(lambda: bool(api.polls), timeout=90)
         os.kill(workers_of(process)[1], signal.SIGKILL)
         _out, err = await asyncio.wait_for(process.communicate(), 60)
@@ -136,7 +97,7 @@ async def test_a_worker_that_dies_stops_the_bot_with_an_error(tmp_path: Path) ->
 async def test_a_worker_that_cannot_start_stops_the_bot_at_once(
     tmp_path: Path, env: dict[str, str], reason: str
 ) -> None:
-    async with FakeBotAPI() as api, bot_process(api, tmp_path, **env) as process:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path, TTHC_WORKERS="2", **env) as process:
         _out, err = await asyncio.wait_for(process.communicate(), 90)
     assert process.returncode == 1
     assert f"Bot đã dừng vì lỗi: {reason}" in err.decode()
@@ -153,7 +114,12 @@ async def test_the_webhook_front_relays_updates_to_the_workers(tmp_path: Path) -
     port = free_port()
     hook = f"http://127.0.0.1:{port}/tthc/hook"
     async with FakeBotAPI() as api, aiohttp.ClientSession() as http:
-        env = {"WEBHOOK_URL": hook, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
+        env = {
+            "WEBHOOK_URL": hook,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+            "TTHC_WORKERS": "2",
+        }
         async with bot_process(api, tmp_path, **env) as process:
             [registered] = await api.wait_for_calls("setWebhook", 1, timeout=90)  # once, by the front
             secret = webhook_secret(api.token)
