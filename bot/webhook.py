@@ -123,6 +123,10 @@ class _UpdateHandler(tornado.web.RequestHandler):
             log.warning("webhook: unreadable update", exc_info=True)
             self.send_error(400)
             return
+        except ConnectionError:  # nobody to answer it here now (a worker is gone): Telegram retries
+            log.error("webhook: update not taken", exc_info=True)
+            self.send_error(503)
+            return
         self.set_status(200)
 
 

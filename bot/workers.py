@@ -206,7 +206,7 @@ class RelayServer(UpdateServer):
 
 
 def route(workers: list[Worker], update: dict[str, Any]) -> None:
-    """Hand ``update`` to the worker of its user."""
+    """Hand ``update`` to the worker of its user; ConnectionError when that worker is gone."""
     workers[user_key(update) % len(workers)].send(update)
 
 
@@ -317,8 +317,12 @@ async def _poll(poller: Poller, workers: list[Worker], stop: asyncio.Event) -> N
                     await asyncio.wait_for(stop.wait(), delay)
                 continue
             failures = 0
-            for update in updates:
-                route(workers, update)
+            try:
+                for update in updates:
+                    route(workers, update)
+            except ConnectionError:  # a worker just died: its watcher tells which, and the bot stops
+                log.error("a worker is gone; stopping")
+                break
     finally:
         stopping.cancel()
 

@@ -13,11 +13,12 @@ import aiohttp
 import pytest
 
 from bot import texts
+from bot.handlers.services import Services
 from bot.webhook import SECRET_HEADER, webhook_secret
-from bot.workers import method_url, user_key
+from bot.workers import RelayServer, method_url, user_key
 from knowledge.settings import Settings
 from tests.botworld import bot_process
-from tests.fakebotapi import FakeBotAPI, callback_update, text_update
+from tests.fakebotapi import TOKEN, FakeBotAPI, callback_update, text_update
 
 LAN, MAI = FakeBotAPI.user(1002, "Lan"), FakeBotAPI.user(1003, "Mai")  # one on each of two workers
 
@@ -141,3 +142,46 @@ async def test_the_webhook_front_relays_updates_to_the_workers(tmp_path: Path) -
     assert texts.HELP_TITLE in api.sent_to(MAI)[0].text
     assert api.polls == [] and api.count("setWebhook") == 1  # the workers neither poll nor register
     assert process.returncode == 0, err
+
+
+class StandInWorker:
+    """What the relay needs of a worker: where updates go, and whether its process is alive."""
+
+    def __init__(self, alive: bool = True) -> None:
+        self.received: list[dict[str, object]] = []
+        self.process = self
+        self.alive = alive
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+    def send(self, update: dict[str, object]) -> None:
+        if not self.alive:
+            raise BrokenPipeError("the worker is gone")
+        self.received.append(update)
+
+
+async def test_the_relay_refuses_what_a_gone_worker_cannot_take(world: Services) -> None:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        WEBHOOK_URL="https://bot.example.gov.vn/hook",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=0,
+    )
+    even, odd = StandInWorker(), StandInWorker(alive=False)
+    server = RelayServer(settings, [even, odd], world.store)  # stand-ins for Worker
+    await server.start()
+    server.accepting = True
+    url = f"http://127.0.0.1:{server.port}"
+    try:
+        async with aiohttp.ClientSession(headers={SECRET_HEADER: webhook_secret(TOKEN)}) as http:
+            taken = await http.post(f"{url}/hook", json={"update_id": 1, **text_update(LAN, "/help", 1)})
+            refused = await http.post(f"{url}/hook", json={"update_id": 2, **text_update(MAI, "/help", 2)})
+            health = await http.get(f"{url}/healthz")
+            odd.alive = True
+            healthy = await http.get(f"{url}/healthz")
+    finally:
+        await server.stop()
+    assert (taken.status, refused.status) == (200, 503)  # Telegram retries the refused one
+    assert [update["update_id"] for update in even.received] == [1]
+    assert (health.status, healthy.status) == (503, 200)
