@@ -75,6 +75,15 @@ FOLLOW_UPS: dict[tuple[str, ...], frozenset[str]] = {
     ("khoi", "phuc"): frozenset({"khoi_phuc"}),
 }
 _FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
+# Variants of a procedure for a special case, told apart by a phrase anywhere in the name: "Đăng ký
+# khai sinh", "… có yếu tố nước ngoài", "… lưu động", "… tại khu vực biên giới". Each phrase, folded,
+# with the words or pairs that show a query asks for that case; a variant whose case the query does
+# not ask for is pushed down, as a follow-up is, so that a plain question lands on the plain procedure.
+SPECIAL_CASES: dict[tuple[str, ...], frozenset[str]] = {
+    ("yeu", "to", "nuoc", "ngoai"): frozenset({"nuoc_ngoai", "yeu_to"}),
+    ("luu", "dong"): frozenset({"luu_dong"}),
+    ("khu", "vuc", "bien", "gioi"): frozenset({"bien_gioi"}),
+}
 # A name's parentheses qualify it: the level that runs it ("(thực hiện tại cấp tỉnh)"), the cases it
 # covers or leaves out ("(trừ …)", "(công trình …/…/…)"), an abbreviation. So does what follows
 # "đối với" (SCOPE_CUTS): "Gia hạn giấy phép xây dựng đối với công trình cấp III, …". A query that
@@ -96,6 +105,12 @@ def core_name_syllables(name: str) -> frozenset[str]:
                 core = core[:start]
                 break
     return frozenset(core) - _NAME_NOISE
+
+
+def special_cases(name_syllables: list[str]) -> tuple[tuple[str, ...], ...]:
+    """The special-case phrases (``SPECIAL_CASES``) a name holds, in the order of that table."""
+    text = f" {' '.join(name_syllables)} "
+    return tuple(case for case in SPECIAL_CASES if f" {' '.join(case)} " in text)
 
 
 def follow_up(name_syllables: list[str]) -> tuple[str, ...] | None:
@@ -123,6 +138,7 @@ class Entry:
     action: tuple[str, ...] | None = None  # the follow-up action the name opens with
     head: tuple[str, ...] = ()  # the first syllable pairs of the name: what the procedure does
     core_syllables: frozenset[str] = frozenset()  # of the name without its qualifiers
+    cases: tuple[tuple[str, ...], ...] = ()  # the special cases the name is for
 
     def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
         return ((self.folded_name, self.name_syllables), *self.aliases)
@@ -155,6 +171,7 @@ class Entry:
             follow_up(folded),
             tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
             core_name_syllables(spelled),
+            special_cases(folded),
         )
 
 
@@ -206,6 +223,8 @@ def rank(
             + W_HEAD * head
         )
         if entry.action is not None and not FOLLOW_UPS[entry.action] & asked:
+            candidate.score -= SIBLING_PENALTY
+        if any(not SPECIAL_CASES[case] & asked for case in entry.cases):
             candidate.score -= SIBLING_PENALTY
         if handled is not None and entry.code in handled:
             candidate.score += HANDLED_BONUS

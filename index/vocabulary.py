@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from index.analysis import fold, normalize
 
@@ -139,7 +140,7 @@ class Vocabulary:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             replace=data.get("replace", {}),
-            expand=data.get("expand", {}),
+            expand={**foreigner_entries(data.get("foreigners", {})), **data.get("expand", {})},
             abbreviations=data.get("abbreviations", {}),
             fillers=data.get("fillers", []),
             beneficiaries=data.get("beneficiaries", {}).get("kin", []),
@@ -273,6 +274,21 @@ class Vocabulary:
             if rule is not None:
                 return rule
         return None
+
+
+def foreigner_entries(foreigners: dict[str, Any]) -> dict[str, str]:
+    """Expand entries for people of other countries: each lead word before each country ("người
+    Mỹ", "quốc tịch Hàn Quốc", "chồng Đài Loan"), and the words that need no country ("Việt kiều"),
+    all bringing along what the catalogue calls the foreign element ("nước ngoài")."""
+    means = str(foreigners.get("means", ""))
+    if not means:
+        return {}
+    phrases = [
+        f"{lead} {country}"
+        for lead in foreigners.get("leads", [])
+        for country in foreigners.get("countries", [])
+    ]
+    return dict.fromkeys([*phrases, *foreigners.get("words", [])], means)
 
 
 @lru_cache(maxsize=16384)

@@ -109,3 +109,27 @@ def test_level_notes_and_scopes_are_not_part_of_the_core_name() -> None:
     # a name that opens with the scope keeps its words
     opening = entry("Thủ tục đối với hàng hóa xuất khẩu có giá trị dưới năm triệu", "3")
     assert opening.cores()[0] == opening.name_syllables
+
+
+def test_a_special_case_variant_needs_a_query_that_asks_for_its_case() -> None:
+    plain = entry("Thủ tục đăng ký khai sinh cho người đã có hồ sơ, giấy tờ cá nhân", "1")
+    foreign = entry(
+        "Thủ tục đăng ký khai sinh có yếu tố nước ngoài cho người đã có hồ sơ, giấy tờ cá nhân", "2"
+    )
+    mobile = entry("Thủ tục đăng ký khai sinh lưu động", "3")
+    # "có" of the question is also a word of the foreign variant's name, and its name is no less
+    # precise for it: only its case tells the two apart
+    question = "tôi có đủ hồ sơ, giấy tờ cá nhân, muốn đăng ký khai sinh"
+    assert ranked(question, [foreign, plain])[0] == "1"
+    assert ranked("đăng ký khai sinh có yếu tố nước ngoài cho người đã có hồ sơ", [plain, foreign])[0] == "2"
+    assert ranked("đăng ký khai sinh", [mobile, entry("Thủ tục đăng ký khai sinh", "4")])[0] == "4"
+    assert ranked("đăng ký khai sinh lưu động", [entry("Thủ tục đăng ký khai sinh", "4"), mobile])[0] == "3"
+
+
+def test_special_cases_are_read_anywhere_in_a_name() -> None:
+    assert entry("Thủ tục đăng ký kết hôn có yếu tố nước ngoài tại khu vực biên giới", "1").cases == (
+        ("yeu", "to", "nuoc", "ngoai"),
+        ("khu", "vuc", "bien", "gioi"),
+    )
+    assert entry("Cấp giấy phép thành lập công ty luật nước ngoài", "2").cases == ()
+    assert entry("Thủ tục đăng ký khai tử lưu động", "3").cases == (("luu", "dong"),)
