@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from index.analysis import fold, pairs, syllables, text_pairs
 from index.levels import prefer_twins
-from index.query import Plan
+from index.query import BACKGROUND_WEIGHT, Plan
 
 # Weights of the re-ranking signals and the bonuses for the user's commune.
 W_BM25, W_COVERAGE, W_PRECISION, W_FUZZY, W_PHRASE, W_HEAD = 0.45, 0.25, 0.2, 0.1, 0.25, 0.1
@@ -192,24 +192,30 @@ def rank(
     optional: frozenset[str] = frozenset(),
     communal: bool = False,
     phrases: tuple[str, ...] | None = None,
+    background: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Score and sort candidates (best first). ``content``: the query's folded content syllables, of
     which ``optional`` ones (added by the dictionary) count towards confidence only when found;
-    ``phrases``: its syllable pairs (by default every adjacent pair of ``content``)."""
+    ``phrases``: its syllable pairs (by default every adjacent pair of ``content``); ``background``:
+    the syllables and pairs of the situation a question tells before what it asks, which count less
+    towards how much of the query a name explains."""
     if not candidates or not content:
         return []
     wanted = frozenset(content)
     query_pairs = frozenset(pairs(content) if phrases is None else phrases)
+    weight = {term: BACKGROUND_WEIGHT if term in background else 1.0 for term in wanted | query_pairs}
+    wanted_weight = sum(weight[s] for s in wanted)
+    pairs_weight = sum(weight[p] for p in query_pairs)
     asked = wanted | query_pairs
     query_text = " ".join(content)
     best_bm25 = max(c.bm25 for c in candidates) or 1.0
     for candidate in candidates:
         entry = candidate.entry
-        phrase = len(query_pairs & entry.name_pairs) / len(query_pairs) if query_pairs else 0.0
+        phrase = sum(weight[p] for p in query_pairs & entry.name_pairs) / pairs_weight if query_pairs else 0.0
         head = sum(pair in query_pairs for pair in entry.head) / len(entry.head) if entry.head else 0.0
         coverage = precision = fuzzy = 0.0
         for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
-            coverage = max(coverage, len(wanted & name_syllables) / len(wanted))
+            coverage = max(coverage, sum(weight[s] for s in wanted & name_syllables) / wanted_weight)
             fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
         for core in entry.cores():
             precision = max(precision, len(wanted & core) / len(core) if core else 0.0)

@@ -305,6 +305,7 @@ class SearchService:
             optional=plan.optional,
             communal=_is_communal(unit),
             phrases=plan.pairs,
+            background=plan.background,
         )
         hits = [self._hit(entry, 1.0, handled) for entry in coded]
         hits += [self._hit(c.entry, c.score, handled) for c in ranked if c.entry.code not in plan.codes]

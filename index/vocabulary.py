@@ -24,6 +24,11 @@ trú cho mẹ tôi". Such a trailing ``beneficiaries`` phrase (``cho`` + kinship
 ``possessives`` around them) names no procedure, and its "con" or "mẹ" would pull up the procedures
 named with them ("… nhận cha, mẹ, con"), so it is dropped. Only at the end and only after ``cho``: "nhận
 cha mẹ con", "cho thuê" and "tặng cho con" (where "cho" belongs to the verb) keep their words.
+
+A long question often tells a story before it asks: "Vợ tôi mới sinh con, nay tôi muốn đăng ký khai
+sinh cho con …", "Đơn vị vừa được cấp giấy phép kinh doanh, vậy tôi muốn đăng ký con dấu …". What
+follows the last ``focus`` phrase ("muốn", "để được", "vậy", "cho tôi hỏi") names what is asked;
+what comes before it is ``background``: the situation, which the ranking weighs less (index.ranking).
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ class Rewrite:
     # ``text`` cut where fillers were dropped: words either side of a filler were not adjacent, so
     # they make no phrase ("khai sinh cho con" is not about a "sinh con")
     phrases: tuple[str, ...] = field(default=())
+    # how many of the ``phrases`` tell the situation before the last focus phrase ("… nay tôi muốn")
+    background: int = 0
 
 
 class Vocabulary:
@@ -84,6 +91,7 @@ class Vocabulary:
         fillers: list[str],
         beneficiaries: Iterable[str] = (),
         possessives: Iterable[str] = (),
+        focus: Iterable[str] = (),
     ) -> None:
         # folded key → rules (several entries may share a folded form: "sổ đỏ", "số đo")
         self._rules: dict[tuple[str, ...], list[_Rule]] = {}
@@ -119,6 +127,10 @@ class Vocabulary:
             self._add(_FILLER, phrase, "", self._kin)
         self._kin_longest = max((len(key) for key in self._kin), default=0)
         self._possessives = frozenset(key for phrase in possessives if (key := _syllables(phrase)))
+        self._focus: dict[tuple[str, ...], list[_Rule]] = {}
+        for phrase in focus:
+            self._add(_FILLER, phrase, "", self._focus)
+        self._focus_longest = max((len(key) for key in self._focus), default=0)
 
     def _add(
         self,
@@ -145,6 +157,7 @@ class Vocabulary:
             fillers=data.get("fillers", []),
             beneficiaries=data.get("beneficiaries", {}).get("kin", []),
             possessives=data.get("beneficiaries", {}).get("possessives", []),
+            focus=data.get("focus", []),
         )
 
     def __len__(self) -> int:
@@ -159,12 +172,39 @@ class Vocabulary:
         original = _words(query)
         # Match on the flat syllable sequence, but keep the words as typed for the output.
         flat = [(s, i) for i, word in enumerate(original) for s in _syllables(word)]
+        start = self._focus_start([s for s, _ in flat])
+        while 0 < start < len(flat) and flat[start - 1][1] == flat[start][1]:  # a word is not cut
+            start -= 1
+        asked = self._asked(original, flat[start:])
+        if not start or not asked.text:  # nothing before the focus, or nothing after it
+            return self._asked(original, flat) if start else asked
+        story = self._rewrite(original, flat[:start])
+        return Rewrite(
+            f"{story.text} {asked.text}".strip(),
+            story.changed or asked.changed,
+            story.added + asked.added,
+            story.phrases + asked.phrases,
+            len(story.phrases),
+        )
+
+    def _asked(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
+        """The rewrite of what is asked, without a trailing beneficiary phrase."""
         end = self._beneficiary_start([s for s, _ in flat])
         if end < len(flat):
             rewrite = self._rewrite(original, flat[:end])
             if rewrite.text:  # a request that only names a relative keeps it
                 return rewrite
         return self._rewrite(original, flat)
+
+    def _focus_start(self, typed: list[str]) -> int:
+        """Where the last focus phrase starts in the typed syllables; 0 if none (or at the start)."""
+        folded = [fold(s) for s in typed]
+        for position in range(len(typed) - 1, 0, -1):
+            for length in range(min(self._focus_longest, len(typed) - position), 0, -1):
+                rules = self._focus.get(tuple(folded[position : position + length]), ())
+                if any(rule.matches(typed[position : position + length]) for rule in rules):
+                    return position
+        return 0
 
     def _rewrite(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
         out: list[str] = []

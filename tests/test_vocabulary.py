@@ -111,7 +111,9 @@ def test_bundled_vocabulary_is_well_formed() -> None:
         "fillers",
         "beneficiaries",
         "foreigners",
+        "focus",
     }
+    assert all(syllables(phrase) for phrase in data["focus"])
     assert set(data["foreigners"]) == {"means", "leads", "countries", "words"}
     assert set(data["beneficiaries"]) == {"kin", "possessives"}
     for section in ("replace", "expand", "abbreviations"):
