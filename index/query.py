@@ -55,6 +55,7 @@ class Plan:
     pairs: tuple[str, ...] = ()  # adjacent content syllables, never across a dropped filler or punctuation
     # content syllables and pairs found only in the situation told before what is asked
     background: frozenset[str] = frozenset()
+    whom: frozenset[str] = frozenset()  # folded syllables of the beneficiary phrase left out
 
 
 def plan_query(
@@ -94,7 +95,8 @@ def plan_query(
         rewrite.text, content, found, frozenset(), background
     )
     optional = frozenset(s for added in rewrite.added for s in syllables(added))
-    return Plan(text, codes, rewrite.text, content, corrections, optional, terms, found, background)
+    whom = frozenset(syllables(rewrite.whom))
+    return Plan(text, codes, rewrite.text, content, corrections, optional, terms, found, background, whom)
 
 
 def _correct(

@@ -79,10 +79,15 @@ _FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
 # khai sinh", "… có yếu tố nước ngoài", "… lưu động", "… tại khu vực biên giới". Each phrase, folded,
 # with the words or pairs that show a query asks for that case; a variant whose case the query does
 # not ask for is pushed down, as a follow-up is, so that a plain question lands on the plain procedure.
+_CHILDREN = frozenset({"tuoi", "tre", "tre_em", "be", "em_be", "con", "chau", "thieu_nien", "chua_thanh"})
 SPECIAL_CASES: dict[tuple[str, ...], frozenset[str]] = {
     ("yeu", "to", "nuoc", "ngoai"): frozenset({"nuoc_ngoai", "yeu_to"}),
     ("luu", "dong"): frozenset({"luu_dong"}),
     ("khu", "vuc", "bien", "gioi"): frozenset({"bien_gioi"}),
+    # for children: "Cấp thẻ căn cước cho người dưới 14 tuổi", "… cho trẻ em dưới 6 tuổi"
+    ("duoi", "14", "tuoi"): _CHILDREN,
+    ("duoi", "6", "tuoi"): _CHILDREN,
+    ("tre", "em"): _CHILDREN,
 }
 # A name's parentheses qualify it: the level that runs it ("(thực hiện tại cấp tỉnh)"), the cases it
 # covers or leaves out ("(trừ …)", "(công trình …/…/…)"), an abbreviation. So does what follows
@@ -193,12 +198,14 @@ def rank(
     communal: bool = False,
     phrases: tuple[str, ...] | None = None,
     background: frozenset[str] = frozenset(),
+    whom: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Score and sort candidates (best first). ``content``: the query's folded content syllables, of
     which ``optional`` ones (added by the dictionary) count towards confidence only when found;
     ``phrases``: its syllable pairs (by default every adjacent pair of ``content``); ``background``:
     the syllables and pairs of the situation a question tells before what it asks, which count less
-    towards how much of the query a name explains."""
+    towards how much of the query a name explains; ``whom``: the syllables of the beneficiary phrase
+    left out of ``content`` ("cho bé"), which still say whom a special case is for."""
     if not candidates or not content:
         return []
     wanted = frozenset(content)
@@ -206,7 +213,7 @@ def rank(
     weight = {term: BACKGROUND_WEIGHT if term in background else 1.0 for term in wanted | query_pairs}
     wanted_weight = sum(weight[s] for s in wanted)
     pairs_weight = sum(weight[p] for p in query_pairs)
-    asked = wanted | query_pairs
+    asked = wanted | query_pairs | whom
     query_text = " ".join(content)
     best_bm25 = max(c.bm25 for c in candidates) or 1.0
     for candidate in candidates:

@@ -306,6 +306,7 @@ class SearchService:
             communal=_is_communal(unit),
             phrases=plan.pairs,
             background=plan.background,
+            whom=plan.whom,
         )
         hits = [self._hit(entry, 1.0, handled) for entry in coded]
         hits += [self._hit(c.entry, c.score, handled) for c in ranked if c.entry.code not in plan.codes]

@@ -39,7 +39,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,7 @@ class Rewrite:
     phrases: tuple[str, ...] = field(default=())
     # how many of the ``phrases`` tell the situation before the last focus phrase ("… nay tôi muốn")
     background: int = 0
+    whom: str = ""  # the trailing beneficiary phrase left out of ``text`` ("cho con của tôi")
 
 
 class Vocabulary:
@@ -185,6 +186,7 @@ class Vocabulary:
             story.added + asked.added,
             story.phrases + asked.phrases,
             len(story.phrases),
+            asked.whom,
         )
 
     def _asked(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
@@ -193,7 +195,7 @@ class Vocabulary:
         if end < len(flat):
             rewrite = self._rewrite(original, flat[:end])
             if rewrite.text:  # a request that only names a relative keeps it
-                return rewrite
+                return replace(rewrite, whom=" ".join(syllable for syllable, _ in flat[end:]))
         return self._rewrite(original, flat)
 
     def _focus_start(self, typed: list[str]) -> int:

@@ -133,3 +133,14 @@ def test_special_cases_are_read_anywhere_in_a_name() -> None:
     )
     assert entry("Cấp giấy phép thành lập công ty luật nước ngoài", "2").cases == ()
     assert entry("Thủ tục đăng ký khai tử lưu động", "3").cases == (("luu", "dong"),)
+
+
+def test_a_variant_for_children_needs_a_query_about_a_child() -> None:
+    adult = entry("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", "1")
+    child = entry("Cấp thẻ căn cước cho người dưới 14 tuổi", "2")  # the shorter name
+    assert ranked("làm căn cước lần đầu", [child, adult])[0] == "1"
+    assert ranked("làm căn cước cho con 10 tuổi", [adult, child])[0] == "2"
+    # a child named only in the beneficiary phrase the query left out of its content
+    content = ["cap", "can", "cuoc"]
+    candidates = [Candidate(adult, 1.0), Candidate(child, 1.0)]
+    assert rank(candidates, content, None, whom=frozenset({"cho", "be"}))[0].entry.code == "2"

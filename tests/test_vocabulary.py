@@ -203,6 +203,11 @@ def test_a_trailing_beneficiary_is_not_searched_for(with_kin: Vocabulary, query:
     assert with_kin.rewrite(query).text == text
 
 
+def test_the_beneficiary_left_out_is_kept_apart(with_kin: Vocabulary) -> None:
+    assert with_kin.rewrite("làm giấy khai sinh cho bé nhà mình ở đâu").whom == "cho bé nhà mình ở đâu"
+    assert with_kin.rewrite("cho thuê nhà").whom == ""
+
+
 def test_the_bundled_vocabulary_drops_beneficiaries() -> None:
     vocabulary = load_vocabulary()
     assert vocabulary.rewrite("làm giấy khai sinh cho con").text == "đăng ký khai sinh"
