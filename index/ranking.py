@@ -97,19 +97,23 @@ SPECIAL_CASES: dict[tuple[str, ...], frozenset[str]] = {
 # name; coverage, BM25 and the phrase signal still see them, so a query that repeats them still gains.
 # Level twins then differ in none of the name signals, and index.levels orders them.
 _QUALIFIER_RE = re.compile(r"\([^()]*\)")
+_WORD_RE = re.compile(r"\w+")
 SCOPE_CUTS: tuple[tuple[str, ...], ...] = (("doi", "voi"),)
 
 
-def core_name_syllables(name: str) -> frozenset[str]:
+def core_name_syllables(name: str, unasked: frozenset[str] = frozenset()) -> frozenset[str]:
     """The folded syllables of a name that a query may ask for: without its qualifiers (parenthesised
-    notes, and the scope after "đối với": "Gia hạn giấy phép xây dựng đối với công trình cấp III, …")."""
-    core = syllables(_QUALIFIER_RE.sub(" ", name))
+    notes, and the scope after "đối với": "Gia hạn giấy phép xây dựng đối với công trình cấp III, …"),
+    nor the ``unasked`` words (lowercase, with diacritics) a query never keeps: "Cấp mới thẻ ABTC" is
+    all asked for by "cấp thẻ ABTC", since "mới" is a filler that no query holds."""
+    words = _WORD_RE.findall(_QUALIFIER_RE.sub(" ", name).lower())
+    folded = [fold(word) for word in words]
     for cut in SCOPE_CUTS:
-        for start in range(1, len(core) - len(cut) + 1):
-            if tuple(core[start : start + len(cut)]) == cut:
-                core = core[:start]
+        for start in range(1, len(folded) - len(cut) + 1):
+            if tuple(folded[start : start + len(cut)]) == cut:
+                words = words[:start]
                 break
-    return frozenset(core) - _NAME_NOISE
+    return frozenset(syllables(" ".join(word for word in words if word not in unasked))) - _NAME_NOISE
 
 
 def special_cases(name_syllables: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -153,7 +157,9 @@ class Entry:
         return (self.core_syllables or self.name_syllables, *(keyword for _, keyword in self.aliases))
 
     @classmethod
-    def from_stored(cls, stored: dict[str, Any]) -> Entry:
+    def from_stored(cls, stored: dict[str, Any], unasked: frozenset[str] = frozenset()) -> Entry:
+        """The entry of a stored document; ``unasked``: words no query keeps (one-syllable fillers,
+        lowercase, with diacritics), left out of the core name."""
         name = str(stored["name"])
         # ranking compares the query with the name as indexed, abbreviations spelled out
         spelled = str(stored.get("spelled_name", name))
@@ -175,7 +181,7 @@ class Entry:
             name_pairs,
             follow_up(folded),
             tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
-            core_name_syllables(spelled),
+            core_name_syllables(spelled, unasked),
             special_cases(folded),
         )
 

@@ -73,7 +73,7 @@ class _Snapshot:
     searcher would score every posting again in Python each time.
     """
 
-    def __init__(self, stamp: Stamp, index_dir: Path) -> None:
+    def __init__(self, stamp: Stamp, index_dir: Path, vocabulary: Vocabulary) -> None:
         storage = copy_to_ram(FileStorage(str(index_dir / stamp.build)))
         self.stamp = stamp
         self.index = whoosh_index.FileIndex(storage)
@@ -106,7 +106,8 @@ class _Snapshot:
             for term in self.fulltext.terms(fieldname)
             if self.fulltext.doc_frequency(fieldname, term) > limit
         )
-        self.entries = [Entry.from_stored(doc) for doc in stored]
+        unasked = vocabulary.filler_words
+        self.entries = [Entry.from_stored(doc, unasked) for doc in stored]
         self.by_code = {entry.code: entry for entry in self.entries}
         self.acronyms = Acronyms(entry.name for entry in self.entries)
         self.lexicon = frozenset(lexicon)
@@ -228,13 +229,13 @@ class SearchService:
             stamp = read_stamp(self.index_dir)
             if stamp is not None and stamp.matches(version, checksum, analysis):
                 try:
-                    self._install(_Snapshot(stamp, self.index_dir))
+                    self._install(_Snapshot(stamp, self.index_dir, self.vocabulary))
                     return
                 except Exception:  # any failure to read the files means a corrupt index
                     log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
             stamp = self._build()
             try:
-                self._install(_Snapshot(stamp, self.index_dir))
+                self._install(_Snapshot(stamp, self.index_dir, self.vocabulary))
             except Exception as exc:
                 raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
 

@@ -161,6 +161,18 @@ class Vocabulary:
             focus=data.get("focus", []),
         )
 
+    @property
+    def filler_words(self) -> frozenset[str]:
+        """The one-syllable fillers (lowercase, with diacritics) that no entry brings back: words no
+        rewritten query holds ("từ" is a filler, but "sao y" becomes "… bản sao từ bản chính")."""
+        rules = [rule for rules in self._rules.values() for rule in rules]
+        brought = {word for rule in rules for word in rule.target}
+        return frozenset(
+            rule.key[0]
+            for rule in rules
+            if rule.kind == _FILLER and len(rule.key) == 1 and rule.key[0] not in brought
+        )
+
     def __len__(self) -> int:
         return len(self._rules)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from index.analysis import chunks, pairs
-from index.ranking import Candidate, Entry, follow_up, rank
+from index.ranking import Candidate, Entry, core_name_syllables, follow_up, rank
 from index.vocabulary import Vocabulary
 
 
@@ -144,3 +144,21 @@ def test_a_variant_for_children_needs_a_query_about_a_child() -> None:
     content = ["cap", "can", "cuoc"]
     candidates = [Candidate(adult, 1.0), Candidate(child, 1.0)]
     assert rank(candidates, content, None, whom=frozenset({"cho", "be"}))[0].entry.code == "2"
+
+
+def test_words_no_query_keeps_do_not_make_a_name_less_precise() -> None:
+    unasked = PLAIN.filler_words | {"mới"}
+    first = Entry.from_stored({"code": "1", "name": "Cấp mới thẻ ABTC", "levels": "bo"}, unasked)
+    again = Entry.from_stored({"code": "2", "name": "Cấp lại thẻ ABTC", "levels": "bo"}, unasked)
+    assert first.core_syllables == {"cap", "the", "abtc"}
+    # the shorter BM25 document, a follow-up: only the filler "mới" made the first issue look less precise
+    assert ranked("lệ phí cấp thẻ ABTC là bao nhiêu", [again, first], [1.0, 0.6])[0] == "1"
+    assert core_name_syllables("Bổ nhiệm và cấp thẻ giám định viên", frozenset({"và"})) == {
+        "bo",
+        "nhiem",
+        "cap",
+        "the",
+        "giam",
+        "dinh",
+        "vien",
+    }

@@ -233,3 +233,15 @@ def test_a_foreign_person_brings_the_foreign_element_along() -> None:
     assert vocabulary.rewrite("mỹ phẩm nhập khẩu").added == ()
     assert vocabulary.rewrite("người thái ở sơn la").added == ()
     assert vocabulary.rewrite("anh tôi đăng ký kết hôn").added == ()
+
+
+def test_filler_words_are_those_no_rewritten_query_holds() -> None:
+    vocabulary = Vocabulary(
+        replace={"sao y": "bản sao từ bản chính"},
+        expand={},
+        abbreviations={},
+        fillers=["mới", "từ", "thủ tục", "là"],
+    )
+    # "từ" comes back with "sao y"; "thủ tục" is two syllables
+    assert vocabulary.filler_words == {"mới", "là"}
+    assert {"mới", "của", "các"} <= load_vocabulary().filler_words
