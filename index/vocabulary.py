@@ -38,7 +38,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -185,21 +185,22 @@ class Vocabulary:
         original = _words(query)
         # Match on the flat syllable sequence, but keep the words as typed for the output.
         flat = [(s, i) for i, word in enumerate(original) for s in _syllables(word)]
-        start = self._focus_start([s for s, _ in flat])
-        while 0 < start < len(flat) and flat[start - 1][1] == flat[start][1]:  # a word is not cut
-            start -= 1
-        asked = self._asked(original, flat[start:])
-        if not start or not asked.text:  # nothing before the focus, or nothing after it
-            return self._asked(original, flat) if start else asked
-        story = self._rewrite(original, flat[:start])
-        return Rewrite(
-            f"{story.text} {asked.text}".strip(),
-            story.changed or asked.changed,
-            story.added + asked.added,
-            story.phrases + asked.phrases,
-            len(story.phrases),
-            asked.whom,
-        )
+        for start in self._focus_starts([s for s, _ in flat]):
+            while flat[start - 1][1] == flat[start][1]:  # a word is not cut
+                start -= 1
+            asked = self._asked(original, flat[start:]) if start else None
+            if asked is None or not asked.text:  # nothing asked after this focus phrase
+                continue
+            story = self._rewrite(original, flat[:start])
+            return Rewrite(
+                f"{story.text} {asked.text}".strip(),
+                story.changed or asked.changed,
+                story.added + asked.added,
+                story.phrases + asked.phrases,
+                len(story.phrases),
+                asked.whom,
+            )
+        return self._asked(original, flat)
 
     def _asked(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
         """The rewrite of what is asked, without a trailing beneficiary phrase."""
@@ -210,15 +211,15 @@ class Vocabulary:
                 return replace(rewrite, whom=" ".join(syllable for syllable, _ in flat[end:]))
         return self._rewrite(original, flat)
 
-    def _focus_start(self, typed: list[str]) -> int:
-        """Where the last focus phrase starts in the typed syllables; 0 if none (or at the start)."""
+    def _focus_starts(self, typed: list[str]) -> Iterator[int]:
+        """Where focus phrases start in the typed syllables, the last first (never at the start)."""
         folded = [fold(s) for s in typed]
         for position in range(len(typed) - 1, 0, -1):
             for length in range(min(self._focus_longest, len(typed) - position), 0, -1):
                 rules = self._focus.get(tuple(folded[position : position + length]), ())
                 if any(rule.matches(typed[position : position + length]) for rule in rules):
-                    return position
-        return 0
+                    yield position
+                    break
 
     def _rewrite(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
         out: list[str] = []

@@ -36,6 +36,12 @@ def test_a_question_without_a_story_has_no_background() -> None:
     assert alone.text.startswith("đăng ký khai sinh")
 
 
+def test_a_focus_phrase_with_nothing_asked_after_it_leaves_the_focus_to_the_one_before() -> None:
+    rewrite = FOCUSED.rewrite("vợ tôi mới sinh con, nay muốn đăng ký khai sinh thì phải làm sao vậy")
+    assert rewrite.phrases[rewrite.background :][0] == "đăng ký khai sinh"
+    assert rewrite.phrases[: rewrite.background] == ("vợ", "sinh con")
+
+
 def test_a_focus_phrase_is_matched_like_a_dictionary_entry() -> None:
     # one syllable: its diacritics must match ("muon" is not "muốn"); two: folded forms match
     assert FOCUSED.rewrite("sinh con muon đăng ký khai sinh").background == 0
