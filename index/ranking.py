@@ -195,6 +195,11 @@ class Candidate:
     confident: bool = False
 
 
+def _mass(terms: frozenset[str], background: frozenset[str]) -> float:
+    """How much ``terms`` of a query weigh: one each, ``BACKGROUND_WEIGHT`` for those of the background."""
+    return len(terms) - (1 - BACKGROUND_WEIGHT) * len(terms & background) if background else len(terms)
+
+
 def rank(
     candidates: list[Candidate],
     content: list[str],
@@ -216,19 +221,18 @@ def rank(
         return []
     wanted = frozenset(content)
     query_pairs = frozenset(pairs(content) if phrases is None else phrases)
-    weight = {term: BACKGROUND_WEIGHT if term in background else 1.0 for term in wanted | query_pairs}
-    wanted_weight = sum(weight[s] for s in wanted)
-    pairs_weight = sum(weight[p] for p in query_pairs)
+    wanted_mass = _mass(wanted, background)
+    pairs_mass = _mass(query_pairs, background)
     asked = wanted | query_pairs | whom
     query_text = " ".join(content)
     best_bm25 = max(c.bm25 for c in candidates) or 1.0
     for candidate in candidates:
         entry = candidate.entry
-        phrase = sum(weight[p] for p in query_pairs & entry.name_pairs) / pairs_weight if query_pairs else 0.0
+        phrase = _mass(query_pairs & entry.name_pairs, background) / pairs_mass if query_pairs else 0.0
         head = sum(pair in query_pairs for pair in entry.head) / len(entry.head) if entry.head else 0.0
         coverage = precision = fuzzy = 0.0
         for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
-            coverage = max(coverage, sum(weight[s] for s in wanted & name_syllables) / wanted_weight)
+            coverage = max(coverage, _mass(wanted & name_syllables, background) / wanted_mass)
             fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
         for core in entry.cores():
             precision = max(precision, len(wanted & core) / len(core) if core else 0.0)
@@ -243,7 +247,7 @@ def rank(
         )
         if entry.action is not None and not FOLLOW_UPS[entry.action] & asked:
             candidate.score -= SIBLING_PENALTY
-        if any(not SPECIAL_CASES[case] & asked for case in entry.cases):
+        if entry.cases and any(not SPECIAL_CASES[case] & asked for case in entry.cases):
             candidate.score -= SIBLING_PENALTY
         if handled is not None and entry.code in handled:
             candidate.score += HANDLED_BONUS

@@ -7,6 +7,7 @@ the only shared mutable state, the cache of term weights, is filled under a lock
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -309,11 +310,12 @@ class SearchService:
             background=plan.background,
             whom=plan.whom,
         )
-        hits = [self._hit(entry, 1.0, handled) for entry in coded]
-        hits += [self._hit(c.entry, c.score, handled) for c in ranked if c.entry.code not in plan.codes]
+        hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
+        rest = (c for c in ranked if c.entry.code not in plan.codes)
+        hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         confident = bool(coded) or (bool(ranked) and ranked[0].confident)
         suggestions = [] if confident else suggest(plan, snapshot.entries)
-        return SearchResult(hits[:top], confident, suggestions, query)
+        return SearchResult(hits, confident, suggestions, query)
 
     def _hit(self, entry: Entry, score: float, handled: frozenset[str] | None) -> Hit:
         return Hit(

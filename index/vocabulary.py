@@ -213,7 +213,7 @@ class Vocabulary:
 
     def _focus_starts(self, typed: list[str]) -> Iterator[int]:
         """Where focus phrases start in the typed syllables, the last first (never at the start)."""
-        folded = [fold(s) for s in typed]
+        folded = fold(" ".join(typed)).split()  # one call: syllables hold no spaces
         for position in range(len(typed) - 1, 0, -1):
             for length in range(min(self._focus_longest, len(typed) - position), 0, -1):
                 rules = self._focus.get(tuple(folded[position : position + length]), ())
