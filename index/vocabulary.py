@@ -132,6 +132,7 @@ class Vocabulary:
         for phrase in focus:
             self._add(_FILLER, phrase, "", self._focus)
         self._focus_longest = max((len(key) for key in self._focus), default=0)
+        self._focus_first = frozenset(key[0] for key in self._focus)
 
     def _add(
         self,
@@ -215,6 +216,8 @@ class Vocabulary:
         """Where focus phrases start in the typed syllables, the last first (never at the start)."""
         folded = fold(" ".join(typed)).split()  # one call: syllables hold no spaces
         for position in range(len(typed) - 1, 0, -1):
+            if folded[position] not in self._focus_first:
+                continue
             for length in range(min(self._focus_longest, len(typed) - position), 0, -1):
                 rules = self._focus.get(tuple(folded[position : position + length]), ())
                 if any(rule.matches(typed[position : position + length]) for rule in rules):
@@ -228,8 +231,11 @@ class Vocabulary:
         changed = False
         position = 0
         emitted_word = -1
+        typed = [s for s, _ in flat]
+        folded = fold(" ".join(typed)).split()  # once: syllables hold no spaces
         while position < len(flat):
-            rule, length = self._match([s for s, _ in flat[position : position + self._longest]])
+            end = position + self._longest
+            rule, length = self._match(typed[position:end], folded[position:end])
             if rule is None:
                 word_index = flat[position][1]
                 if word_index != emitted_word:
@@ -252,8 +258,10 @@ class Vocabulary:
         phrases = tuple(" ".join(out[a:b]) for a, b in itertools.pairwise(bounds) if b > a)
         return Rewrite(" ".join(out), changed, tuple(added), phrases)
 
-    def _match(self, window: list[str]) -> tuple[_Rule | None, int]:
-        folded = [fold(s) for s in window]
+    def _match(self, window: list[str], folded: list[str] | None = None) -> tuple[_Rule | None, int]:
+        """The longest entry the window of typed syllables starts with (``folded``: their folded
+        forms, when the caller has them)."""
+        folded = folded if folded is not None else [fold(s) for s in window]
         for length in range(len(window), 0, -1):
             for rule in self._rules.get(tuple(folded[:length]), ()):
                 if rule.matches(window[:length]):
