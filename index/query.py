@@ -36,6 +36,9 @@ _MIN_TYPO_LENGTH = 4  # shorter syllables are one edit away from too many others
 # they add little to it (low IDF) but most of its cost. The re-ranking still counts them.
 COMMON_SHARE = 0.15
 COMMON_MIN_DOCS = 200  # below this a term is cheap whatever its share (and small catalogues need them)
+# How much a word of the situation a question tells before asking counts, against a word of what it
+# asks (index.vocabulary: "Vợ tôi mới sinh con, nay tôi muốn đăng ký khai sinh …").
+BACKGROUND_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Plan:
     optional: frozenset[str]  # content syllables brought in by dictionary expansions
     terms: list[tuple[str, str, float]]  # (index field, term, boost) to score with BM25F
     pairs: tuple[str, ...] = ()  # adjacent content syllables, never across a dropped filler or punctuation
+    # content syllables and pairs found only in the situation told before what is asked
+    background: frozenset[str] = frozenset()
+    whom: frozenset[str] = frozenset()  # folded syllables of the beneficiary phrase left out
 
 
 def plan_query(
@@ -72,15 +78,25 @@ def plan_query(
     corrections: dict[str, str] = {}
     content: list[str] = []
     query_pairs: list[str] = []
-    for phrase in rewrite.phrases:
+    told = (0, 0)  # how many content syllables and pairs the situation before what is asked holds
+    for number, phrase in enumerate(rewrite.phrases):
+        if number == rewrite.background:
+            told = len(content), len(query_pairs)
         for chunk in chunks(phrase):
             corrected = [_correct(syllable, lexicon, lexicon_list, corrections) for syllable in chunk]
             content.extend(corrected)
             query_pairs.extend(pairs(corrected))
+    syllables_told, pairs_told = told
+    background = frozenset(content[:syllables_told]).difference(content[syllables_told:]) | frozenset(
+        query_pairs[:pairs_told]
+    ).difference(query_pairs[pairs_told:])
     found = tuple(dict.fromkeys(query_pairs))
-    terms = _terms(rewrite.text, content, found, common) or _terms(rewrite.text, content, found, frozenset())
+    terms = _terms(rewrite.text, content, found, common, background) or _terms(
+        rewrite.text, content, found, frozenset(), background
+    )
     optional = frozenset(s for added in rewrite.added for s in syllables(added))
-    return Plan(text, codes, rewrite.text, content, corrections, optional, terms, found)
+    whom = frozenset(syllables(rewrite.whom))
+    return Plan(text, codes, rewrite.text, content, corrections, optional, terms, found, background, whom)
 
 
 def _correct(
@@ -98,16 +114,29 @@ def _correct(
 
 
 def _terms(
-    rewritten: str, content: list[str], query_pairs: tuple[str, ...], common: frozenset[tuple[str, str]]
+    rewritten: str,
+    content: list[str],
+    query_pairs: tuple[str, ...],
+    common: frozenset[tuple[str, str]],
+    background: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str, float]]:
-    """Every view of every field, OR-ed: BM25F then weighs each matching term."""
+    """Every view of every field, OR-ed: BM25F then weighs each matching term; the terms of the
+    ``background`` alone (a word of the words view when all its syllables are) weigh less."""
     terms_by_view = {"w": set(words(rewritten)), "f": set(content), "p": set(query_pairs)}
+    told = (
+        {term for term in terms_by_view["w"] if background.issuperset(syllables(term.replace("_", " ")))}
+        | background
+        if background
+        else background
+    )
     terms: list[tuple[str, str, float]] = []
     for source, views in VIEWS.items():
         for view in views:
             boost = FIELD_BOOST[source] * VIEW_WEIGHT[view]
             name = field_name(source, view)
             terms.extend(
-                (name, term, boost) for term in sorted(terms_by_view[view]) if (name, term) not in common
+                (name, term, boost * (BACKGROUND_WEIGHT if term in told else 1.0))
+                for term in sorted(terms_by_view[view])
+                if (name, term) not in common
             )
     return terms

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from index.analysis import fold, pairs, syllables, text_pairs
 from index.levels import prefer_twins
-from index.query import Plan
+from index.query import BACKGROUND_WEIGHT, Plan
 
 # Weights of the re-ranking signals and the bonuses for the user's commune.
 W_BM25, W_COVERAGE, W_PRECISION, W_FUZZY, W_PHRASE, W_HEAD = 0.45, 0.25, 0.2, 0.1, 0.25, 0.1
@@ -75,6 +75,20 @@ FOLLOW_UPS: dict[tuple[str, ...], frozenset[str]] = {
     ("khoi", "phuc"): frozenset({"khoi_phuc"}),
 }
 _FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
+# Variants of a procedure for a special case, told apart by a phrase anywhere in the name: "Đăng ký
+# khai sinh", "… có yếu tố nước ngoài", "… lưu động", "… tại khu vực biên giới". Each phrase, folded,
+# with the words or pairs that show a query asks for that case; a variant whose case the query does
+# not ask for is pushed down, as a follow-up is, so that a plain question lands on the plain procedure.
+_CHILDREN = frozenset({"tuoi", "tre", "tre_em", "be", "em_be", "con", "chau", "thieu_nien", "chua_thanh"})
+SPECIAL_CASES: dict[tuple[str, ...], frozenset[str]] = {
+    ("yeu", "to", "nuoc", "ngoai"): frozenset({"nuoc_ngoai", "yeu_to"}),
+    ("luu", "dong"): frozenset({"luu_dong"}),
+    ("khu", "vuc", "bien", "gioi"): frozenset({"bien_gioi"}),
+    # for children: "Cấp thẻ căn cước cho người dưới 14 tuổi", "… cho trẻ em dưới 6 tuổi"
+    ("duoi", "14", "tuoi"): _CHILDREN,
+    ("duoi", "6", "tuoi"): _CHILDREN,
+    ("tre", "em"): _CHILDREN,
+}
 # A name's parentheses qualify it: the level that runs it ("(thực hiện tại cấp tỉnh)"), the cases it
 # covers or leaves out ("(trừ …)", "(công trình …/…/…)"), an abbreviation. So does what follows
 # "đối với" (SCOPE_CUTS): "Gia hạn giấy phép xây dựng đối với công trình cấp III, …". A query that
@@ -83,19 +97,29 @@ _FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
 # name; coverage, BM25 and the phrase signal still see them, so a query that repeats them still gains.
 # Level twins then differ in none of the name signals, and index.levels orders them.
 _QUALIFIER_RE = re.compile(r"\([^()]*\)")
+_WORD_RE = re.compile(r"\w+")
 SCOPE_CUTS: tuple[tuple[str, ...], ...] = (("doi", "voi"),)
 
 
-def core_name_syllables(name: str) -> frozenset[str]:
+def core_name_syllables(name: str, unasked: frozenset[str] = frozenset()) -> frozenset[str]:
     """The folded syllables of a name that a query may ask for: without its qualifiers (parenthesised
-    notes, and the scope after "đối với": "Gia hạn giấy phép xây dựng đối với công trình cấp III, …")."""
-    core = syllables(_QUALIFIER_RE.sub(" ", name))
+    notes, and the scope after "đối với": "Gia hạn giấy phép xây dựng đối với công trình cấp III, …"),
+    nor the ``unasked`` words (lowercase, with diacritics) a query never keeps: "Cấp mới thẻ ABTC" is
+    all asked for by "cấp thẻ ABTC", since "mới" is a filler that no query holds."""
+    words = _WORD_RE.findall(_QUALIFIER_RE.sub(" ", name).lower())
+    folded = [fold(word) for word in words]
     for cut in SCOPE_CUTS:
-        for start in range(1, len(core) - len(cut) + 1):
-            if tuple(core[start : start + len(cut)]) == cut:
-                core = core[:start]
+        for start in range(1, len(folded) - len(cut) + 1):
+            if tuple(folded[start : start + len(cut)]) == cut:
+                words = words[:start]
                 break
-    return frozenset(core) - _NAME_NOISE
+    return frozenset(syllables(" ".join(word for word in words if word not in unasked))) - _NAME_NOISE
+
+
+def special_cases(name_syllables: list[str]) -> tuple[tuple[str, ...], ...]:
+    """The special-case phrases (``SPECIAL_CASES``) a name holds, in the order of that table."""
+    text = f" {' '.join(name_syllables)} "
+    return tuple(case for case in SPECIAL_CASES if f" {' '.join(case)} " in text)
 
 
 def follow_up(name_syllables: list[str]) -> tuple[str, ...] | None:
@@ -123,6 +147,7 @@ class Entry:
     action: tuple[str, ...] | None = None  # the follow-up action the name opens with
     head: tuple[str, ...] = ()  # the first syllable pairs of the name: what the procedure does
     core_syllables: frozenset[str] = frozenset()  # of the name without its qualifiers
+    cases: tuple[tuple[str, ...], ...] = ()  # the special cases the name is for
 
     def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
         return ((self.folded_name, self.name_syllables), *self.aliases)
@@ -132,7 +157,9 @@ class Entry:
         return (self.core_syllables or self.name_syllables, *(keyword for _, keyword in self.aliases))
 
     @classmethod
-    def from_stored(cls, stored: dict[str, Any]) -> Entry:
+    def from_stored(cls, stored: dict[str, Any], unasked: frozenset[str] = frozenset()) -> Entry:
+        """The entry of a stored document; ``unasked``: words no query keeps (one-syllable fillers,
+        lowercase, with diacritics), left out of the core name."""
         name = str(stored["name"])
         # ranking compares the query with the name as indexed, abbreviations spelled out
         spelled = str(stored.get("spelled_name", name))
@@ -154,7 +181,8 @@ class Entry:
             name_pairs,
             follow_up(folded),
             tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
-            core_name_syllables(spelled),
+            core_name_syllables(spelled, unasked),
+            special_cases(folded),
         )
 
 
@@ -167,6 +195,11 @@ class Candidate:
     confident: bool = False
 
 
+def _mass(terms: frozenset[str], background: frozenset[str]) -> float:
+    """How much ``terms`` of a query weigh: one each, ``BACKGROUND_WEIGHT`` for those of the background."""
+    return len(terms) - (1 - BACKGROUND_WEIGHT) * len(terms & background) if background else len(terms)
+
+
 def rank(
     candidates: list[Candidate],
     content: list[str],
@@ -175,24 +208,31 @@ def rank(
     optional: frozenset[str] = frozenset(),
     communal: bool = False,
     phrases: tuple[str, ...] | None = None,
+    background: frozenset[str] = frozenset(),
+    whom: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Score and sort candidates (best first). ``content``: the query's folded content syllables, of
     which ``optional`` ones (added by the dictionary) count towards confidence only when found;
-    ``phrases``: its syllable pairs (by default every adjacent pair of ``content``)."""
+    ``phrases``: its syllable pairs (by default every adjacent pair of ``content``); ``background``:
+    the syllables and pairs of the situation a question tells before what it asks, which count less
+    towards how much of the query a name explains; ``whom``: the syllables of the beneficiary phrase
+    left out of ``content`` ("cho bé"), which still say whom a special case is for."""
     if not candidates or not content:
         return []
     wanted = frozenset(content)
     query_pairs = frozenset(pairs(content) if phrases is None else phrases)
-    asked = wanted | query_pairs
+    wanted_mass = _mass(wanted, background)
+    pairs_mass = _mass(query_pairs, background)
+    asked = wanted | query_pairs | whom
     query_text = " ".join(content)
     best_bm25 = max(c.bm25 for c in candidates) or 1.0
     for candidate in candidates:
         entry = candidate.entry
-        phrase = len(query_pairs & entry.name_pairs) / len(query_pairs) if query_pairs else 0.0
+        phrase = _mass(query_pairs & entry.name_pairs, background) / pairs_mass if query_pairs else 0.0
         head = sum(pair in query_pairs for pair in entry.head) / len(entry.head) if entry.head else 0.0
         coverage = precision = fuzzy = 0.0
         for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
-            coverage = max(coverage, len(wanted & name_syllables) / len(wanted))
+            coverage = max(coverage, _mass(wanted & name_syllables, background) / wanted_mass)
             fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
         for core in entry.cores():
             precision = max(precision, len(wanted & core) / len(core) if core else 0.0)
@@ -206,6 +246,8 @@ def rank(
             + W_HEAD * head
         )
         if entry.action is not None and not FOLLOW_UPS[entry.action] & asked:
+            candidate.score -= SIBLING_PENALTY
+        if entry.cases and any(not SPECIAL_CASES[case] & asked for case in entry.cases):
             candidate.score -= SIBLING_PENALTY
         if handled is not None and entry.code in handled:
             candidate.score += HANDLED_BONUS

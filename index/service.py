@@ -7,6 +7,7 @@ its term weights computed when the index was built (index.weights).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ class _Snapshot:
     computed from immutable data and replaced whole.
     """
 
-    def __init__(self, stamp: Stamp, index_dir: Path) -> None:
+    def __init__(self, stamp: Stamp, index_dir: Path, vocabulary: Vocabulary) -> None:
         folder = index_dir / stamp.build
         self.stamp = stamp
         # read from a copy in memory: whoosh leaves a file open when it fails on a corrupt one
@@ -96,7 +97,8 @@ class _Snapshot:
             for term in self.weights.terms(fieldname)
             if self.weights.doc_frequency(fieldname, term) > limit
         )
-        self.entries = [Entry.from_stored(doc) for doc in stored]
+        unasked = vocabulary.filler_words
+        self.entries = [Entry.from_stored(doc, unasked) for doc in stored]
         self.by_code = {entry.code: entry for entry in self.entries}
         self.acronyms = Acronyms(entry.name for entry in self.entries)
         self.lexicon = frozenset(lexicon)
@@ -174,14 +176,14 @@ class SearchService:
             unreadable = False
             if stamp is not None and stamp.matches(version, checksum, analysis):
                 try:
-                    self._install(_Snapshot(stamp, self.index_dir))
+                    self._install(_Snapshot(stamp, self.index_dir, self.vocabulary))
                     return
                 except Exception:  # any failure to read the files means a corrupt index
                     log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
                     unreadable = True
             stamp = self._build(reuse=not unreadable)
             try:
-                self._install(_Snapshot(stamp, self.index_dir))
+                self._install(_Snapshot(stamp, self.index_dir, self.vocabulary))
             except Exception as exc:
                 raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
 
@@ -253,12 +255,15 @@ class SearchService:
             optional=plan.optional,
             communal=_is_communal(unit),
             phrases=plan.pairs,
+            background=plan.background,
+            whom=plan.whom,
         )
-        hits = [self._hit(entry, 1.0, handled) for entry in coded]
-        hits += [self._hit(c.entry, c.score, handled) for c in ranked if c.entry.code not in plan.codes]
+        hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
+        rest = (c for c in ranked if c.entry.code not in plan.codes)
+        hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         confident = bool(coded) or (bool(ranked) and ranked[0].confident)
         suggestions = [] if confident else suggest(plan, snapshot.entries)
-        return SearchResult(hits[:top], confident, suggestions, query)
+        return SearchResult(hits, confident, suggestions, query)
 
     def _hit(self, entry: Entry, score: float, handled: frozenset[str] | None) -> Hit:
         return Hit(

@@ -24,6 +24,11 @@ trú cho mẹ tôi". Such a trailing ``beneficiaries`` phrase (``cho`` + kinship
 ``possessives`` around them) names no procedure, and its "con" or "mẹ" would pull up the procedures
 named with them ("… nhận cha, mẹ, con"), so it is dropped. Only at the end and only after ``cho``: "nhận
 cha mẹ con", "cho thuê" and "tặng cho con" (where "cho" belongs to the verb) keep their words.
+
+A long question often tells a story before it asks: "Vợ tôi mới sinh con, nay tôi muốn đăng ký khai
+sinh cho con …", "Đơn vị vừa được cấp giấy phép kinh doanh, vậy tôi muốn đăng ký con dấu …". What
+follows the last ``focus`` phrase ("muốn", "để được", "vậy", "cho tôi hỏi") names what is asked;
+what comes before it is ``background``: the situation, which the ranking weighs less (index.ranking).
 """
 
 from __future__ import annotations
@@ -33,10 +38,11 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from index.analysis import fold, normalize
 
@@ -72,6 +78,9 @@ class Rewrite:
     # ``text`` cut where fillers were dropped: words either side of a filler were not adjacent, so
     # they make no phrase ("khai sinh cho con" is not about a "sinh con")
     phrases: tuple[str, ...] = field(default=())
+    # how many of the ``phrases`` tell the situation before the last focus phrase ("… nay tôi muốn")
+    background: int = 0
+    whom: str = ""  # the trailing beneficiary phrase left out of ``text`` ("cho con của tôi")
 
 
 class Vocabulary:
@@ -83,6 +92,7 @@ class Vocabulary:
         fillers: list[str],
         beneficiaries: Iterable[str] = (),
         possessives: Iterable[str] = (),
+        focus: Iterable[str] = (),
     ) -> None:
         # folded key → rules (several entries may share a folded form: "sổ đỏ", "số đo")
         self._rules: dict[tuple[str, ...], list[_Rule]] = {}
@@ -118,6 +128,11 @@ class Vocabulary:
             self._add(_FILLER, phrase, "", self._kin)
         self._kin_longest = max((len(key) for key in self._kin), default=0)
         self._possessives = frozenset(key for phrase in possessives if (key := _syllables(phrase)))
+        self._focus: dict[tuple[str, ...], list[_Rule]] = {}
+        for phrase in focus:
+            self._add(_FILLER, phrase, "", self._focus)
+        self._focus_longest = max((len(key) for key in self._focus), default=0)
+        self._focus_first = frozenset(key[0] for key in self._focus)
 
     def _add(
         self,
@@ -139,11 +154,24 @@ class Vocabulary:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             replace=data.get("replace", {}),
-            expand=data.get("expand", {}),
+            expand={**foreigner_entries(data.get("foreigners", {})), **data.get("expand", {})},
             abbreviations=data.get("abbreviations", {}),
             fillers=data.get("fillers", []),
             beneficiaries=data.get("beneficiaries", {}).get("kin", []),
             possessives=data.get("beneficiaries", {}).get("possessives", []),
+            focus=data.get("focus", []),
+        )
+
+    @property
+    def filler_words(self) -> frozenset[str]:
+        """The one-syllable fillers (lowercase, with diacritics) that no entry brings back: words no
+        rewritten query holds ("từ" is a filler, but "sao y" becomes "… bản sao từ bản chính")."""
+        rules = [rule for rules in self._rules.values() for rule in rules]
+        brought = {word for rule in rules for word in rule.target}
+        return frozenset(
+            rule.key[0]
+            for rule in rules
+            if rule.kind == _FILLER and len(rule.key) == 1 and rule.key[0] not in brought
         )
 
     def __len__(self) -> int:
@@ -158,12 +186,43 @@ class Vocabulary:
         original = _words(query)
         # Match on the flat syllable sequence, but keep the words as typed for the output.
         flat = [(s, i) for i, word in enumerate(original) for s in _syllables(word)]
+        for start in self._focus_starts([s for s, _ in flat]):
+            while flat[start - 1][1] == flat[start][1]:  # a word is not cut
+                start -= 1
+            asked = self._asked(original, flat[start:]) if start else None
+            if asked is None or not asked.text:  # nothing asked after this focus phrase
+                continue
+            story = self._rewrite(original, flat[:start])
+            return Rewrite(
+                f"{story.text} {asked.text}".strip(),
+                story.changed or asked.changed,
+                story.added + asked.added,
+                story.phrases + asked.phrases,
+                len(story.phrases),
+                asked.whom,
+            )
+        return self._asked(original, flat)
+
+    def _asked(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
+        """The rewrite of what is asked, without a trailing beneficiary phrase."""
         end = self._beneficiary_start([s for s, _ in flat])
         if end < len(flat):
             rewrite = self._rewrite(original, flat[:end])
             if rewrite.text:  # a request that only names a relative keeps it
-                return rewrite
+                return replace(rewrite, whom=" ".join(syllable for syllable, _ in flat[end:]))
         return self._rewrite(original, flat)
+
+    def _focus_starts(self, typed: list[str]) -> Iterator[int]:
+        """Where focus phrases start in the typed syllables, the last first (never at the start)."""
+        folded = fold(" ".join(typed)).split()  # one call: syllables hold no spaces
+        for position in range(len(typed) - 1, 0, -1):
+            if folded[position] not in self._focus_first:
+                continue
+            for length in range(min(self._focus_longest, len(typed) - position), 0, -1):
+                rules = self._focus.get(tuple(folded[position : position + length]), ())
+                if any(rule.matches(typed[position : position + length]) for rule in rules):
+                    yield position
+                    break
 
     def _rewrite(self, original: tuple[str, ...], flat: list[tuple[str, int]]) -> Rewrite:
         out: list[str] = []
@@ -172,8 +231,11 @@ class Vocabulary:
         changed = False
         position = 0
         emitted_word = -1
+        typed = [s for s, _ in flat]
+        folded = fold(" ".join(typed)).split()  # once: syllables hold no spaces
         while position < len(flat):
-            rule, length = self._match([s for s, _ in flat[position : position + self._longest]])
+            end = position + self._longest
+            rule, length = self._match(typed[position:end], folded[position:end])
             if rule is None:
                 word_index = flat[position][1]
                 if word_index != emitted_word:
@@ -196,8 +258,10 @@ class Vocabulary:
         phrases = tuple(" ".join(out[a:b]) for a, b in itertools.pairwise(bounds) if b > a)
         return Rewrite(" ".join(out), changed, tuple(added), phrases)
 
-    def _match(self, window: list[str]) -> tuple[_Rule | None, int]:
-        folded = [fold(s) for s in window]
+    def _match(self, window: list[str], folded: list[str] | None = None) -> tuple[_Rule | None, int]:
+        """The longest entry the window of typed syllables starts with (``folded``: their folded
+        forms, when the caller has them)."""
+        folded = folded if folded is not None else [fold(s) for s in window]
         for length in range(len(window), 0, -1):
             for rule in self._rules.get(tuple(folded[:length]), ()):
                 if rule.matches(window[:length]):
@@ -273,6 +337,21 @@ class Vocabulary:
             if rule is not None:
                 return rule
         return None
+
+
+def foreigner_entries(foreigners: dict[str, Any]) -> dict[str, str]:
+    """Expand entries for people of other countries: each lead word before each country ("người
+    Mỹ", "quốc tịch Hàn Quốc", "chồng Đài Loan"), and the words that need no country ("Việt kiều"),
+    all bringing along what the catalogue calls the foreign element ("nước ngoài")."""
+    means = str(foreigners.get("means", ""))
+    if not means:
+        return {}
+    phrases = [
+        f"{lead} {country}"
+        for lead in foreigners.get("leads", [])
+        for country in foreigners.get("countries", [])
+    ]
+    return dict.fromkeys([*phrases, *foreigners.get("words", [])], means)
 
 
 @lru_cache(maxsize=16384)

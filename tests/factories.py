@@ -23,10 +23,8 @@ def procedure_record(**overrides: Any) -> dict[str, Any]:
         "field": "Hộ tịch",
         "levels": ["xa"],
         "channels": [
-            {"channel": "truc_tiep", "time": "1 Ngày làm việc", "days": 1, "fee": "Miễn phí",
-             "fee_vnd": 0},
-            {"channel": "truc_tuyen", "time": "1 Ngày làm việc", "days": 1, "fee": "Miễn phí",
-             "fee_vnd": 0},
+            {"channel": "truc_tiep", "time": "1 Ngày làm việc", "days": 1, "fee": "Miễn phí", "fee_vnd": 0},
+            {"channel": "truc_tuyen", "time": "1 Ngày làm việc", "days": 1, "fee": "Miễn phí", "fee_vnd": 0},
         ],
         "documents": [{"name": "Tờ khai đăng ký khai sinh", "quantity": "1 bản chính"}],
         "legal_basis": [{"title": "Luật Hộ tịch", "number": "60/2014/QH13"}],

@@ -64,7 +64,8 @@ def test_apply_upserts_and_removes(session_factory: sessionmaker[Session]) -> No
     with session_factory.begin() as session:
         apply_catalogue(session, first, "first")
     second = catalogue(
-        procedure_record(code="1.000001", name="Tên mới"), procedure_record(code="1.000003"),
+        procedure_record(code="1.000001", name="Tên mới"),
+        procedure_record(code="1.000003"),
         version="test-2",
     )
     with session_factory.begin() as session:

@@ -37,7 +37,9 @@ from knowledge.settings import get_settings
 from tests.factories import procedure_record
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-UUID_LINK = re.compile(r"^https://dichvucong\.gov\.vn/thu-tuc-hanh-chinh/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
+UUID_LINK = re.compile(
+    r"^https://dichvucong\.gov\.vn/thu-tuc-hanh-chinh/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
+)
 CAT_VAN = "Xã Cát Vân, huyện Như Xuân, Thanh Hóa"  # went into Xã Thượng Ninh (16225) on 1 July 2025
 
 
@@ -160,9 +162,10 @@ def test_any_command_loads_what_the_database_lacks(
     if loaded.database_url:
         pytest.skip("works on a copy of the SQLite file")
     # The catalogue is there but the units are not: `unit` must load them before answering.
-    with closing(sqlite3.connect(loaded.data_dir / "tthc.sqlite3")) as source, closing(
-        sqlite3.connect(tmp_path / "tthc.sqlite3")
-    ) as copy:
+    with (
+        closing(sqlite3.connect(loaded.data_dir / "tthc.sqlite3")) as source,
+        closing(sqlite3.connect(tmp_path / "tthc.sqlite3")) as copy,
+    ):
         source.backup(copy)
         copy.execute("DELETE FROM unit_successions")
         copy.execute("DELETE FROM units")
@@ -182,8 +185,17 @@ def test_show_json_gives_the_procedure_with_its_portal_page(cli: Callable[..., R
     result = cli("show", "1.001193", "--json")
     assert result.code == 0
     data = result.json()
-    required = {"code", "name", "field", "levels", "status", "portal_url", "channels", "documents",
-                "legal_basis"}
+    required = {
+        "code",
+        "name",
+        "field",
+        "levels",
+        "status",
+        "portal_url",
+        "channels",
+        "documents",
+        "legal_basis",
+    }
     assert required <= set(data)
     assert (data["code"], data["field"], data["status"]) == ("1.001193", "Hộ tịch", "in_force")
     assert "khai sinh" in data["name"].lower() and "xa" in data["levels"]

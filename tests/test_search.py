@@ -73,8 +73,20 @@ ABOLISHED = procedure_record(
     code="1.000001", name="Đăng ký tạm vắng", field="Đăng ký, quản lý cư trú", status="abolished"
 )
 RECORDS = [
-    BIRTH, BIRTH_PROVINCE, MARRIAGE, SINGLE, RESIDENCE, TEMPORARY, LAND, COPY, ID_CARD,
-    ID_CARD_PROVINCE, ACCIDENT, SHIP, HOUSEHOLD, ABOLISHED,
+    BIRTH,
+    BIRTH_PROVINCE,
+    MARRIAGE,
+    SINGLE,
+    RESIDENCE,
+    TEMPORARY,
+    LAND,
+    COPY,
+    ID_CARD,
+    ID_CARD_PROVINCE,
+    ACCIDENT,
+    SHIP,
+    HOUSEHOLD,
+    ABOLISHED,
 ]
 
 

@@ -84,7 +84,7 @@ def test_baselines_miss_what_analysis_finds(sessions: sessionmaker[Session]) -> 
     assert fts5("dang", 3) == []  # …but not đ
     assert standard("đăng ký kết hôn", 3)[0] == MARRIAGE["code"]
     assert standard("ket hon", 3) == []  # no accent folding at all
-    assert fts5("AND OR \" *", 3) == [] and standard("", 3) == []
+    assert fts5('AND OR " *', 3) == [] and standard("", 3) == []
 
 
 # --- command line -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from index.analysis import syllables, text_pairs
-from index.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
+from index.vocabulary import VOCABULARY_FILE, Vocabulary, foreigner_entries, load_vocabulary
 from knowledge.catalogue import BUNDLED_CATALOGUE, read_catalogue
 
 
@@ -103,7 +103,18 @@ def test_replaced_words_never_occur_in_the_catalogue_names() -> None:
 
 def test_bundled_vocabulary_is_well_formed() -> None:
     data = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
-    assert set(data) <= {"about", "replace", "expand", "abbreviations", "fillers", "beneficiaries"}
+    assert set(data) <= {
+        "about",
+        "replace",
+        "expand",
+        "abbreviations",
+        "fillers",
+        "beneficiaries",
+        "foreigners",
+        "focus",
+    }
+    assert all(syllables(phrase) for phrase in data["focus"])
+    assert set(data["foreigners"]) == {"means", "leads", "countries", "words"}
     assert set(data["beneficiaries"]) == {"kin", "possessives"}
     for section in ("replace", "expand", "abbreviations"):
         for source, target in data[section].items():
@@ -192,8 +203,45 @@ def test_a_trailing_beneficiary_is_not_searched_for(with_kin: Vocabulary, query:
     assert with_kin.rewrite(query).text == text
 
 
+def test_the_beneficiary_left_out_is_kept_apart(with_kin: Vocabulary) -> None:
+    assert with_kin.rewrite("làm giấy khai sinh cho bé nhà mình ở đâu").whom == "cho bé nhà mình ở đâu"
+    assert with_kin.rewrite("cho thuê nhà").whom == ""
+
+
 def test_the_bundled_vocabulary_drops_beneficiaries() -> None:
     vocabulary = load_vocabulary()
     assert vocabulary.rewrite("làm giấy khai sinh cho con").text == "đăng ký khai sinh"
     assert vocabulary.rewrite("đăng ký thường trú cho bố mẹ tôi").text == "đăng ký thường trú"
     assert "con" in vocabulary.rewrite("đăng ký nhận cha mẹ con").text.split()
+
+
+def test_foreigners_are_spelled_out_from_leads_and_countries() -> None:
+    entries = foreigner_entries(
+        {"means": "nước ngoài", "leads": ["người", "chồng"], "countries": ["mỹ"], "words": ["việt kiều"]}
+    )
+    assert entries == {"người mỹ": "nước ngoài", "chồng mỹ": "nước ngoài", "việt kiều": "nước ngoài"}
+    assert foreigner_entries({}) == {}
+
+
+def test_a_foreign_person_brings_the_foreign_element_along() -> None:
+    vocabulary = load_vocabulary()
+    married = vocabulary.rewrite("tôi có chồng người Mỹ, muốn khai sinh cho con")
+    assert "nước ngoài" in married.added
+    assert "nước ngoài" in vocabulary.rewrite("lấy chồng Hàn Quốc").text
+    assert "nước ngoài" in vocabulary.rewrite("Việt kiều về nước mua nhà").added
+    # a country word that is not about a person of that country, or a Vietnamese ethnic group
+    assert vocabulary.rewrite("mỹ phẩm nhập khẩu").added == ()
+    assert vocabulary.rewrite("người thái ở sơn la").added == ()
+    assert vocabulary.rewrite("anh tôi đăng ký kết hôn").added == ()
+
+
+def test_filler_words_are_those_no_rewritten_query_holds() -> None:
+    vocabulary = Vocabulary(
+        replace={"sao y": "bản sao từ bản chính"},
+        expand={},
+        abbreviations={},
+        fillers=["mới", "từ", "thủ tục", "là"],
+    )
+    # "từ" comes back with "sao y"; "thủ tục" is two syllables
+    assert vocabulary.filler_words == {"mới", "là"}
+    assert {"mới", "của", "các"} <= load_vocabulary().filler_words
