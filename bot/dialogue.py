@@ -68,9 +68,11 @@ class InlineResult:
 
 
 def clear_winner(result: SearchResult) -> bool:
-    """One hit answers the question: a good match, well ahead of the next one."""
+    """One hit answers the question: a good match, well ahead of the next one, for a question about
+    more than a whole field."""
     hits = result.hits
-    return bool(hits) and result.confident and (len(hits) == 1 or hits[0].score - hits[1].score >= CLEAR_LEAD)
+    ahead = len(hits) == 1 or (len(hits) > 1 and hits[0].score - hits[1].score >= CLEAR_LEAD)
+    return bool(hits) and result.confident and not result.broad and ahead
 
 
 def picked(text: str, shown: list[str]) -> str | None:

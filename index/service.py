@@ -21,6 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 
 from index.acronyms import Acronyms
+from index.analysis import syllables
 from index.building import (
     Stamp,
     analysis_stamp,
@@ -60,6 +61,9 @@ class SearchResult:
     confident: bool  # False: no good match — the caller should say so rather than guess
     suggestions: list[str] = field(default_factory=list)  # "did you mean"
     query: str = ""
+    # The query names no more than the best hit's field ("chứng thực", "hộ tịch"): a whole field,
+    # whose procedures are better offered as choices than one of them shown as the answer.
+    broad: bool = False
 
 
 class IndexUnavailable(RuntimeError):
@@ -263,7 +267,8 @@ class SearchService:
         hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         confident = bool(coded) or (bool(ranked) and ranked[0].confident)
         suggestions = [] if confident else suggest(plan, snapshot.entries)
-        return SearchResult(hits, confident, suggestions, query)
+        broad = not coded and bool(ranked) and _names_a_field(plan.content, ranked[0].entry)
+        return SearchResult(hits, confident, suggestions, query, broad)
 
     def _hit(self, entry: Entry, score: float, handled: frozenset[str] | None) -> Hit:
         return Hit(
@@ -307,6 +312,11 @@ def _database_url(sessions: sessionmaker[Session]) -> str | None:
     if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
         return None
     return bind.url.render_as_string(hide_password=False)
+
+
+def _names_a_field(content: list[str], entry: Entry) -> bool:
+    """Whether the query's content syllables are all in the name of ``entry``'s field."""
+    return bool(content) and set(content) <= set(syllables(entry.field or ""))
 
 
 def _is_communal(unit: Unit | None) -> bool:

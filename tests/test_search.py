@@ -223,3 +223,16 @@ def test_with_a_commune_its_procedures_and_commune_variants_come_first(
 
     province_result = service.search("căn cước", unit=province)
     assert all(hit.handled_by_unit is None for hit in province_result.hits)  # not a commune
+
+
+@pytest.mark.parametrize(
+    ("query", "broad"), [("chung thuc", True), ("thủ tục hộ tịch", True), ("Hộ tịch", True)]
+)
+def test_a_query_that_names_only_a_field_is_broad(service: SearchService, query: str, broad: bool) -> None:
+    result = service.search(query)
+    assert result.hits and result.broad is broad
+
+
+@pytest.mark.parametrize("query", ["chứng thực bản sao", "đăng ký kết hôn", "1.001193", "kết hôn hộ tịch"])
+def test_a_query_about_one_procedure_is_not_broad(service: SearchService, query: str) -> None:
+    assert not service.search(query).broad
