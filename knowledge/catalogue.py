@@ -157,7 +157,7 @@ def parse_catalogue(raw: bytes, source: str = "<bytes>") -> Catalogue:
     if isinstance(document, list):
         document = {"procedures": document}
     if not isinstance(document, dict) or not isinstance(document.get("procedures"), list):
-        raise CatalogueError(f"{source}: thiếu danh sách \"procedures\"")
+        raise CatalogueError(f'{source}: thiếu danh sách "procedures"')
 
     records: list[ProcedureRecord] = []
     errors: list[RecordError] = []
@@ -174,9 +174,7 @@ def parse_catalogue(raw: bytes, source: str = "<bytes>") -> Catalogue:
             errors.append(RecordError(index, code, _format_validation_error(exc)))
             continue
         if record.code in seen:
-            errors.append(
-                RecordError(index, record.code, f"mã trùng với bản ghi #{seen[record.code] + 1}")
-            )
+            errors.append(RecordError(index, record.code, f"mã trùng với bản ghi #{seen[record.code] + 1}"))
             continue
         seen[record.code] = index
         records.append(record)
@@ -254,9 +252,7 @@ def apply_catalogue(
 
 
 def current_version(session: Session) -> CatalogueVersion | None:
-    return session.scalars(
-        select(CatalogueVersion).where(CatalogueVersion.is_current.is_(True))
-    ).first()
+    return session.scalars(select(CatalogueVersion).where(CatalogueVersion.is_current.is_(True))).first()
 
 
 CURRENT_VERSION_ID = select(CatalogueVersion.id).where(CatalogueVersion.is_current.is_(True))

@@ -209,9 +209,7 @@ class ChatUser(Base):
     last_results: Mapped[list[Any]] = mapped_column(default=list)  # codes last shown: a card, a list
     pending: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e.g. awaiting a commune name
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
 
