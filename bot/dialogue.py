@@ -138,12 +138,16 @@ class Dialogue:
         """Write what the query log still holds."""
         self.queries.close()
 
-    def _visit(self, session: Session, user_id: int) -> tuple[ChatUser, AnswerCache | None]:
-        """The user's row, and the answer cache when the session sees the catalogue version it was
-        made for (else None: answer without it)."""
-        user, version = visit(session, user_id)
+    def _cache_for(self, version: int | None) -> AnswerCache | None:
+        """The answer cache, when ``version`` (current in the caller's transaction) is the one it
+        was made for; else None: answer without it."""
         answers = self._answers
-        return user, answers if version == answers.version else None
+        return answers if version == answers.version else None
+
+    def _visit(self, session: Session, user_id: int) -> tuple[ChatUser, AnswerCache | None]:
+        """The user's row, and the answer cache for the catalogue version the session sees."""
+        user, version = visit(session, user_id)
+        return user, self._cache_for(version)
 
     def _label(self, unit: Unit) -> str:
         label = self._labels.get(unit.id)
@@ -249,7 +253,7 @@ class Dialogue:
         with self.sessions.begin() as session:
             if unit is not None:
                 unit = session.merge(unit)
-            answers = self._answers if catalogue_version_id(session) == self._answers.version else None
+            answers = self._cache_for(catalogue_version_id(session))
             result = self._search(answers, question, unit)
             return [self._results(session, answers, None, result, unit)]
 
