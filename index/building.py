@@ -42,6 +42,7 @@ from index.analysis import (
     text_pairs,
 )
 from index.fulltext import FullText
+from index.levels import audience_of
 from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.catalogue import current_version
@@ -89,6 +90,7 @@ def build_schema() -> Schema:
         "levels": KEYWORD(stored=True, commas=True),
         "in_force": ID(stored=True),
         "vocabulary": STORED(),  # the folded syllables of all indexed text, for the confidence check
+        "audience": STORED(),  # whom it is for: "person", "organisation" or both (index.levels)
         # the name and keywords as indexed (abbreviations spelled out), for ranking
         "spelled_name": STORED(),
         "spelled_keywords": STORED(),
@@ -190,6 +192,7 @@ def _document(procedure: Procedure, texts: dict[str, str], vocabulary: Vocabular
         "levels": ",".join(str(level) for level in procedure.levels or []),
         "in_force": "1" if procedure.in_force else "0",
         "vocabulary": " ".join(sorted({s for source in DESCRIBING for s in syllables(texts[source])})),
+        "audience": " ".join(sorted(audience_of(str(a) for a in procedure.audiences or []))),
     }
     for source, views in VIEWS.items():
         if source in LONG_TEXTS:

@@ -1,4 +1,5 @@
-"""Which of a procedure's level twins a query most likely means, when no commune is known.
+"""Which of a procedure's twins a query most likely means: level twins when no commune is known,
+and audience twins.
 
 Many procedures exist once per level of government: "Cấp lại thẻ căn cước" (commune), "… (thực hiện
 tại cấp tỉnh)", "… (thực hiện tại cấp trung ương)". Their names match a query equally well, so their
@@ -13,11 +14,21 @@ the level notes are set aside and whose scores are close. Everything else keeps 
 are merely alike are not twins: "Cấp thẻ căn cước cho người dưới 14 tuổi" and "… cho người từ đủ 14
 tuổi trở lên" are two procedures, and "… giống thủy sản (trừ …)" and "… (đối với …)" cover different
 cases, which a query may name; reordering them by level would mix them up.
+
+Audience twins are one procedure for people and one for organisations, named alike but for the
+scope after "đối với": "Đăng ký đất đai, … cấp Giấy chứng nhận … lần đầu đối với hộ gia đình, cá
+nhân, …" and "… lần đầu đối với tổ chức đang sử dụng đất". The shorter name wins on BM25 alone, so
+"làm sổ đỏ" showed the organisations' procedure first. A query that names no organisation is a
+person's (citizens are who ask in everyday words), so among close-scoring twins whose names are the
+same without their scope, the one whose audiences (the catalogue's "đối tượng thực hiện") include
+people comes first; a query naming an organisation ("công ty", "doanh nghiệp") puts the
+organisations' first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from index.analysis import fold
@@ -41,6 +52,13 @@ PERSON_ORDER = ("tinh", "xa", "bo")
 ORGANISATION_ORDER = ("tinh", "bo", "xa")
 TWIN_MARGIN = 0.05  # twins score within this of each other
 TWIN_DEPTH = 10  # only the head of the ranking is looked at
+# Audience twins: a name's longer scope ("… đối với hộ gia đình, cá nhân, cộng đồng dân cư, người gốc
+# Việt Nam định cư ở nước ngoài") weighs in BM25 against the shorter one ("… đối với tổ chức"), so
+# their scores lie further apart than level twins'.
+AUDIENCE_MARGIN = 0.1
+PERSON, ORGANISATION = "person", "organisation"
+# Folded openings of the catalogue's audience labels that name people rather than organisations.
+_PERSON_LABELS = ("cong dan", "nguoi", "can bo", "dang vien")
 _LEVEL_NOTE_RE = re.compile(r"\([^)]*\b(?:cấp|trung ương|tỉnh|xã|huyện)\b[^)]*\)", re.IGNORECASE)
 
 
@@ -61,11 +79,60 @@ def _rank_of(levels: tuple[str, ...], order: tuple[str, ...]) -> int:
 
 
 def prefer_twins(ranked: list[Candidate], query_pairs: frozenset[str]) -> list[Candidate]:
-    """``ranked`` with each group of level twins at its head reordered by ``preferred_levels``: the
-    group keeps the places (and scores) it held, its members take them in order of preference."""
+    """``ranked`` with each group of level twins at its head reordered by ``preferred_levels``."""
     order = preferred_levels(query_pairs)
+    cores = {id(c): core_name(c.entry.name) for c in ranked[:TWIN_DEPTH]}
+    return _reorder_twins(
+        ranked,
+        lambda a, b: (
+            set(a.entry.levels) != set(b.entry.levels)
+            and a.score - b.score <= TWIN_MARGIN
+            and cores[id(a)] == cores[id(b)]
+        ),
+        lambda c: _rank_of(c.entry.levels, order),
+    )
+
+
+def preferred_audience(query_pairs: frozenset[str]) -> str:
+    """Whom a query is most likely about: an organisation when it names one, else a person."""
+    return ORGANISATION if query_pairs & ORGANISATION_PAIRS else PERSON
+
+
+def prefer_audience(ranked: list[Candidate], query_pairs: frozenset[str]) -> list[Candidate]:
+    """``ranked`` with each group of audience twins at its head reordered: the variant for whom the
+    query is most likely about (``preferred_audience``) first."""
+    wanted = preferred_audience(query_pairs)
+    return _reorder_twins(
+        ranked,
+        lambda a, b: (
+            a.entry.audience != b.entry.audience
+            and a.score - b.score <= AUDIENCE_MARGIN
+            and a.entry.core_syllables == b.entry.core_syllables
+        ),
+        lambda c: 0 if wanted in c.entry.audience else 1,
+    )
+
+
+def audience_of(audiences: Iterable[str]) -> frozenset[str]:
+    """Whom a procedure is for, from the catalogue's audience labels: a person ("Công dân Việt
+    Nam", "Người nước ngoài", "Cán bộ, công chức, viên chức"…), an organisation ("Tổ chức …",
+    "Doanh nghiệp", "Hợp tác xã"…), or both."""
+    kinds = set()
+    for label in audiences:
+        folded = fold(label)
+        kinds.add(PERSON if folded.startswith(_PERSON_LABELS) else ORGANISATION)
+    return frozenset(kinds)
+
+
+def _reorder_twins(
+    ranked: list[Candidate],
+    alike: Callable[[Candidate, Candidate], bool],
+    preference: Callable[[Candidate], int],
+) -> list[Candidate]:
+    """``ranked`` with the twins at its head (``alike`` pairs, and whatever they chain to) reordered
+    by ``preference`` (lowest first): a group keeps the places (and scores) it held, its members
+    take them in order of preference, and everything else keeps its place."""
     head = ranked[:TWIN_DEPTH]
-    cores = [core_name(c.entry.name) for c in head]
     group = list(range(len(head)))  # union-find over the head's places
 
     def root(i: int) -> int:
@@ -75,12 +142,7 @@ def prefer_twins(ranked: list[Candidate], query_pairs: frozenset[str]) -> list[C
 
     for i, first in enumerate(head):
         for j in range(i + 1, len(head)):
-            second = head[j]
-            if (
-                set(first.entry.levels) != set(second.entry.levels)
-                and first.score - second.score <= TWIN_MARGIN
-                and cores[i] == cores[j]
-            ):
+            if alike(first, head[j]):
                 group[root(j)] = root(i)
     members: dict[int, list[int]] = {}
     for i in range(len(head)):
@@ -90,7 +152,7 @@ def prefer_twins(ranked: list[Candidate], query_pairs: frozenset[str]) -> list[C
         if len(places) < 2:
             continue
         scores = [head[i].score for i in places]
-        chosen = sorted(places, key=lambda i: (_rank_of(head[i].entry.levels, order), i))
+        chosen = sorted(places, key=lambda i: (preference(head[i]), i))
         for place, score, i in zip(places, scores, chosen, strict=True):
             result[place] = head[i]
             head[i].score = score

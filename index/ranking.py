@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from index.analysis import fold, pairs, syllables, text_pairs
-from index.levels import prefer_twins
+from index.levels import prefer_audience, prefer_twins
 from index.query import BACKGROUND_WEIGHT, Plan
 
 # Weights of the re-ranking signals and the bonuses for the user's commune.
@@ -148,6 +148,7 @@ class Entry:
     head: tuple[str, ...] = ()  # the first syllable pairs of the name: what the procedure does
     core_syllables: frozenset[str] = frozenset()  # of the name without its qualifiers
     cases: tuple[tuple[str, ...], ...] = ()  # the special cases the name is for
+    audience: frozenset[str] = frozenset()  # whom the procedure is for: index.levels.audience_of
 
     def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
         return ((self.folded_name, self.name_syllables), *self.aliases)
@@ -183,6 +184,7 @@ class Entry:
             tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
             core_name_syllables(spelled, unasked),
             special_cases(folded),
+            frozenset(str(stored.get("audience") or "").split()),
         )
 
 
@@ -256,6 +258,7 @@ def rank(
     ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
     if handled is None and not communal:
         ranked = prefer_twins(ranked, query_pairs)
+    ranked = prefer_audience(ranked, query_pairs)
     best = ranked[0]
     ranked = [c for c in ranked if c.score >= MIN_RELATIVE_SCORE * best.score]
     required = (wanted - optional) or wanted

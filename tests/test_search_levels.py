@@ -1,11 +1,12 @@
-"""Level twins: with no commune known, the variant a query most likely means comes first."""
+"""Level twins (with no commune known) and audience twins: the variant a query most likely means
+comes first."""
 
 from __future__ import annotations
 
 import pytest
 
 from index.analysis import chunks, pairs
-from index.levels import core_name, preferred_levels
+from index.levels import ORGANISATION, PERSON, audience_of, core_name, preferred_levels
 from index.ranking import Candidate, Entry, rank
 
 COMMUNE = Entry.from_stored(
@@ -72,3 +73,59 @@ def test_names_merely_alike_are_not_twins() -> None:
         Entry.from_stored({"code": "8", "name": f"{over} (thực hiện tại cấp tỉnh)", "levels": "tinh"}),
     ]
     assert ranked("cấp thẻ căn cước cho người dưới 14 tuổi", entries)[:2] == ["6", "5"]
+
+
+LAND_NAME = "Đăng ký đất đai, cấp Giấy chứng nhận quyền sử dụng đất lần đầu đối với "
+FOR_ORGANISATIONS = Entry.from_stored(
+    {"code": "5", "name": LAND_NAME + "tổ chức", "levels": "tinh", "audience": "organisation"}
+)
+FOR_PEOPLE = Entry.from_stored(
+    {
+        "code": "6",
+        "name": LAND_NAME + "hộ gia đình, cá nhân, cộng đồng dân cư",
+        "levels": "tinh",
+        "audience": "person",
+    }
+)
+
+
+def ranked_by_bm25(query: str, scored: list[tuple[Entry, float]]) -> list[str]:
+    runs = chunks(query)
+    content = [s for run in runs for s in run]
+    phrases = tuple(pair for run in runs for pair in pairs(run))
+    candidates = [Candidate(entry, bm25) for entry, bm25 in scored]
+    return [c.entry.code for c in rank(candidates, content, None, phrases=phrases)]
+
+
+def test_audiences_are_read_from_the_catalogue_labels() -> None:
+    assert audience_of(["Công dân Việt Nam", "Người nước ngoài"]) == {PERSON}
+    assert audience_of(["Tổ chức (không bao gồm doanh nghiệp, HTX)", "Doanh nghiệp", "Hợp tác xã"]) == {
+        ORGANISATION
+    }
+    assert audience_of(["Cán bộ, công chức, viên chức", "Doanh nghiệp có vốn đầu tư nước ngoài"]) == {
+        PERSON,
+        ORGANISATION,
+    }
+    assert audience_of([]) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("cấp giấy chứng nhận quyền sử dụng đất lần đầu", "6"),  # nobody named: a person asks
+        ("doanh nghiệp xin cấp giấy chứng nhận quyền sử dụng đất lần đầu", "5"),
+    ],
+)
+def test_audience_twins_are_ordered_by_whom_the_query_is_about(query: str, first: str) -> None:
+    # The organisations' shorter name scores higher in BM25, as in the real catalogue.
+    assert ranked_by_bm25(query, [(FOR_ORGANISATIONS, 1.0), (FOR_PEOPLE, 0.85)])[0] == first
+
+
+def test_a_query_naming_an_organisation_puts_the_organisations_variant_first() -> None:
+    query = "cấp giấy chứng nhận quyền sử dụng đất lần đầu cho tổ chức"
+    assert ranked_by_bm25(query, [(FOR_PEOPLE, 1.0), (FOR_ORGANISATIONS, 0.85)])[0] == "5"
+
+
+def test_a_clear_lead_is_not_reordered_by_audience() -> None:
+    query = "cấp giấy chứng nhận quyền sử dụng đất lần đầu"
+    assert ranked_by_bm25(query, [(FOR_ORGANISATIONS, 1.0), (FOR_PEOPLE, 0.1)])[0] == "5"
