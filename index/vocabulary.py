@@ -187,7 +187,7 @@ class Vocabulary:
         # Match on the flat syllable sequence, but keep the words as typed for the output.
         flat = [(s, i) for i, word in enumerate(original) for s in _syllables(word)]
         for start in self._focus_starts([s for s, _ in flat]):
-            while flat[start - 1][1] == flat[start][1]:  # a word is not cut
+            while start > 0 and flat[start - 1][1] == flat[start][1]:  # a word is not cut
                 start -= 1
             asked = self._asked(original, flat[start:]) if start else None
             if asked is None or not asked.text:  # nothing asked after this focus phrase
