@@ -57,7 +57,12 @@ class PollingFailed(Exception):
 
 
 class BotApiRefused(RuntimeError):
-    """The Bot API refused a call for now (another poller, too many requests): tried again."""
+    """The Bot API refused a call for now (another poller, too many requests): tried again, not
+    before ``retry_after`` seconds when it says so."""
+
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def user_key(update: dict[str, Any]) -> int:
@@ -211,7 +216,8 @@ def route(workers: list[Worker], update: dict[str, Any]) -> None:
 
 
 class Poller:
-    """Bot API calls from the front, and ``getUpdates`` with the offset of the last update handed over."""
+    """Bot API calls from the front, and ``getUpdates`` from ``offset``: one past the last update
+    handed over to a worker (the poll loop moves it), so that only those are ever confirmed."""
 
     def __init__(self, settings: Settings, http: aiohttp.ClientSession) -> None:
         self.settings = settings
@@ -232,17 +238,13 @@ class Poller:
         code, description = body.get("error_code"), body.get("description")
         if code in (401, 404):
             raise PollingFailed(f"the Bot API refused the token: {description}")
-        retry_after = (body.get("parameters") or {}).get("retry_after")
-        if retry_after:
-            await asyncio.sleep(float(retry_after))
-        raise BotApiRefused(f"{method}: {code} {description}")
+        retry_after = float((body.get("parameters") or {}).get("retry_after") or 0)
+        raise BotApiRefused(f"{method}: {code} {description}", retry_after)
 
     async def updates(self) -> list[dict[str, Any]]:
         """The next updates (none after ``POLL_TIMEOUT`` seconds without any)."""
         params = {"offset": self.offset, "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES}
         updates: list[dict[str, Any]] = await self.call("getUpdates", params, POLL_TIMEOUT + 10)
-        if updates:
-            self.offset = int(updates[-1]["update_id"]) + 1
         return updates
 
     async def confirm(self) -> None:
@@ -311,6 +313,7 @@ async def _poll(poller: Poller, workers: list[Worker], stop: asyncio.Event) -> N
                 updates = fetch.result()
             except (aiohttp.ClientError, TimeoutError, BotApiRefused, ValueError) as exc:
                 delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
+                delay = max(delay, exc.retry_after) if isinstance(exc, BotApiRefused) else delay
                 failures += 1
                 log.warning("getUpdates failed (%s); trying again in %s s", exc, delay)
                 with contextlib.suppress(TimeoutError):
@@ -320,6 +323,7 @@ async def _poll(poller: Poller, workers: list[Worker], stop: asyncio.Event) -> N
             try:
                 for update in updates:
                     route(workers, update)
+                    poller.offset = int(update["update_id"]) + 1
             except ConnectionError:  # a worker just died: its watcher tells which, and the bot stops
                 log.error("a worker is gone; stopping")
                 break

@@ -123,12 +123,11 @@ def _terms(
     """Every view of every field, OR-ed: BM25F then weighs each matching term; the terms of the
     ``background`` alone (a word of the words view when all its syllables are) weigh less."""
     terms_by_view = {"w": set(words(rewritten)), "f": set(content), "p": set(query_pairs)}
-    told = (
-        {term for term in terms_by_view["w"] if background.issuperset(syllables(term.replace("_", " ")))}
-        | background
-        if background
-        else background
-    )
+    told = background
+    if background:  # a word of the words view is told when all its syllables are
+        told = background | {
+            term for term in terms_by_view["w"] if background.issuperset(syllables(term.replace("_", " ")))
+        }
     terms: list[tuple[str, str, float]] = []
     for source, views in VIEWS.items():
         for view in views:

@@ -15,7 +15,7 @@ import pytest
 from bot import texts
 from bot.handlers.services import Services
 from bot.webhook import SECRET_HEADER, webhook_secret
-from bot.workers import RelayServer, method_url, user_key
+from bot.workers import BotApiRefused, RelayServer, _poll, method_url, user_key
 from knowledge.settings import Settings
 from tests.botworld import bot_process
 from tests.fakebotapi import TOKEN, FakeBotAPI, callback_update, text_update
@@ -185,3 +185,54 @@ async def test_the_relay_refuses_what_a_gone_worker_cannot_take(world: Services)
     assert (taken.status, refused.status) == (200, 503)  # Telegram retries the refused one
     assert [update["update_id"] for update in even.received] == [1]
     assert (health.status, healthy.status) == (503, 200)
+
+
+class StandInPoller:
+    """What the poll loop needs of a Poller: batches of updates (or a refusal), and the offset."""
+
+    def __init__(self, *batches: list[dict[str, object]] | Exception) -> None:
+        self.batches = list(batches)
+        self.offset = 0
+
+    async def updates(self) -> list[dict[str, object]]:
+        if not self.batches:
+            await asyncio.sleep(3600)  # a long poll with nothing new
+        batch = self.batches.pop(0)
+        if isinstance(batch, Exception):
+            raise batch
+        return batch
+
+
+async def test_only_updates_handed_over_are_confirmed() -> None:
+    even, odd = StandInWorker(), StandInWorker(alive=False)
+    batch = [{"update_id": n, **text_update(user, "/help", n)} for n, user in [(7, LAN), (8, MAI), (9, LAN)]]
+    poller = StandInPoller(batch)
+    await asyncio.wait_for(_poll(poller, [even, odd], asyncio.Event()), 5)  # stand-ins
+    assert [update["update_id"] for update in even.received] == [7]
+    assert poller.offset == 8  # 8 and 9 were not handed over: Telegram sends them again
+
+
+async def test_a_retry_after_is_waited_for() -> None:
+    worker = StandInWorker()
+    update = {"update_id": 5, **text_update(LAN, "/help", 5)}
+    poller = StandInPoller(BotApiRefused("getUpdates: 429 Too Many Requests", retry_after=1.5), [update])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    task = asyncio.create_task(_poll(poller, [worker], stop))  # stand-ins
+    while not worker.received:
+        await asyncio.sleep(0.02)
+    waited = loop.time() - started
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert waited >= 1.5  # longer than the first backoff (1 s): Telegram's word counts
+
+
+async def test_a_stop_ends_the_wait_before_a_retry() -> None:
+    poller = StandInPoller(BotApiRefused("getUpdates: 429 Too Many Requests", retry_after=60))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.2, stop.set)
+    started = loop.time()
+    await asyncio.wait_for(_poll(poller, [StandInWorker()], stop), 5)  # stand-ins
+    assert loop.time() - started < 5
