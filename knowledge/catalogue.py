@@ -47,8 +47,13 @@ class ChannelRecord(_Record):
 
 class DocumentRecord(_Record):
     name: str
-    quantity: str | None = None
-    form: str | None = None
+    quantity: str | None = None  # as published: "1 bản chính", "Bản chính: 1, bản sao: 0"
+    form: str | None = None  # the form's name or file: "Mẫu TP/HT-2020-KS.1"
+    original: int | None = None  # number of originals (bản chính) asked for
+    copies: int | None = None  # number of copies (bản sao) asked for
+    e_form: bool | None = None  # the portal has an electronic form for it
+    case: str | None = None  # the case it is asked in ("Trường hợp trẻ em bị bỏ rơi"); None: everyone
+    group: str | None = None  # the portal's heading it is listed under ("Giấy tờ phải xuất trình")
 
 
 class LegalBasisRecord(_Record):
@@ -82,6 +87,15 @@ class ProcedureRecord(_Record):
     abolished_by: str | None = None
     source: str = "manual"
     source_date: date | None = None
+    publisher: str | None = None  # cơ quan công bố: a ministry, or a province for specific procedures
+    portal_type: Literal["standard", "specific"] | None = None  # specific: one province's own procedure
+    province: str | None = None  # specific procedures: code of the 2025 province that published it
+    executing_agencies: list[str] = []  # cơ quan thực hiện, as the portal lists them
+    on_portal_list: bool | None = None  # False: absent from the portal's current public list
+    details: Literal["full", "summary"] = "full"  # summary: papers, time and fee only on the portal
+    sources: dict[str, str] = {}  # field name -> where its value came from
+    flags: list[str] = []  # import checks the record failed: the card sends the reader to the portal
+    notes: list[str] = []  # notes published among the papers that are not papers ("Lưu ý: …")
 
     @field_validator("code")
     @classmethod

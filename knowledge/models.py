@@ -100,6 +100,15 @@ class Procedure(Base):
     abolished_by: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(64))
     source_date: Mapped[date | None] = mapped_column(Date)
+    publisher: Mapped[str | None] = mapped_column(String(255))
+    portal_type: Mapped[str | None] = mapped_column(String(16))  # "standard" | "specific"
+    province: Mapped[str | None] = mapped_column(String(8), index=True)  # specific: the province's code
+    executing_agencies: Mapped[list[Any]] = mapped_column(default=list)  # list[str]
+    on_portal_list: Mapped[bool | None] = mapped_column(Boolean)
+    details: Mapped[str] = mapped_column(String(16), default="full")  # "full" | "summary"
+    sources: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field -> source id
+    flags: Mapped[list[Any]] = mapped_column(default=list)  # list[str]
+    notes: Mapped[list[Any]] = mapped_column(default=list)  # list[str]
 
     @property
     def in_force(self) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from knowledge.migrations import (
     BASELINE_REVISION,
     BASELINE_TABLES,
     MODEL_MODULES,
+    REVISION_MARKS,
     SchemaError,
     alembic_config,
     current_revision,
@@ -108,11 +110,43 @@ def test_create_all_database_is_adopted_with_its_rows(bare: Engine) -> None:
         assert session.get(Procedure, 1) is not None
 
 
+def _unmanaged_at(engine: Engine, revision: str) -> None:
+    """The schema a create_all of the version at ``revision`` made: migrated there, then unstamped."""
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.execute(text("DROP TABLE alembic_version"))
+
+
 def test_pre_migrations_database_is_adopted_at_the_baseline(bare: Engine) -> None:
-    metadata = load_metadata()
-    metadata.create_all(bare, tables=[metadata.tables[name] for name in BASELINE_TABLES])
+    _unmanaged_at(bare, BASELINE_REVISION)
     assert upgrade(bare) == head_revision()
-    assert tables(bare) >= set(metadata.tables)
+    assert tables(bare) >= set(load_metadata().tables)
+
+
+@pytest.mark.parametrize("revision", [mark for mark, _table, _column in REVISION_MARKS])
+def test_older_create_all_database_is_adopted_where_it_stands(bare: Engine, revision: str) -> None:
+    _unmanaged_at(bare, revision)
+    assert upgrade(bare) == head_revision()
+    with bare.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, load_metadata()) == []
+
+
+def test_every_revision_leaves_a_mark() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    later = {rev.revision for rev in script.walk_revisions()} - {BASELINE_REVISION}
+    assert [mark for mark, _table, _column in REVISION_MARKS] == sorted(later)
+
+
+def test_sqlite_made_by_an_older_version_is_migrated_on_start(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    _unmanaged_at(engine, "0003")
+    prepare_schema(engine)
+    assert current_revision(engine) == head_revision()
+    assert "publisher" in {column["name"] for column in inspect(engine).get_columns("procedures")}
+    engine.dispose()
 
 
 def test_partial_unmanaged_schema_is_refused(bare: Engine) -> None:

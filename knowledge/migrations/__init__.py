@@ -44,6 +44,14 @@ BASELINE_TABLES = frozenset(
         "query_log",
     }
 )
+# What each later revision added, as a database made by create_all shows it (a table, or a table's
+# column), oldest first: how far a database made without Alembic had come. Every new migration adds
+# its mark here (tests/test_migrations.py checks that each revision has one).
+REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
+    ("0002", "dossiers", None),
+    ("0003", "pending_reloads", None),
+    ("0004", "procedures", "publisher"),
+)
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
 
@@ -84,17 +92,23 @@ def _lock(conn: Connection, take: bool) -> None:
         conn.commit()
 
 
-def _adoptable_revision(tables: set[str]) -> str:
-    """The revision a database made by create_all stands at: head if it has every table the models
-    define (made by this version), the baseline if it has the baseline's (made before migrations)."""
-    if tables >= {table.name for table in load_metadata().sorted_tables}:
-        return "head"
-    if tables >= BASELINE_TABLES:
-        return BASELINE_REVISION
-    raise SchemaError(
-        "cơ sở dữ liệu có một phần bảng nhưng không do Alembic quản lý; thiếu: "
-        + ", ".join(sorted(BASELINE_TABLES - tables))
-    )
+def _adoptable_revision(conn: Connection) -> str:
+    """The revision a database made by create_all stands at: the last one whose mark it shows."""
+    inspector = inspect(conn)
+    tables = set(inspector.get_table_names())
+    if not tables >= BASELINE_TABLES:
+        raise SchemaError(
+            "cơ sở dữ liệu có một phần bảng nhưng không do Alembic quản lý; thiếu: "
+            + ", ".join(sorted(BASELINE_TABLES - tables))
+        )
+    revision = BASELINE_REVISION
+    for mark, table, column in REVISION_MARKS:
+        if table not in tables:
+            break
+        if column is not None and column not in {c["name"] for c in inspector.get_columns(table)}:
+            break
+        revision = mark
+    return revision
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
@@ -106,7 +120,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
             config.attributes["connection"] = conn
             tables = set(inspect(conn).get_table_names())
             if "alembic_version" not in tables and tables & BASELINE_TABLES:
-                command.stamp(config, _adoptable_revision(tables))
+                command.stamp(config, _adoptable_revision(conn))
             command.upgrade(config, revision)
             conn.commit()
         finally:
@@ -115,9 +129,18 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     return current_revision(engine)
 
 
+def _behind_head(engine: Engine) -> bool:
+    """Whether a database made by create_all was made by an older version (it lacks a later mark)."""
+    with engine.connect() as conn:
+        if not set(inspect(conn).get_table_names()) & BASELINE_TABLES:
+            return False
+        return _adoptable_revision(conn) != head_revision()
+
+
 def prepare_schema(engine: Engine) -> None:
-    """Make the schema current: migrations on PostgreSQL (and managed SQLite), create_all otherwise."""
-    if engine.dialect.name != "sqlite" or current_revision(engine) is not None:
+    """Make the schema current: migrations on PostgreSQL (and managed SQLite), create_all on a new
+    SQLite file; an unmanaged SQLite file made by an older version is adopted and migrated."""
+    if engine.dialect.name != "sqlite" or current_revision(engine) is not None or _behind_head(engine):
         upgrade(engine)
     else:
         create_schema(engine)
