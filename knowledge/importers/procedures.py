@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz
 
 from knowledge.catalogue import CODE_RE, ProcedureRecord
+from knowledge.importers.fields import tidy_record
 
 DVCQG = "chatbot_tthc_dvcqg"
 BQP = "bqp_tthc_nhdandz"
@@ -913,7 +914,7 @@ def select(candidates: Iterable[Candidate], report: ImportReport) -> list[Proced
     records: list[ProcedureRecord] = []
     for candidate in sorted(kept, key=lambda c: c.code):
         try:
-            records.append(ProcedureRecord.model_validate(candidate.record))
+            records.append(ProcedureRecord.model_validate(tidy_record(candidate.record)))
         except ValidationError:
             report.dropped["schema_invalid"].append(candidate.code)
     return records
