@@ -1,6 +1,6 @@
 """Check of the everyday-language data (not a timing): schema, catalogue names, event ids, repeats.
 
-    .venv/bin/python -m bench.everyday_check [FILE …] [--catalog PATH]
+    .venv/bin/python -m knowledge.importers.everyday_check [FILE …] [--catalog PATH]
 
 FILE defaults to knowledge/data/everyday.json; given several files (the parts written by different
 people before they are merged), codes and everyday phrases must also be unique across them. Each
@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FILE = ROOT / "knowledge" / "data" / "everyday.json"
 DEFAULT_CATALOG = ROOT.parent / "shared" / "data" / "raw" / "opengov_dvcqg_catalog" / "catalog.jsonl.gz"
 EVENT_IDS = frozenset(
@@ -136,7 +136,7 @@ def check_file(path: Path, catalog: dict[str, dict[str, Any]]) -> tuple[list[str
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.everyday_check", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m knowledge.importers.everyday_check", description=__doc__)
     parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT_FILE])
     parser.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
     args = parser.parse_args()
