@@ -99,7 +99,7 @@ def check_file(path: Path, catalog: dict[str, dict[str, Any]]) -> tuple[list[str
             errors.append(f"event {key!r} needs a label and words")
     procedures: list[dict[str, Any]] = data.get("procedures", [])
     codes = [p.get("code", "") for p in procedures]
-    if codes != sorted(codes):
+    if codes != sorted(codes, key=lambda code: tuple(int(part) for part in code.split("."))):
         errors.append("procedures are not sorted by code")
     used: set[str] = set()
     for code, count in Counter(codes).items():
