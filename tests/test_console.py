@@ -14,9 +14,9 @@ from bot.cli import main
 from bot.commands import chat
 from bot.console import Console, OfficialDesk, format_reply
 from bot.dialogue import Reply
-from bot.handlers.official import OVERDUE_PAGE_SIZE
 from bot.handlers.services import Services
 from bot.keyboards import Button
+from bot.official_dialogue import PAGE_SIZE
 from bot.render import Doc
 from knowledge.compliance.dossiers import upsert_records
 from knowledge.settings import Settings
@@ -129,7 +129,7 @@ def test_run_without_a_token_points_to_chat(
 
 NOW = datetime(2021, 3, 31, 16, 0)
 NHU_XUAN, CAT_VAN, CAT_TAN = "402", "16195", "16198"  # the district and two of its communes (2008)
-OVERDUE = OVERDUE_PAGE_SIZE + 2  # two pages of /quahan
+OVERDUE = PAGE_SIZE + 2  # two pages of /quahan
 
 
 @pytest.fixture
@@ -179,8 +179,8 @@ def test_an_operator_sees_a_units_figures_in_the_console(
     assert "CT-QUAHAN-00" in shown and "Trang 1/2" in shown and "Trang 2/2" in shown  # [1] is "Sau ▶"
     [chart] = (tmp_path / "files").glob("*.png")
     [sheet] = (tmp_path / "files").glob("*.xlsx")  # [1] under the chart is the Excel button
-    assert texts.CONSOLE_CHART_SAVED.format(path=chart.resolve()) in shown
-    assert texts.CONSOLE_SHEET_SAVED.format(path=sheet.resolve()) in shown
+    assert texts.CONSOLE_FILE_SAVED.format(path=chart.resolve()) in shown
+    assert texts.CONSOLE_FILE_SAVED.format(path=sheet.resolve()) in shown
     assert chart.read_bytes().startswith(b"\x89PNG") and sheet.read_bytes().startswith(b"PK")
     assert world.store.settings.admin_ids == []  # trusting the console changed no one else's rights
 
