@@ -185,6 +185,24 @@ def test_an_operator_sees_a_units_figures_in_the_console(
     assert world.store.settings.admin_ids == []  # trusting the console changed no one else's rights
 
 
+def test_lists_and_a_letter_in_the_console(world: Services, dossiers: None, tmp_path: Path) -> None:
+    desk = OfficialDesk.open(world.store, CAT_TAN, tmp_path / "files")
+    assert desk is not None
+    desk.clock = lambda: NOW
+    out = io.StringIO()
+    # /xinloi: [1] is "✉️ 1" (the most recent appointment first), then a date, then the letter.
+    Console(world.dialogue, out, desk=desk).loop(
+        scripted(["/xinloi tháng 3/2021", "1", "1", "/chotiepnhan", "/thoat"])
+    )
+    shown = out.getvalue()
+    assert texts.OFFICIAL_LISTS["late-no-apology"][1] in shown and "CT-QUAHAN-11" in shown
+    assert texts.OFFICIAL_APOLOGY_CHOOSE in shown
+    [letter] = (tmp_path / "files").glob("*.docx")
+    assert letter.name == "xin-loi-CT-QUAHAN-11.docx" and letter.read_bytes().startswith(b"PK")
+    assert texts.CONSOLE_FILE_SAVED.format(path=letter.resolve()) in shown
+    assert texts.OFFICIAL_LIST_NONE.format(unit=desk.unit_label) in shown  # no online dossier waits
+
+
 def test_chat_with_the_official_option(
     world: Services,
     dossiers: None,

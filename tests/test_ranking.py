@@ -117,13 +117,26 @@ def test_report_command_json(
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
+    sheet, chart = tmp_path / "bao-cao.xlsx", tmp_path / "xu-huong.png"
     try:
         code = main(["report", "--unit", "402", "--era", "2008", "--from", "2021-03-01", "--to", "2021-03-31",
-                     "--json"])  # fmt: skip
+                     "--as-of", "2021-03-31T10:00", "--json", "--xlsx", str(sheet),
+                     "--trend", str(chart)])  # fmt: skip
     finally:
         get_settings.cache_clear()
     assert code == 0
     data = json.loads(capsys.readouterr().out)
+    book = load_workbook(sheet)
+    assert book.sheetnames == ["Xếp hạng", "Theo thủ tục"]
+    assert [row[1] for row in book["Xếp hạng"].iter_rows(min_row=3, values_only=True)] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+    png = chart.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and struct.unpack(">II", png[16:24]) == (600, 300)
     keys = {"unit", "received", "overdue_now", "on_time_rate", "online_rate", "online_payment_rate",
             "digitised_rate", "score", "lost_points"}  # fmt: skip
     assert keys <= set(data) and data["unit"] == "402" and data["received"] == 16
