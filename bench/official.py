@@ -96,12 +96,14 @@ def main() -> int:
                     loaded = load_scenario(session, SCENARIO.name)
                     province = get_unit(session, SCENARIO.parent_code, Era.TWO_TIER)
                     assert province is not None and loaded.created
-                    commune = min(province.children, key=lambda unit: unit.code)
+                    # The commune official's unit: one with a dossier late without an apology letter.
+                    now = datetime.combine(SCENARIO.end, day_time(16, 0))
+                    [first_late] = worklist(session, province, WorkList.LATE_NO_APOLOGY, now, limit=1).items
+                    commune = next(unit for unit in province.children if unit.code == first_late.unit_code)
                     roles.grant(session, COMMUNE_OFFICIAL, commune)
                     roles.grant(session, PROVINCE_OFFICIAL, province)
                     siblings = len(province.children)
                 store = Store(Settings(TTHC_DATA_DIR=folder, DATABASE_URL=url), engine, sessions)
-                now = datetime.combine(SCENARIO.end, day_time(16, 0))
                 quarter = Period.of("quy", now.date())
                 dialogue = OfficialDialogue(store, lambda: now)
                 with sessions() as session:
