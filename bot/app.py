@@ -153,6 +153,7 @@ def build_application(
     if services is not None:
         app.bot_data[SERVICES_KEY] = services
     register_handlers(app)
+    official.schedule_digest(app)  # the officials' morning digest (/nhacviec)
     return app
 
 

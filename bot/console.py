@@ -5,7 +5,8 @@ number presses the button. The console is one user (``CONSOLE_USER_ID``) whose s
 database like a Telegram user's.
 
 With an ``OfficialDesk`` (``tthc-bot chat --official UNIT``) the officials' commands work too,
-through the same worker functions as on Telegram; charts and spreadsheets are saved as files.
+through the same ``OfficialDialogue`` as on Telegram; charts, spreadsheets and letters are saved as
+files.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot import texts
+from bot import official_dialogue, texts
 from bot.dialogue import Dialogue, Reply
-from bot.handlers import official
 from bot.keyboards import Button
+from bot.official_dialogue import OfficialDialogue, Out
 from bot.render import Doc, link, safe_url, to_plain
-from knowledge.compliance.figures import Period
+from knowledge.compliance.periods import PeriodSyntaxError, parse_request
 from knowledge.compliance.profile import local_now
 from knowledge.store import Store
 from knowledge.units import get_unit, unit_label
 
 CONSOLE_USER_ID = 0  # Telegram user ids are positive, so 0 never clashes with a real user
+CONSOLE_ACTOR = "console"  # who issued a letter from the console
 
 
 def format_reply(reply: Reply, first_number: int = 1, *, choices: bool = True) -> str:
@@ -49,7 +51,8 @@ def format_reply(reply: Reply, first_number: int = 1, *, choices: bool = True) -
 
 @dataclasses.dataclass
 class OfficialDesk:
-    """/tinhhinh, /quahan and /xephang in the console, about one unit unless another code is typed.
+    """The officials' commands in the console, about one unit unless another code is typed, through
+    the same ``OfficialDialogue`` as on Telegram; charts, spreadsheets and letters are saved as files.
 
     The console runs on the server and is trusted like the ``report`` command, so its user acts as
     an admin (``open`` adds it to this store's admins, not to the settings of anything else).
@@ -58,11 +61,11 @@ class OfficialDesk:
     store: Store
     unit_code: str
     unit_label: str
-    files_dir: Path  # where charts and spreadsheets are saved
+    files_dir: Path  # where charts, spreadsheets and letters are saved
     user_id: int = CONSOLE_USER_ID
     clock: Callable[[], datetime] = local_now
 
-    COMMANDS = ("/tinhhinh", "/quahan", "/xephang")
+    COMMANDS = tuple(f"/{name}" for name in official_dialogue.COMMANDS if name != "nhacviec")
 
     @classmethod
     def open(
@@ -78,36 +81,35 @@ class OfficialDesk:
         trusted = dataclasses.replace(store, settings=settings)
         return cls(trusted, unit.code, label, files_dir, user_id)
 
+    @property
+    def dialogue(self) -> OfficialDialogue:
+        return OfficialDialogue(self.store, self.clock, actor=lambda _user: CONSOLE_ACTOR)
+
     def command(self, command: str, args: list[str]) -> list[Reply]:
-        code = next((arg for arg in args if arg.isdigit()), None)
-        if code is None:
-            code, args = self.unit_code, [*args, self.unit_code]
-        now = self.clock()
-        if command == "/tinhhinh":
-            return [Reply(official.report(self.store, self.user_id, args, now))]
-        if command == "/quahan":
-            return [official.overdue(self.store, self.user_id, args, now)]
-        answer = official.ranking_answer(self.store, self.user_id, args, now)
-        if answer.chart is not None:
-            path = self._save(f"xep-hang-{code}-{now:%Y%m%d-%H%M%S}.png", answer.chart)
-            answer.caption.blank().add(texts.CONSOLE_CHART_SAVED.format(path=path))
-        return [Reply(answer.caption, answer.buttons)]
+        try:
+            named = parse_request(args, self.clock().date()).code is not None
+        except PeriodSyntaxError:
+            named = True  # let the dialogue explain the usage
+        if not named:
+            args = [*args, self.unit_code]
+        return self._show(self.dialogue.command(self.user_id, command.removeprefix("/"), args))
 
     def button(self, data: str) -> list[Reply] | None:
-        """A button of an official's reply (a page of /quahan, the ranking's Excel); None for others."""
-        prefix, *ids = data.split(":")
-        now = self.clock()
-        if prefix == official.PAGE_PREFIX:
-            reply = official.overdue_page(self.store, self.user_id, int(ids[0]), int(ids[1]), now)
-            return [reply] if reply is not None else []
-        if prefix != official.EXCEL_PREFIX:
-            return None
-        start, end = (datetime.strptime(day, "%Y%m%d").date() for day in ids[1:])
-        sheet = official.spreadsheet(self.store, self.user_id, int(ids[0]), Period(start, end), now)
-        if sheet is None:
-            return []
-        path = self._save(sheet.filename, sheet.content)
-        return [Reply(Doc().add(texts.CONSOLE_SHEET_SAVED.format(path=path)))]
+        """A button of an official's reply; None for others (the citizen's)."""
+        outs = self.dialogue.button(self.user_id, data)
+        return None if outs is None else self._show(outs)
+
+    def _show(self, outs: list[Out]) -> list[Reply]:
+        """Replies as they are; files saved, their caption and where they went shown instead."""
+        replies = []
+        for out in outs:
+            if isinstance(out, Reply):
+                replies.append(out)
+                continue
+            path = self._save(out.filename, out.content)
+            doc = Doc(list(out.caption.lines)).blank().add(texts.CONSOLE_FILE_SAVED.format(path=path))
+            replies.append(Reply(doc, out.buttons))
+        return replies
 
     def _save(self, name: str, content: bytes) -> Path:
         self.files_dir.mkdir(parents=True, exist_ok=True)

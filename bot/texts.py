@@ -205,27 +205,36 @@ ADMIN_OFFICIALS_HEADER = "Cán bộ đã được cấp quyền:"
 ADMIN_OFFICIALS_ITEM = "• {user} — {unit}"
 ADMIN_OFFICIALS_NONE = "Chưa có cán bộ nào."
 
-# --- Officials: /tinhhinh, /quahan, /xephang, invites (bot/handlers/official.py) ---------------
+# --- Officials: figures, lists, letters, digest (bot/official_dialogue.py, bot/render_official.py) --
 # Someone who is neither an official nor an admin gets texts.UNKNOWN_COMMAND, as for admin commands.
 # The commands are published only in officials' own chats (set_my_commands with a chat scope).
 
 OFFICIAL_COMMANDS: list[tuple[str, str]] = [
-    ("tinhhinh", "Tình hình giải quyết hồ sơ của đơn vị (tháng, quý, năm)"),
+    ("tinhhinh", "Tình hình giải quyết hồ sơ: /tinhhinh, /tinhhinh tháng 11, quý 3, năm 2025…"),
     ("quahan", "Hồ sơ đang quá hạn"),
-    ("xephang", "Xếp hạng đơn vị cùng cấp, kèm biểu đồ và tệp Excel"),
+    ("xinloi", "Hồ sơ trễ hạn chưa có văn bản xin lỗi; lập văn bản"),
+    ("chotiepnhan", "Hồ sơ trực tuyến chờ tiếp nhận"),
+    ("saphan", "Hồ sơ đến hạn trong 1 ngày làm việc"),
+    ("bosung", "Hồ sơ yêu cầu bổ sung quá 1 lần"),
+    ("xephang", "Xếp hạng các đơn vị, kèm biểu đồ và tệp Excel"),
+    ("nhacviec", "Bật hoặc tắt nhắc việc lúc 7:30 mỗi ngày làm việc"),
 ]
-# Period words, after removing diacritics and lower-casing (so "Quý", "quy", "QUÍ" all work).
-OFFICIAL_PERIOD_WORDS = {"thang": "thang", "quy": "quy", "qui": "quy", "nam": "nam"}
 
 OFFICIAL_WELCOME = "Chào mừng {name}! Bạn đã được ghi nhận là cán bộ của {unit}."
 OFFICIAL_WELCOME_ANONYMOUS = "Chào mừng! Bạn đã được ghi nhận là cán bộ của {unit}."
 OFFICIAL_WELCOME_COMMANDS = "Các lệnh dành cho cán bộ:"
 OFFICIAL_COMMAND_LINE = "• /{command} — {description}"
-OFFICIAL_WELCOME_SCOPE = "Bạn xem được số liệu của đơn vị mình và các đơn vị trực thuộc."
+OFFICIAL_WELCOME_SCOPE = (
+    "Bạn xem được số liệu của đơn vị mình và các đơn vị trực thuộc. Sau mỗi lệnh có thể gõ kỳ "
+    "(tháng 11, quý 3, tháng trước, năm 2025, 01/10/2026 31/10/2026) và mã đơn vị."
+)
 OFFICIAL_INVITE_INVALID = (
     "Liên kết mời này không dùng được. Nếu bạn là cán bộ, hãy xin quản trị viên một liên kết mới."
 )
-OFFICIAL_USAGE = "Cách dùng: /{command} [tháng|quý|năm] [mã đơn vị]"
+OFFICIAL_USAGE = (
+    "Cách dùng: /{command} [kỳ] [mã đơn vị]. Kỳ: tháng, quý, năm, tháng 11, tháng 11/2026, quý 3, "
+    "quý III/2025, tháng trước, năm 2025, 01/10/2026 31/10/2026."
+)
 OFFICIAL_NEED_UNIT = "Bạn chưa gắn với đơn vị nào; hãy gõ kèm mã đơn vị, ví dụ /{command} 402."
 OFFICIAL_OUT_OF_SCOPE = "Không có đơn vị mã {code} trong phạm vi bạn được xem."
 
@@ -238,8 +247,15 @@ OFFICIAL_NO_VALUE = "–"
 
 OFFICIAL_REPORT_TITLE = "📊 Tình hình giải quyết hồ sơ — {unit}"
 OFFICIAL_REPORT_PERIOD = "Kỳ: {period} ({range}), số liệu đến {as_of}."
+OFFICIAL_REPORT_JUDGED = "Kỳ đã qua: hồ sơ chưa xong được xét quá hạn tại thời điểm hết kỳ ({at})."
+OFFICIAL_REPORT_NO_DATA = "Chưa có dữ liệu: không có hồ sơ nào được tiếp nhận trong kỳ."
 OFFICIAL_REPORT_VOLUME = "Tiếp nhận {received} · đang xử lý {in_progress} · đang quá hạn {overdue}"
 OFFICIAL_REPORT_FINISHED = "Đã xong {finished}: trước hạn {early}, đúng hạn {on_time}, trễ hạn {late}"
+OFFICIAL_REPORT_FINISHED_OTHER = ", rút hoặc dừng không rõ thời điểm {other}"
+OFFICIAL_REPORT_CARRIED = (
+    "Từ kỳ trước chuyển sang {count}: đã xong trong kỳ {finished} (trễ hạn {late}), "
+    "còn đang giải quyết {open} (quá hạn {overdue})"
+)
 OFFICIAL_REPORT_ON_TIME = "Tỷ lệ đúng hạn: {rate}"
 OFFICIAL_REPORT_ONLINE = "Trực tuyến: {rate} (toàn trình {full}, một phần {partial})"
 OFFICIAL_REPORT_PAYMENT = "Thanh toán trực tuyến: {rate}"
@@ -259,24 +275,79 @@ OFFICIAL_INDICATOR = "{id} {name}"
 OFFICIAL_SEPARATOR = "; "
 OFFICIAL_CHILDREN = "Đơn vị trực thuộc, xếp theo điểm:"
 OFFICIAL_CHILD = "{rank}. {unit} — {score} điểm · {online_class}"
+OFFICIAL_CHILD_NO_DATA = "– {unit} — chưa có dữ liệu"
 OFFICIAL_CHILDREN_MORE = "… và {count} đơn vị khác — gõ /xephang để xem đủ."
 OFFICIAL_CLASS_COUNT = "• {label}: {count}"
+OFFICIAL_BUTTON_TREND = "📈 Xu hướng 6 tháng"
+OFFICIAL_BUTTON_LIST = "{label} ({count})"
 
-OFFICIAL_OVERDUE_TITLE = "⏰ Hồ sơ đang quá hạn — {unit}: {count}"
-OFFICIAL_OVERDUE_TITLE_CAPPED = "⏰ Hồ sơ đang quá hạn — {unit}: hơn {count}"
-OFFICIAL_OVERDUE_NONE = "✅ {unit} không có hồ sơ nào đang quá hạn."
-OFFICIAL_OVERDUE_PAGE = "Trang {page}/{pages}, quá hạn lâu nhất trước."
-OFFICIAL_OVERDUE_ITEM = "{number}. {code} — {procedure}: quá hạn {days} ngày làm việc"
-OFFICIAL_OVERDUE_ITEM_FRESH = "{number}. {code} — {procedure}: quá hạn chưa tới 1 ngày làm việc"
-OFFICIAL_OVERDUE_PROCEDURE = "{name} ({code})"
-OFFICIAL_OVERDUE_UNIT = " · {unit}"
-OFFICIAL_OVERDUE_CAPPED = "Danh sách chỉ gồm {count} hồ sơ quá hạn lâu nhất."
+# The work lists, by ``knowledge.compliance.worklists.WorkList`` value, and the command of each.
+OFFICIAL_LISTS: dict[str, tuple[str, str, str]] = {  # list: (command, title, short label)
+    "overdue": ("quahan", "⏰ Hồ sơ đang quá hạn", "⏰ Quá hạn"),
+    "late-no-apology": ("xinloi", "✉️ Hồ sơ trễ hạn chưa có văn bản xin lỗi", "✉️ Chưa xin lỗi"),
+    "waiting-acceptance": ("chotiepnhan", "📥 Hồ sơ trực tuyến chờ tiếp nhận", "📥 Chờ tiếp nhận"),
+    "due-soon": ("saphan", "⏳ Hồ sơ đến hạn trong 1 ngày làm việc", "⏳ Sắp đến hạn"),
+    "supplemented-twice": ("bosung", "🔁 Hồ sơ yêu cầu bổ sung quá 1 lần", "🔁 Bổ sung quá 1 lần"),
+}
+OFFICIAL_LIST_HEAD = "{title} — {unit}: {count}"
+OFFICIAL_LIST_PERIOD = "Hồ sơ tiếp nhận trong {period} ({range}), xét tại {at}."
+OFFICIAL_LIST_NONE = "✅ {unit}: không có hồ sơ nào trong danh sách này."
+OFFICIAL_LIST_PAGE = "Trang {page}/{pages}."
+OFFICIAL_LIST_ITEM = "{number}. {code} — {procedure}"
+OFFICIAL_LIST_DUE = "hẹn {due}"
+OFFICIAL_LIST_LATE = "quá hạn {time}"
+OFFICIAL_LIST_LEFT = "còn {time}"
+OFFICIAL_LIST_WAITED = "nộp {submitted}, đã chờ {time}"
+OFFICIAL_LIST_WAITED_TOO_LONG = "⚠️ quá 6 giờ"
+OFFICIAL_LIST_SUPPLEMENTS = "bổ sung {count} lần"
+OFFICIAL_LIST_ENDED = "đã xong"
+OFFICIAL_LIST_OPEN = "đang giải quyết"
+OFFICIAL_LIST_SEPARATOR = " · "
+OFFICIAL_LIST_APOLOGY_HINT = "Bấm ✉️ kèm số thứ tự để lập văn bản xin lỗi cho hồ sơ đó."
+OFFICIAL_BUTTON_APOLOGY = "✉️ {number}"
+OFFICIAL_BUTTON_LIST_EXCEL = "📥 Excel đủ {count} hồ sơ"
+OFFICIAL_TIME_DAYS_HOURS = "{days} ngày {hours} giờ làm việc"
+OFFICIAL_TIME_DAYS = "{days} ngày làm việc"
+OFFICIAL_TIME_HOURS = "{hours} giờ làm việc"
+OFFICIAL_TIME_MINUTES = "{minutes} phút làm việc"
+OFFICIAL_DATETIME = "{time} {day}"
+
+OFFICIAL_APOLOGY_TITLE = "✉️ Văn bản xin lỗi cho hồ sơ {code}"
+OFFICIAL_APOLOGY_FACTS = "{procedure} · tiếp nhận {received} · hẹn trả {due}"
+OFFICIAL_APOLOGY_CHOOSE = "Chọn ngày hẹn trả kết quả mới (quy định chỉ cho hẹn lại một lần):"
+OFFICIAL_APOLOGY_DAY = "{weekday} {day}"
+OFFICIAL_WEEKDAYS = ("Th 2", "Th 3", "Th 4", "Th 5", "Th 6", "Th 7", "CN")
+OFFICIAL_APOLOGY_MADE = (
+    "Văn bản xin lỗi hồ sơ {code}, hẹn trả {new_due}. Đã ghi nhận: hồ sơ không còn trong danh sách "
+    "trễ hạn chưa xin lỗi. Hãy ghi lý do chậm, số văn bản, ký và gửi người nộp hồ sơ."
+)
+OFFICIAL_APOLOGY_AGAIN = "Hồ sơ {code} đã có văn bản xin lỗi (hẹn trả {new_due}); đây là bản đã lập."
+OFFICIAL_APOLOGY_REFUSED = "Không lập được văn bản: {reason}"
+OFFICIAL_APOLOGY_NO_DATE = "chưa chọn"
+
+OFFICIAL_DIGEST_ON = (
+    "🔔 Đã bật nhắc việc: mỗi ngày làm việc lúc 7:30, tôi gửi số hồ sơ chờ tiếp nhận, sắp đến hạn và "
+    "quá hạn của đơn vị. Gõ /nhacviec lần nữa để tắt."
+)
+OFFICIAL_DIGEST_OFF = "🔕 Đã tắt nhắc việc buổi sáng."
+OFFICIAL_DIGEST_TITLE = "☀️ Nhắc việc ngày {day} — {unit}"
+OFFICIAL_DIGEST_COUNT = "{title}: {count}"
+OFFICIAL_DIGEST_MORE = "… và {count} hồ sơ khác: /{command}"
+
+OFFICIAL_TREND_TITLE = "Tỷ lệ theo tháng — {unit}"
+OFFICIAL_TREND_CAPTION = (
+    "📈 {unit}: tỷ lệ đúng hạn, trực tuyến, thanh toán trực tuyến và số hóa theo tháng, {first}–{last}. "
+    "Tháng không có hồ sơ để trống."
+)
 
 OFFICIAL_RANKING_TITLE = "Xếp hạng đơn vị thuộc {parent}, {period}"
 OFFICIAL_RANKING_OWN = "{unit}: hạng {rank}/{count}, {score} điểm."
-OFFICIAL_RANKING_WINDOW = "Biểu đồ: hạng {first}–{last} trên {count}; tệp Excel có đủ {count} đơn vị."
+OFFICIAL_RANKING_OWN_NO_DATA = "{unit}: chưa có dữ liệu trong kỳ."
+OFFICIAL_RANKING_NO_DATA = "{count} đơn vị chưa có dữ liệu trong kỳ: không vẽ, không xếp hạng."
+OFFICIAL_RANKING_WINDOW = "Biểu đồ: hạng {first}–{last} trên {count}; tệp Excel có đủ các đơn vị."
 OFFICIAL_RANKING_NOTE = "Điểm: các chỉ số 766 tính được từ dữ liệu hồ sơ; màu: phân loại dịch vụ trực tuyến."
 OFFICIAL_RANKING_EMPTY = "{parent} không có đơn vị trực thuộc để xếp hạng."
+OFFICIAL_RANKING_ALL_NO_DATA = "Chưa đơn vị nào thuộc {parent} có dữ liệu trong {period}."
 OFFICIAL_BUTTON_EXCEL = "📥 Tải Excel"
 
 # --- Ops: failure reports to the admins (bot/handlers/errors.py), the console's officials' desk ---
@@ -294,7 +365,9 @@ OPS_UPDATE_DOCUMENT = "tệp đính kèm"
 OPS_UPDATE_BUTTON = "nút {data}"
 OPS_UPDATE_INLINE = "tìm kiếm inline {length} ký tự"
 
-CONSOLE_OFFICIAL_WELCOME = "Lệnh cán bộ cho {unit}: /tinhhinh, /quahan, /xephang [tháng|quý|năm] [mã đơn vị]."
+CONSOLE_OFFICIAL_WELCOME = (
+    "Lệnh cán bộ cho {unit}: /tinhhinh, /quahan, /xinloi, /chotiepnhan, /saphan, /bosung, /xephang "
+    "[kỳ] [mã đơn vị]."
+)
 CONSOLE_OFFICIAL_UNKNOWN_UNIT = "Không có đơn vị mã {code}."
-CONSOLE_CHART_SAVED = "Biểu đồ đã lưu vào {path}"
-CONSOLE_SHEET_SAVED = "Tệp Excel đã lưu vào {path}"
+CONSOLE_FILE_SAVED = "Tệp đã lưu vào {path}"

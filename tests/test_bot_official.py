@@ -1,4 +1,5 @@
-"""Officials' commands end to end (/start inv_…, /tinhhinh, /quahan, /xephang and its Excel button):
+"""Officials' commands end to end (/start inv_…, /tinhhinh, /quahan, /xephang and its Excel button;
+the other lists, letters, periods and the digest are in test_bot_official_lists.py):
 the real Application over HTTP against the fake Bot API server, on the bot's test world (Huyện Như
 Xuân with three of its communes) and dossiers made with the factories, with "now" pinned."""
 
@@ -16,15 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.handlers.official import CLOCK_KEY, EXCEL_PREFIX, OVERDUE_PAGE_SIZE, PAGE_PREFIX
+from bot.handlers.official import CLOCK_KEY
 from bot.handlers.services import Services
-from bot.render_official import CHART_UNITS, chart_window, period_kind, period_label
+from bot.official_dialogue import EXCEL_PREFIX, LIST_PREFIX, PAGE_SIZE
+from bot.render_official import CHART_UNITS, chart_window, due_text, period_label, working_time
 from knowledge.audit import AuditEntry
 from knowledge.compliance import roles
 from knowledge.compliance.dossiers import DossierRecord, upsert_records
-from knowledge.compliance.figures import Figures, Period, overdue_dossiers
+from knowledge.compliance.figures import Figures, Period
 from knowledge.compliance.models import utcnow_naive
 from knowledge.compliance.ranking import CLASS_LABELS, ranking, standing, unit_report
+from knowledge.compliance.worklists import WorkList, worklist
 from knowledge.models import Unit
 from knowledge.settings import Settings
 from knowledge.units import get_unit
@@ -173,8 +176,9 @@ async def test_situation_shows_the_domain_figures(api: FakeBotAPI, world: Servic
     with world.store.sessions() as session:
         report = unit_report(session, unit_of(session, CAT_VAN), MARCH, NOW)
     f, score = report.own.figures, report.own.score
-    # the fixture covers every line: late without apology = one ended late + the two overdue now
-    assert (f.received, f.overdue_now, f.late_without_apology, f.supplement_twice) == (9, 2, 3, 1)
+    # the fixture covers every line: late without apology = one ended late + one open past its
+    # appointment (the other overdue one is late only by the supplements-asked-twice rule)
+    assert (f.received, f.overdue_now, f.late_without_apology, f.supplement_twice) == (9, 2, 2, 1)
     assert "tháng 3/2021 (01/03/2021–31/03/2021)" in shown.text and "16:00 31/03/2021" in shown.text
     volume = (
         f"Tiếp nhận <b>{f.received}</b> · đang xử lý {f.in_progress} · đang quá hạn <b>{f.overdue_now}</b>"
@@ -241,29 +245,33 @@ async def test_overdue_lists_the_units_overdue_dossiers(api: FakeBotAPI, world: 
     await become_official(api, world, OFFICIAL_A, CAT_VAN)
     [shown] = await api.say(OFFICIAL_A, "/quahan")
     with world.store.sessions() as session:
-        expected = overdue_dossiers(session, unit_of(session, CAT_VAN), NOW)
+        expected = worklist(session, unit_of(session, CAT_VAN), WorkList.OVERDUE, NOW).items
     assert [d.code for d in expected] == ["CV-QUAHAN-1", "CV-BOSUNG-2"]
     assert "Hồ sơ đang quá hạn — <b>Xã Cát Vân, huyện Như Xuân, tỉnh Thanh Hóa</b>: <b>2</b>" in shown.text
     late = expected[0]
+    # Due Wednesday 10 March 09:00, judged Wednesday 31 March 16:00: 6.5 working hours that Wednesday,
+    # 14 whole working days (11–30 March), 7 hours on the 31st.
+    assert late.hours == 6.5 + 14 * 8 + 7 and working_time(late.hours) == "15 ngày 5,5 giờ làm việc"
+    due = due_text(late.effective_due_at)
     assert (
-        f"1. <code>CV-QUAHAN-1</code> — Đăng ký khai sinh ({BIRTH}): quá hạn <b>{late.days_late}</b>"
-        in shown.text
+        f"1. <code>CV-QUAHAN-1</code> — Đăng ký khai sinh: hẹn {due} · quá hạn 15 ngày 5,5 giờ" in shown.text
     )
-    assert late.days_late > 1
-    assert "2. <code>CV-BOSUNG-2</code>" in shown.text and "chưa tới 1 ngày làm việc" in shown.text
-    assert "CT-QUAHAN" not in shown.text and "CV-DANGLAM" not in shown.text and shown.buttons == []
+    assert "2. <code>CV-BOSUNG-2</code>" in shown.text and "bổ sung 2 lần" in shown.text
+    assert "CT-QUAHAN" not in shown.text and "CV-DANGLAM" not in shown.text and BIRTH not in shown.text
+    assert shown.button_labels() == [texts.OFFICIAL_BUTTON_LIST_EXCEL.format(count=2)]
 
 
 async def test_overdue_pages_for_a_district(api: FakeBotAPI, world: Services) -> None:
     [first] = await api.say(OFFICIAL_DISTRICT, "/quahan")
     total = CAT_TAN_OVERDUE + 2
     assert f"<b>{total}</b>" in first.text and "Trang 1/2" in first.text
-    assert first.text.count("<code>") == OVERDUE_PAGE_SIZE and " · Xã Cát Tân" in first.text
-    assert first.button_labels() == [texts.BUTTON_NEXT]
+    assert first.text.count("<code>") == PAGE_SIZE and " · Xã Cát Tân" in first.text
+    excel = texts.OFFICIAL_BUTTON_LIST_EXCEL.format(count=total)
+    assert first.button_labels() == [texts.BUTTON_NEXT, excel]
     [second] = await api.tap(OFFICIAL_DISTRICT, first, texts.BUTTON_NEXT)
     assert second.method == "editMessageText" and "Trang 2/2" in second.text
-    assert second.text.count("<code>") == total - OVERDUE_PAGE_SIZE
-    assert f"{total}. <code>" in second.text and second.button_labels() == [texts.BUTTON_PREVIOUS]
+    assert second.text.count("<code>") == total - PAGE_SIZE
+    assert f"{total}. <code>" in second.text and second.button_labels() == [texts.BUTTON_PREVIOUS, excel]
 
 
 # --- /xephang ------------------------------------------------------------------------------------
@@ -311,7 +319,7 @@ async def test_official_of_one_commune_cannot_see_another(api: FakeBotAPI, world
         assert refused.text == nonexistent.text.replace("99999", code) and "Cát Tân" not in refused.text
     # Replayed buttons for units out of reach are answered, and nothing is sent.
     told, answered = len(api.sent_to(OFFICIAL_A)), api.count("answerCallbackQuery")
-    api.press_data(OFFICIAL_A, nonexistent, f"{PAGE_PREFIX}:{cat_tan}:1")
+    api.press_data(OFFICIAL_A, nonexistent, f"{LIST_PREFIX}:o:{cat_tan}:1:0:0")
     api.press_data(OFFICIAL_A, nonexistent, f"{EXCEL_PREFIX}:{province}:20210101:20210331")
     await api.wait_for_calls("answerCallbackQuery", answered + 2)
     [probe] = await api.say(OFFICIAL_A, "/quahan")  # handled after the presses (one user, in order)
@@ -338,22 +346,6 @@ async def test_citizen_replaying_an_official_button_gets_nothing(api: FakeBotAPI
 
 
 # --- parsing and labels --------------------------------------------------------------------------
-
-
-def test_period_words_with_or_without_diacritics() -> None:
-    kinds = {
-        word: period_kind(word) for word in ("tháng", "THANG", "quý", "quí", "Quy", "năm", "nam", "tuần")
-    }
-    assert kinds == {
-        "tháng": "thang",
-        "THANG": "thang",
-        "quý": "quy",
-        "quí": "quy",
-        "Quy": "quy",
-        "năm": "nam",
-        "nam": "nam",
-        "tuần": None,
-    }
 
 
 def test_period_labels() -> None:

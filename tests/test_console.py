@@ -14,9 +14,9 @@ from bot.cli import main
 from bot.commands import chat
 from bot.console import Console, OfficialDesk, format_reply
 from bot.dialogue import Reply
-from bot.handlers.official import OVERDUE_PAGE_SIZE
 from bot.handlers.services import Services
 from bot.keyboards import Button
+from bot.official_dialogue import PAGE_SIZE
 from bot.render import Doc
 from knowledge.compliance.dossiers import upsert_records
 from knowledge.settings import Settings
@@ -129,7 +129,7 @@ def test_run_without_a_token_points_to_chat(
 
 NOW = datetime(2021, 3, 31, 16, 0)
 NHU_XUAN, CAT_VAN, CAT_TAN = "402", "16195", "16198"  # the district and two of its communes (2008)
-OVERDUE = OVERDUE_PAGE_SIZE + 2  # two pages of /quahan
+OVERDUE = PAGE_SIZE + 2  # two pages of /quahan
 
 
 @pytest.fixture
@@ -179,10 +179,28 @@ def test_an_operator_sees_a_units_figures_in_the_console(
     assert "CT-QUAHAN-00" in shown and "Trang 1/2" in shown and "Trang 2/2" in shown  # [1] is "Sau ▶"
     [chart] = (tmp_path / "files").glob("*.png")
     [sheet] = (tmp_path / "files").glob("*.xlsx")  # [1] under the chart is the Excel button
-    assert texts.CONSOLE_CHART_SAVED.format(path=chart.resolve()) in shown
-    assert texts.CONSOLE_SHEET_SAVED.format(path=sheet.resolve()) in shown
+    assert texts.CONSOLE_FILE_SAVED.format(path=chart.resolve()) in shown
+    assert texts.CONSOLE_FILE_SAVED.format(path=sheet.resolve()) in shown
     assert chart.read_bytes().startswith(b"\x89PNG") and sheet.read_bytes().startswith(b"PK")
     assert world.store.settings.admin_ids == []  # trusting the console changed no one else's rights
+
+
+def test_lists_and_a_letter_in_the_console(world: Services, dossiers: None, tmp_path: Path) -> None:
+    desk = OfficialDesk.open(world.store, CAT_TAN, tmp_path / "files")
+    assert desk is not None
+    desk.clock = lambda: NOW
+    out = io.StringIO()
+    # /xinloi: [1] is "✉️ 1" (the most recent appointment first), then a date, then the letter.
+    Console(world.dialogue, out, desk=desk).loop(
+        scripted(["/xinloi tháng 3/2021", "1", "1", "/chotiepnhan", "/thoat"])
+    )
+    shown = out.getvalue()
+    assert texts.OFFICIAL_LISTS["late-no-apology"][1] in shown and "CT-QUAHAN-11" in shown
+    assert texts.OFFICIAL_APOLOGY_CHOOSE in shown
+    [letter] = (tmp_path / "files").glob("*.docx")
+    assert letter.name == "xin-loi-CT-QUAHAN-11.docx" and letter.read_bytes().startswith(b"PK")
+    assert texts.CONSOLE_FILE_SAVED.format(path=letter.resolve()) in shown
+    assert texts.OFFICIAL_LIST_NONE.format(unit=desk.unit_label) in shown  # no online dossier waits
 
 
 def test_chat_with_the_official_option(

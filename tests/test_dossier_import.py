@@ -23,7 +23,7 @@ from tests.factories import unit
 HEADER = ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "MucDo", "TrangThaiHoSo", "NgayNopHoSo",
           "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "SoLanBoSung", "ThoiGianChoBoSung",
           "CoPhiLePhi", "DuocThanhToanTrucTuyen", "DaSoHoa", "CoKetQuaDienTu", "TaiSuDungDuLieu",
-          "CoThuXinLoi"]  # fmt: skip
+          "CoThuXinLoi", "ChuHoSo"]  # fmt: skip
 
 
 def national_row(**overrides: Any) -> dict[str, Any]:
@@ -35,6 +35,7 @@ def national_row(**overrides: Any) -> dict[str, Any]:
         "NgayHenTra": "20210310100000", "NgayKetThucXuLy": "20210309150000", "NgayTra": "20210309160000",
         "SoLanBoSung": "0", "ThoiGianChoBoSung": "", "CoPhiLePhi": "1", "DuocThanhToanTrucTuyen": "2",
         "DaSoHoa": "1", "CoKetQuaDienTu": "1", "TaiSuDungDuLieu": "0", "CoThuXinLoi": "0",
+        "ChuHoSo": "Nguyễn Thị Lan",
     }  # fmt: skip
     row.update(overrides)
     return row
@@ -68,6 +69,7 @@ def test_national_profile_maps_every_field(session: Session, communes: None, tmp
     assert dossier.accept_hours == 1.0
     flags = (dossier.fee_bearing, dossier.paid_online, dossier.digitised, dossier.e_result, dossier.reused)
     assert flags == (True, True, True, True, False)
+    assert dossier.applicant == "Nguyễn Thị Lan"
     assert session.scalar(select(func.sum(DossierSummary.received))) == 1
 
 

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from knowledge.compliance.dossiers import DossierRecord, upsert_records
 from knowledge.compliance.figures import (
     Period,
-    overdue_dossiers,
     processing_times,
     unit_and_children,
     unit_figures,
 )
 from knowledge.compliance.models import Dossier, Timeliness
+from knowledge.compliance.worklists import WorkList, worklist
 from knowledge.models import Unit
 from tests.factories import dossier, unit
 
@@ -133,16 +133,17 @@ def test_overdue_now_rules(session: Session, units: dict[str, Unit]) -> None:
     )
     figures = unit_figures(session, units["a"], MARCH, wednesday_noon)
     assert (figures.received, figures.in_progress, figures.overdue_now) == (5, 5, 2)
-    listed = overdue_dossiers(session, units["district"], wednesday_noon)
-    assert [(d.code, d.days_late) for d in listed] == [("past-due", 1), ("asked-twice", 0)]
+    listed = worklist(session, units["district"], WorkList.OVERDUE, wednesday_noon).items
+    # past-due: due Wednesday 09:00, judged at 12:00: 2.5 working hours late
+    assert [(d.code, d.hours) for d in listed] == [("past-due", 2.5), ("asked-twice", 0.0)]
     assert listed[0].unit_name == "Thị trấn Yên Cát"
 
 
 def test_overdue_list_counts_working_days_late(session: Session, units: dict[str, Unit]) -> None:
     store(session, open_dossier("X"))  # due Wednesday 10 March 09:00
-    # To Monday 15 March 10:00: Wed 6.5 h + Thu 8 + Fri 8 + Mon 2.5 = 25 working hours: 4 started days.
-    [listed] = overdue_dossiers(session, units["a"], datetime(2021, 3, 15, 10, 0))
-    assert listed.days_late == 4
+    # To Monday 15 March 10:00: Wed 6.5 h + Thu 8 + Fri 8 + Mon 2.5 = 25 working hours.
+    [listed] = worklist(session, units["a"], WorkList.OVERDUE, datetime(2021, 3, 15, 10, 0)).items
+    assert listed.hours == 25.0
 
 
 def test_rates_on_hand_made_records(session: Session, units: dict[str, Unit]) -> None:

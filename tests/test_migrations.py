@@ -190,3 +190,33 @@ def test_migrate_command(
         assert "đã ở bản mới nhất" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
+
+
+def test_dossiers_move_to_their_day_of_reception(bare: Engine) -> None:
+    """0006: a dossier submitted on 31 March and accepted on 1 April belongs to 1 April, and the
+    summary is rebuilt to match."""
+    config = alembic_config()
+    with bare.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+        conn.execute(
+            text(
+                "INSERT INTO units (id, era, code, name, kind, province_code, tags)"
+                " VALUES (1, '2008', '16174', 'Thị trấn Yên Cát', 'township', '38', '[]')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO dossiers (code, procedure_code, unit_id, tier1_id, channel, status,"
+                " submitted_at, submitted_day, accepted_at, due_at, supplement_count, supplement_hours,"
+                " fee_bearing, paid_online, digitised, e_result, reused, apology, imported_at)"
+                " VALUES ('D1', '1.001193', 1, 1, 2, 4, '2021-03-31 16:00:00', '2021-03-31',"
+                " '2021-04-01 08:00:00', '2021-04-05 08:00:00', 0, 0, false, false, false, false, false,"
+                " false, '2021-04-02 00:00:00')"
+            )
+        )
+    assert upgrade(bare) == head_revision()
+    with bare.connect() as conn:
+        assert str(conn.scalar(text("SELECT received_day FROM dossiers"))) == "2021-04-01"
+        summary = conn.execute(text("SELECT day, received, in_progress FROM dossier_daily")).one()
+        assert (str(summary[0]), summary[1], summary[2]) == ("2021-04-01", 1, 1)

@@ -1,5 +1,6 @@
-"""Compliance figures from the command line: `import-dossiers`, `report`, `demo-data`, and the
-admin's `invite`, `officials` and `revoke-official`."""
+"""Compliance figures from the command line: `import-dossiers`, `report`, the work lists
+(`dossiers`), the apology letter (`apology`), `demo-data`, and the admin's `invite`, `officials`
+and `revoke-official`."""
 
 from __future__ import annotations
 
@@ -7,19 +8,29 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from knowledge.compliance.apology import (
+    LetterError,
+    find_dossier,
+    letter_data,
+    letter_docx,
+    record_letter,
+)
 from knowledge.compliance.demo import SCENARIOS, load_scenario
 from knowledge.compliance.dossiers import DossierFileError, import_dossiers
-from knowledge.compliance.figures import Period
+from knowledge.compliance.figures import Period, procedure_breakdown
+from knowledge.compliance.periods import PeriodSyntaxError, parse_period
 from knowledge.compliance.profile import ProfileError, local_now
-from knowledge.compliance.ranking import CLASS_LABELS, UnitReport, unit_report
+from knowledge.compliance.ranking import CLASS_LABELS, UnitReport, ranking_xlsx, unit_report
 from knowledge.compliance.roles import create_invite, invite_link, officials, revoke
+from knowledge.compliance.trend import trend, trend_chart_png
+from knowledge.compliance.worklists import LIST_TITLES, WorkList, worklist, worklist_xlsx
 from knowledge.models import Unit
 from knowledge.store import Store, open_store
 from knowledge.units import get_unit, load_units
@@ -40,10 +51,36 @@ def register(sub: Any) -> None:
     rep.add_argument("--from", dest="start", type=date.fromisoformat, help="từ ngày (YYYY-MM-DD)")
     rep.add_argument("--to", dest="end", type=date.fromisoformat, help="đến ngày (YYYY-MM-DD)")
     rep.add_argument(
-        "--period", choices=("thang", "quy", "nam"), default="thang", help="kỳ khi không có --from"
+        "--period",
+        default="thang",
+        help='kỳ khi không có --from: "thang", "quy", "nam", "tháng 11/2026", "quý 3/2026", "tháng trước"…',
     )
+    rep.add_argument("--as-of", dest="as_of", type=_moment, help="xét tại thời điểm (mặc định: bây giờ)")
     rep.add_argument("--json", action="store_true")
+    rep.add_argument("--xlsx", type=Path, help="ghi xếp hạng và bảng theo thủ tục ra tệp Excel")
+    rep.add_argument("--trend", type=Path, help="ghi biểu đồ 6 tháng gần nhất ra tệp PNG")
     rep.set_defaults(func=cmd_report)
+
+    lists = sub.add_parser("dossiers", help="danh sách hồ sơ cần xử lý của một đơn vị")
+    lists.add_argument("--unit", required=True, help="mã đơn vị")
+    lists.add_argument("--era", choices=("2008", "2025"))
+    lists.add_argument("--list", dest="which", required=True, choices=[w.value for w in WorkList])
+    lists.add_argument("--period", help='hồ sơ tiếp nhận trong kỳ: "tháng 11/2026", "quý 3"…')
+    lists.add_argument("--from", dest="start", type=date.fromisoformat, help="từ ngày (YYYY-MM-DD)")
+    lists.add_argument("--to", dest="end", type=date.fromisoformat, help="đến ngày (YYYY-MM-DD)")
+    lists.add_argument("--as-of", dest="as_of", type=_moment, help="xét tại thời điểm (mặc định: bây giờ)")
+    lists.add_argument("--json", action="store_true")
+    lists.add_argument("--xlsx", type=Path, help="ghi mọi dòng ra tệp Excel")
+    lists.set_defaults(func=cmd_dossiers)
+
+    apology = sub.add_parser("apology", help="văn bản xin lỗi và hẹn lại ngày trả kết quả (Word)")
+    apology.add_argument("code", help="mã hồ sơ")
+    apology.add_argument("--out", type=Path, required=True, help="tệp .docx")
+    apology.add_argument(
+        "--new-date", dest="new_date", type=_day, help="ngày hẹn trả mới (để trống: tự điền)"
+    )
+    apology.add_argument("--draft", action="store_true", help="chỉ lập bản nháp, không ghi nhận đã gửi")
+    apology.set_defaults(func=cmd_apology)
 
     demo = sub.add_parser("demo-data", help="sinh hồ sơ mẫu (tất định) cho một kịch bản")
     demo.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
@@ -65,6 +102,19 @@ def register(sub: Any) -> None:
     rev.add_argument("--unit", help="chỉ với đơn vị này")
     rev.add_argument("--era", choices=("2008", "2025"))
     rev.set_defaults(func=cmd_revoke)
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _day(text: str) -> date:
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text}")
 
 
 def _with_store(command: Callable[[Store, argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -108,12 +158,14 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(args: argparse.Namespace) -> Period:
-    today = local_now().date()
+def _period(args: argparse.Namespace, today: date) -> Period | None:
+    """--from/--to, else --period (None when neither is given and there is no default)."""
     if args.start or args.end:
         start = args.start or (args.end or today).replace(day=1)
         return Period(start, args.end or today)
-    return Period.of(args.period, today)
+    if args.period is None:
+        return None
+    return parse_period(args.period, today)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -121,12 +173,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _report(store: Store, args: argparse.Namespace) -> int:
+    now = args.as_of or local_now()
+    try:
+        period = _period(args, now.date())
+    except PeriodSyntaxError:
+        print(f"Kỳ không hiểu được: {args.period}", file=sys.stderr)
+        return 2
+    assert period is not None
     with store.sessions.begin() as session:
         unit = _unit(session, args.unit, args.era)
         if unit is None:
             return 1
-        report = unit_report(session, unit, _period(args))
+        report = unit_report(session, unit, period, now)
         data = report.as_dict()
+        if args.xlsx:
+            title = f"{unit.name}, {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y}"
+            procedures = procedure_breakdown(session, unit, period, now)
+            args.xlsx.write_bytes(ranking_xlsx(report.children, title, procedures))
+        if args.trend:
+            args.trend.write_bytes(
+                trend_chart_png(trend(session, unit, now), f"Tỷ lệ theo tháng — {unit.name}")
+            )
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -139,12 +206,23 @@ def _pct(value: float | None) -> str:
 
 
 def _text(report: UnitReport) -> str:
-    own, f = report.own, report.own.figures
+    own, f, carried = report.own, report.own.figures, report.carried
     lines = [
-        f"{own.unit.name} ({own.unit.code}), {report.period.start:%d/%m/%Y}–{report.period.end:%d/%m/%Y}",
+        f"{own.unit.name} ({own.unit.code}), {report.period.start:%d/%m/%Y}–{report.period.end:%d/%m/%Y},"
+        f" hồ sơ chưa xong xét tại {report.judged_at:%H:%M %d/%m/%Y}",
+    ]
+    if carried.count:
+        lines.append(
+            f"Từ kỳ trước chuyển sang {carried.count}: đã xong trong kỳ {carried.finished} (trễ hạn"
+            f" {carried.finished_late}), còn đang giải quyết {carried.open} (quá hạn {carried.overdue})"
+        )
+    if not f.has_data:
+        lines.append("Chưa có dữ liệu: không có hồ sơ nào được tiếp nhận trong kỳ.")
+    lines += [
         f"Tiếp nhận {f.received} · đang xử lý {f.in_progress} · đang quá hạn {f.overdue_now}",
         f"Đã xong {f.finished}: trước hạn {f.early}, đúng hạn {f.on_time}, trễ hạn {f.late}"
-        f" · tỷ lệ đúng hạn {_pct(f.on_time_rate)}",
+        + (f", rút hoặc dừng không rõ thời điểm {f.ended_unjudged}" if f.ended_unjudged else "")
+        + f" · tỷ lệ đúng hạn {_pct(f.on_time_rate)}",
         f"Trực tuyến {_pct(f.online_rate)} (toàn trình {_pct(f.online_full_rate)}, một phần"
         f" {_pct(f.online_partial_rate)}) · thanh toán trực tuyến {_pct(f.online_payment_rate)}",
         f"Số hóa {_pct(f.digitised_rate)} · kết quả điện tử {_pct(f.e_result_rate)}"
@@ -166,9 +244,88 @@ def _text(report: UnitReport) -> str:
         lines += [
             f"  {c.rank:>3}. {c.unit.name:<28} {c.score.total:>6.2f}"
             f"  trực tuyến {_pct(c.figures.online_rate):>7}  {CLASS_LABELS[c.online_class]}"
+            if c.rank is not None
+            else f"    –  {c.unit.name:<28} {'':>6}  {CLASS_LABELS[c.online_class]}"
             for c in report.children
         ]
     return "\n".join(lines)
+
+
+def cmd_dossiers(args: argparse.Namespace) -> int:
+    return _with_store(_dossiers, args)
+
+
+def _dossiers(store: Store, args: argparse.Namespace) -> int:
+    now = args.as_of or local_now()
+    try:
+        period = _period(args, now.date())
+    except PeriodSyntaxError:
+        print(f"Kỳ không hiểu được: {args.period}", file=sys.stderr)
+        return 2
+    which = WorkList(args.which)
+    with store.sessions.begin() as session:
+        unit = _unit(session, args.unit, args.era)
+        if unit is None:
+            return 1
+        page = worklist(session, unit, which, now, period=period)
+        title = f"{LIST_TITLES[which]} — {unit.name} ({unit.code})"
+    if period is not None:
+        title += f", hồ sơ tiếp nhận {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y}"
+    if args.xlsx:
+        args.xlsx.write_bytes(worklist_xlsx(page.items, which, title))
+    if args.json:
+        data = {
+            "unit": unit.code,
+            "list": which.value,
+            "period": {"from": period.start.isoformat(), "to": period.end.isoformat()} if period else None,
+            "judged_at": page.judged_at.isoformat(timespec="minutes"),
+            "count": page.total,
+            "dossiers": [item.as_dict() for item in page.items],
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{title}: {page.total} hồ sơ, xét tại {page.judged_at:%H:%M %d/%m/%Y}")
+    for number, item in enumerate(page.items, start=1):
+        due = f"{item.effective_due_at:%d/%m/%Y %H:%M}" if item.effective_due_at else "–"
+        print(
+            f"{number:>4}. {item.code:<26} {item.procedure_code:<12} hẹn {due:<16} {item.hours:>8.2f} giờ"
+            f"  {item.unit_name}"
+        )
+    return 0
+
+
+def cmd_apology(args: argparse.Namespace) -> int:
+    return _with_store(_apology, args)
+
+
+def _apology(store: Store, args: argparse.Namespace) -> int:
+    today = local_now().date()
+    with store.sessions.begin() as session:
+        dossier = find_dossier(session, args.code)
+        if dossier is None:
+            print(f"Không có hồ sơ mã {args.code}.", file=sys.stderr)
+            return 1
+        try:
+            data = letter_data(session, dossier, args.new_date, today)
+        except LetterError as refused:
+            print(str(refused), file=sys.stderr)
+            return 1
+        if not args.draft:
+            record_letter(session, dossier, data, "cli")
+        args.out.write_bytes(letter_docx(data))
+    new_due = f"{data.new_due:%d/%m/%Y}" if data.new_due else "để trống"
+    if data.recorded:
+        print(
+            f"Hồ sơ {data.dossier_code} đã có văn bản xin lỗi (hẹn trả {new_due}); đã ghi lại vào {args.out}."
+        )
+    elif args.draft:
+        print(f"Bản nháp văn bản xin lỗi hồ sơ {data.dossier_code} (hẹn trả {new_due}): {args.out}")
+    else:
+        print(
+            f"Văn bản xin lỗi hồ sơ {data.dossier_code} (hẹn trả {new_due}): {args.out}. Đã ghi nhận: hồ sơ"
+            " không còn trong danh sách trễ hạn chưa xin lỗi."
+        )
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

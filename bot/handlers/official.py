@@ -1,278 +1,60 @@
-"""Officials' commands on Telegram: /tinhhinh, /quahan, /xephang, and the invite deep link.
+"""Officials' commands on Telegram: /tinhhinh, /xephang, the work lists (/quahan, /xinloi,
+/chotiepnhan, /saphan, /bosung), /nhacviec and its morning digest, and the invite deep link.
 
-An official sees his unit and its descendants (``roles.can_view``); /xephang also shows his unit's
-siblings, since ranking them is its purpose. Admins see every unit. Anyone else gets the same
-answer as for a command that does not exist, as with the admin commands, so nothing tells a citizen
-these commands are there; they are published only in officials' own chats (``publish_menu``).
+Thin by design: each handler reads the update, asks ``bot.official_dialogue.OfficialDialogue`` in a
+worker thread, and sends what it returns (messages, photos, documents). Anyone who is neither an
+official nor an admin gets the answer to a command that does not exist; the commands are published
+only in officials' own chats (``publish_menu``).
 
 ``/start inv_<token>`` binds the user to the invite's unit. Its handler is registered before the
 citizen's /start (whose payloads are unit codes, digits only), so the two never meet.
 
-Each command runs its database work and rendering in a worker thread. "Now" comes from
-``context.bot_data[CLOCK_KEY]`` when set (tests and demos pin it to a scenario's moment), else the
-time in Vietnam.
+"Now" comes from ``context.bot_data[CLOCK_KEY]`` when set (tests and demos pin it to a scenario's
+moment), else the time in Vietnam. The digest job runs every day at 7:30 Vietnam time and sends
+nothing on a day off.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Coroutine
+from datetime import datetime, time
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import texts
+from bot import official_dialogue, texts
 from bot.dialogue import Reply
 from bot.handlers.replies import send_replies
 from bot.handlers.services import services_of
-from bot.keyboards import MAX_CALLBACK_BYTES, Button, Rows, to_markup
-from bot.render import Doc, fill, to_html
-from bot.render_official import (
-    chart_window,
-    overdue_doc,
-    period_kind,
-    ranking_caption,
-    ranking_title,
-    report_doc,
-    welcome_doc,
-)
-from knowledge.audit import AuditAction, telegram_actor, write_audit
+from bot.keyboards import to_markup
+from bot.official_dialogue import CALLBACK_PATTERN, OfficialDialogue, Out
+from bot.render import Doc, html_chunks, to_html
+from bot.render_official import welcome_doc
 from knowledge.compliance import roles
-from knowledge.compliance.figures import Period, overdue_dossiers
 from knowledge.compliance.profile import local_now
-from knowledge.compliance.ranking import ranking, ranking_chart_png, ranking_xlsx, unit_report
-from knowledge.models import Era, Unit
-from knowledge.store import Store
-from knowledge.units import unit_label
+from knowledge.workcalendar import ICT
 
 log = logging.getLogger(__name__)
 
 COMMANDS: list[tuple[str, str]] = []  # published per chat to officials only, never in the public menu
 CLOCK_KEY = "official_clock"
-DEFAULT_PERIOD = "thang"
-OVERDUE_PAGE_SIZE = 10
-OVERDUE_LIMIT = 100  # dossiers listed at most; the title says "more than" beyond
-EXCEL_PREFIX = "ofx"  # ofx:<parent unit id>:<first day>:<last day>, days as YYYYMMDD
-PAGE_PREFIX = "ofq"  # ofq:<unit id>:<page>
-CALLBACK_PATTERN = rf"^({EXCEL_PREFIX}:\d+:\d{{8}}:\d{{8}}|{PAGE_PREFIX}:\d+:\d+)$"
+DIGEST_JOB = "official-digest"
+DIGEST_AT = time(7, 30, tzinfo=ICT)
 INVITE_START = filters.Regex(rf"^/start(@\w+)?\s+{roles.INVITE_PREFIX}\S+")
 PRIVATE = filters.ChatType.PRIVATE
 
 
-class Denied(enum.Enum):
-    NOT_OFFICIAL = "not_official"  # neither an official nor an admin: told nothing
-    NEED_UNIT = "need_unit"  # an admin bound to no unit, who named none
-    OUT_OF_SCOPE = "out_of_scope"  # a unit he may not see, or that does not exist: the same answer
-    USAGE = "usage"  # arguments that are neither a period word nor a unit code
-
-
-@dataclass(frozen=True)
-class Request:
-    """What an official typed after the command: a period (month by default) and maybe a unit code."""
-
-    kind: str = DEFAULT_PERIOD
-    code: str | None = None
-
-
-def parse_request(args: list[str]) -> Request | None:
-    kind, unit_code = DEFAULT_PERIOD, None
-    for arg in args:
-        word = period_kind(arg)
-        if word is not None:
-            kind = word
-        elif arg.isdigit() and unit_code is None:  # unit codes are digits
-            unit_code = arg
-        else:
-            return None
-    return Request(kind, unit_code)
-
-
-def resolve_unit(session: Session, store: Store, user_id: int, args: list[str]) -> Unit | Denied:
-    """The unit a command is about: the one named (if the user may see it), else the user's own."""
-    settings = store.settings
-    own = roles.official_units(session, user_id)
-    if not own and not roles.is_admin(user_id, settings):
-        return Denied.NOT_OFFICIAL
-    request = parse_request(args)
-    if request is None:
-        return Denied.USAGE
-    if request.code is None:
-        return own[0] if own else Denied.NEED_UNIT
-    # The same code may name a unit of each era: prefer the era of the user's own units, then the current.
-    eras = {unit.era for unit in own}
-    candidates = sorted(
-        session.scalars(select(Unit).where(Unit.code == request.code)),
-        key=lambda unit: (unit.era not in eras, unit.era != Era.TWO_TIER),
-    )
-    for unit in candidates:
-        if roles.can_view(session, user_id, unit, settings):
-            return unit
-    return Denied.OUT_OF_SCOPE
-
-
-def refusal(denied: Denied, command: str, args: list[str]) -> Doc:
-    if denied is Denied.NOT_OFFICIAL:
-        return Doc().add(texts.UNKNOWN_COMMAND)
-    if denied is Denied.NEED_UNIT:
-        return Doc().add(texts.OFFICIAL_NEED_UNIT.format(command=command))
-    if denied is Denied.OUT_OF_SCOPE:
-        unit_code = next(arg for arg in args if arg.isdigit())
-        return Doc().add(fill(texts.OFFICIAL_OUT_OF_SCOPE, code=unit_code))
-    return Doc().add(texts.OFFICIAL_USAGE.format(command=command))
-
-
-def period_of(args: list[str], now: datetime) -> Period:
-    request = parse_request(args) or Request()
-    return Period.of(request.kind, now.date())
-
-
-def callback_data(*parts: str | int) -> str:
-    data = ":".join(str(part) for part in parts)
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
-    return data
-
-
-# --- the work, in a worker thread ------------------------------------------------------------------
-
-
-def report(store: Store, user_id: int, args: list[str], now: datetime) -> Doc:
-    """/tinhhinh [tháng|quý|năm] [mã đơn vị]"""
-    with store.sessions() as session:
-        unit = resolve_unit(session, store, user_id, args)
-        if isinstance(unit, Denied):
-            return refusal(unit, "tinhhinh", args)
-        return report_doc(unit_report(session, unit, period_of(args, now), now), unit_label(unit))
-
-
-def _overdue_page(session: Session, unit: Unit, page: int, now: datetime) -> Reply:
-    found = overdue_dossiers(session, unit, now, limit=OVERDUE_LIMIT + 1)
-    capped = len(found) > OVERDUE_LIMIT
-    found = found[:OVERDUE_LIMIT]
-    pages = max(-(-len(found) // OVERDUE_PAGE_SIZE), 1)
-    page = min(max(page, 1), pages)
-    doc = overdue_doc(
-        unit_label(unit),
-        found,
-        page=page,
-        page_size=OVERDUE_PAGE_SIZE,
-        capped=capped,
-        show_unit=any(item.unit_name != unit.name for item in found),
-    )
-    navigation = []
-    if page > 1:
-        navigation.append(Button(texts.BUTTON_PREVIOUS, callback_data(PAGE_PREFIX, unit.id, page - 1)))
-    if page < pages:
-        navigation.append(Button(texts.BUTTON_NEXT, callback_data(PAGE_PREFIX, unit.id, page + 1)))
-    return Reply(doc, [navigation] if navigation else [], edit=True)
-
-
-def overdue(store: Store, user_id: int, args: list[str], now: datetime) -> Reply:
-    """/quahan [mã đơn vị]: the overdue dossiers, a page at a time."""
-    with store.sessions() as session:
-        unit = resolve_unit(session, store, user_id, args)
-        if isinstance(unit, Denied):
-            return Reply(refusal(unit, "quahan", args))
-        return _overdue_page(session, unit, 1, now)
-
-
-def overdue_page(store: Store, user_id: int, unit_id: int, page: int, now: datetime) -> Reply | None:
-    """Another page of /quahan; None when the user may not see the unit (any more)."""
-    with store.sessions() as session:
-        unit = session.get(Unit, unit_id)
-        if unit is None or not roles.can_view(session, user_id, unit, store.settings):
-            return None
-        return _overdue_page(session, unit, page, now)
-
-
-def may_rank(session: Session, store: Store, user_id: int, parent: Unit) -> bool:
-    """Whether the user may see the ranking of the parent's children: his own unit's siblings, or
-    the children of a unit he may see."""
-    if roles.can_view(session, user_id, parent, store.settings):
-        return True
-    return any(unit.parent_id == parent.id for unit in roles.official_units(session, user_id))
-
-
-@dataclass
-class RankingAnswer:
-    caption: Doc
-    chart: bytes | None = None  # PNG; None when refused or there is nothing to rank
-    buttons: Rows = field(default_factory=list)
-
-
-def ranking_answer(store: Store, user_id: int, args: list[str], now: datetime) -> RankingAnswer:
-    """/xephang [tháng|quý|năm] [mã đơn vị]: the unit among its parent's children (a province among
-    nothing: its own children), as a chart, with a button for the spreadsheet."""
-    with store.sessions() as session:
-        unit = resolve_unit(session, store, user_id, args)
-        if isinstance(unit, Denied):
-            return RankingAnswer(refusal(unit, "xephang", args))
-        parent = unit.parent or unit
-        period = period_of(args, now)
-        standings = ranking(session, parent, period, now)
-        if not standings:
-            return RankingAnswer(Doc().add(fill(texts.OFFICIAL_RANKING_EMPTY, parent=parent.name)))
-        title = ranking_title(parent.name, period)
-        highlight = unit if unit is not parent else None
-        highlight_id = highlight.id if highlight else None
-        window = chart_window(standings, highlight_id)
-        chart = ranking_chart_png(standings[window[0] : window[1]], title, highlight)
-        data = callback_data(EXCEL_PREFIX, parent.id, f"{period.start:%Y%m%d}", f"{period.end:%Y%m%d}")
-        caption = ranking_caption(title, standings, highlight_id, window)
-        return RankingAnswer(caption, chart, [[Button(texts.OFFICIAL_BUTTON_EXCEL, data)]])
-
-
-@dataclass(frozen=True)
-class Spreadsheet:
-    content: bytes
-    filename: str
-    caption: str
-
-
-def spreadsheet(
-    store: Store, user_id: int, parent_id: int, period: Period, now: datetime
-) -> Spreadsheet | None:
-    """The ranking behind a /xephang chart as XLSX; None when the user may not see it."""
-    with store.sessions() as session:
-        parent = session.get(Unit, parent_id)
-        if parent is None or not may_rank(session, store, user_id, parent):
-            return None
-        title = ranking_title(parent.name, period)
-        content = ranking_xlsx(ranking(session, parent, period, now), title)
-        filename = f"xep-hang-{parent.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
-        return Spreadsheet(content, filename, title)
-
-
-def accept_invite(store: Store, user_id: int, payload: str) -> str | None:
-    """Bind the user to the invite's unit; the unit's label, or None for an unusable invite."""
-    with store.sessions.begin() as session:
-        official = roles.consume_invite(session, payload, user_id)
-        if official is None:
-            return None
-        unit = official.unit
-        write_audit(
-            session,
-            telegram_actor(user_id),
-            AuditAction.GRANT,
-            source=f"{user_id}@{unit.code}",
-            detail={"via": "invite", "granted_by": official.granted_by},
-        )
-        return unit_label(unit)
-
-
-# --- Telegram --------------------------------------------------------------------------------------
-
-
-def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+def _clock(context: ContextTypes.DEFAULT_TYPE) -> Callable[[], datetime]:
     clock: Callable[[], datetime] = context.bot_data.get(CLOCK_KEY, local_now)
-    return clock()
+    return clock
+
+
+def dialogue_of(context: ContextTypes.DEFAULT_TYPE) -> OfficialDialogue:
+    return OfficialDialogue(services_of(context).store, _clock(context))
 
 
 def _user_id(update: Update) -> int:
@@ -280,6 +62,23 @@ def _user_id(update: Update) -> int:
     if user is None:
         raise ValueError("an update without a user reached an official's handler")
     return user.id
+
+
+async def send_outs(update: Update, context: ContextTypes.DEFAULT_TYPE, outs: list[Out]) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    for out in outs:
+        if isinstance(out, Reply):
+            await send_replies(update, context, [out])
+            continue
+        caption, markup = to_html(out.caption), to_markup(out.buttons)
+        if out.photo:
+            await context.bot.send_photo(chat.id, out.content, caption=caption, reply_markup=markup)
+        else:
+            await context.bot.send_document(
+                chat.id, out.content, filename=out.filename, caption=caption, reply_markup=markup
+            )
 
 
 async def publish_menu(bot: Bot, chat_id: int) -> None:
@@ -297,7 +96,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or not context.args:
         return
-    label = await asyncio.to_thread(accept_invite, services_of(context).store, user.id, context.args[0])
+    label = await asyncio.to_thread(dialogue_of(context).accept_invite, user.id, context.args[0])
     if label is None:
         await send_replies(update, context, [Reply(Doc().add(texts.OFFICIAL_INVITE_INVALID))])
         return
@@ -305,66 +104,47 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_replies(update, context, [Reply(welcome_doc(user.first_name, label))])
 
 
-async def situation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    args = list(context.args or [])
-    doc = await asyncio.to_thread(report, services_of(context).store, _user_id(update), args, _now(context))
-    await send_replies(update, context, [Reply(doc)])
+def _command(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        args = list(context.args or [])
+        outs = await asyncio.to_thread(dialogue_of(context).command, _user_id(update), name, args)
+        await send_outs(update, context, outs)
 
-
-async def overdue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    args = list(context.args or [])
-    reply = await asyncio.to_thread(
-        overdue, services_of(context).store, _user_id(update), args, _now(context)
-    )
-    await send_replies(update, context, [reply])
-
-
-async def ranking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    args = list(context.args or [])
-    answer = await asyncio.to_thread(
-        ranking_answer, services_of(context).store, _user_id(update), args, _now(context)
-    )
-    if answer.chart is None:
-        await send_replies(update, context, [Reply(answer.caption)])
-        return
-    await context.bot.send_photo(
-        chat.id, answer.chart, caption=to_html(answer.caption), reply_markup=to_markup(answer.buttons)
-    )
+    return handle
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The Excel button under a ranking, or a page of overdue dossiers. A press by someone who may
-    not see the data is answered and otherwise ignored."""
-    query, chat = update.callback_query, update.effective_chat
-    if query is None or query.data is None or chat is None:
+    """A button under an official's reply. A press by someone who may not see the data is answered
+    and otherwise ignored."""
+    query = update.callback_query
+    if query is None or query.data is None:
         return
     await query.answer()
-    store, user_id, now = services_of(context).store, _user_id(update), _now(context)
-    prefix, *ids = query.data.split(":")
-    if prefix == PAGE_PREFIX:
-        reply = await asyncio.to_thread(overdue_page, store, user_id, int(ids[0]), int(ids[1]), now)
-        if reply is not None:
-            await send_replies(update, context, [reply])
-        return
-    try:
-        start, end = (datetime.strptime(day, "%Y%m%d").date() for day in ids[1:])
-    except ValueError:  # not data this bot produced
-        return
-    sheet = await asyncio.to_thread(spreadsheet, store, user_id, int(ids[0]), Period(start, end), now)
-    if sheet is not None:
-        await context.bot.send_document(
-            chat.id, sheet.content, filename=sheet.filename, caption=sheet.caption, parse_mode=None
-        )
+    outs = await asyncio.to_thread(dialogue_of(context).button, _user_id(update), query.data)
+    if outs:
+        await send_outs(update, context, outs)
+
+
+async def morning_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily job: each official who asked with /nhacviec gets his units' digest."""
+    digests = await asyncio.to_thread(dialogue_of(context).digests)
+    for chat_id, doc in digests:
+        try:
+            for chunk in html_chunks(doc):
+                await context.bot.send_message(chat_id, chunk)
+        except TelegramError:  # blocked the bot, left…: the others still get theirs
+            log.warning("could not send the morning digest to %s", chat_id, exc_info=True)
+
+
+def schedule_digest(app: Any) -> None:
+    """Run the digest every day at 7:30 in Vietnam (the job itself skips days off)."""
+    if app.job_queue is not None:
+        app.job_queue.run_daily(morning_digest, DIGEST_AT, name=DIGEST_JOB)
 
 
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     return [
         CommandHandler("start", invite, filters=PRIVATE & INVITE_START),
-        CommandHandler("tinhhinh", situation, filters=PRIVATE),
-        CommandHandler("quahan", overdue_command, filters=PRIVATE),
-        CommandHandler("xephang", ranking_command, filters=PRIVATE),
+        *(CommandHandler(name, _command(name), filters=PRIVATE) for name in official_dialogue.COMMANDS),
         CallbackQueryHandler(button, pattern=CALLBACK_PATTERN),
     ]

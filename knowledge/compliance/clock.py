@@ -37,6 +37,7 @@ class WorkingClock:
         self._hi: date | None = None
         self._working: dict[date, bool] = {}
         self._within: dict[tuple[bool, int], float] = {}
+        self._ends: dict[date, datetime] = {}
 
     def is_working_day(self, d: date) -> bool:
         working = self._working.get(d)
@@ -79,6 +80,23 @@ class WorkingClock:
                 midnight, t.replace(microsecond=0)
             )
         return self.day_start(d) + within
+
+    def end_of_day(self, d: date) -> datetime:
+        """The end of the day's working hours (17:00 by default); on a day off, its midnight, which in
+        working time is the same instant: the end of the working day before."""
+        end = self._ends.get(d)
+        if end is None:
+            midnight = datetime.combine(d, time())
+            hours = self.day_start(d + timedelta(days=1)) - self.day_start(d)
+            end = self._ends[d] = self.calendar.add_working_hours(midnight, hours) if hours else midnight
+        return end
+
+    def as_day_end(self, t: datetime | None) -> datetime | None:
+        """A time given as a date only (as Excel exports an appointment: "2026-03-11", read as 00:00)
+        means the end of that day's working hours; other times are kept."""
+        if t is None or t.time() != time():
+            return t
+        return self.end_of_day(t.date())
 
     def between(self, a: datetime, b: datetime) -> float:
         """Working hours from ``a`` to ``b``; negative when ``b`` is before ``a``."""

@@ -20,7 +20,15 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from knowledge.compliance.clock import Calendar, WorkingClock, default_calendar
-from knowledge.compliance.models import ENDED, Channel, Dossier, Status, Timeliness, utcnow_naive
+from knowledge.compliance.models import (
+    CLOSED_EARLY,
+    ENDED,
+    Channel,
+    Dossier,
+    Status,
+    Timeliness,
+    utcnow_naive,
+)
 from knowledge.compliance.profile import FIELDS, REQUIRED, Profile, ValueProblem, load_profile
 from knowledge.compliance.summary import refresh
 from knowledge.models import Era, Unit
@@ -58,6 +66,7 @@ class DossierRecord:
     e_result: bool = False
     reused: bool = False
     apology: bool = False
+    applicant: str | None = None
 
 
 _STORED = tuple(f.name for f in fields(DossierRecord) if f.name != "unit_code")
@@ -158,6 +167,7 @@ def _record(row: Sequence[Any], plan: list[tuple[str, int, Any]]) -> DossierReco
 _CHANNELS = frozenset(int(c) for c in Channel)
 _STATUSES = frozenset(int(s) for s in Status)
 _ENDED = frozenset(int(s) for s in ENDED)
+_NEEDS_END = _ENDED - {int(s) for s in CLOSED_EARLY}  # withdrawn and stopped often have no end time
 
 
 def check(record: DossierRecord) -> str | None:
@@ -168,7 +178,7 @@ def check(record: DossierRecord) -> str | None:
         return f"status: trạng thái {record.status} không thuộc 1–10"
     if record.status in NEEDS_DUE and record.due_at is None:
         return "due_at: hồ sơ đã tiếp nhận mà không có ngày hẹn trả"
-    if record.status in _ENDED and record.status != Status.WITHDRAWN and _end(record) is None:
+    if record.status in _NEEDS_END and _end(record) is None:
         return "finished_at: hồ sơ đã kết thúc mà không có thời điểm kết thúc"
     if record.accepted_at is not None and record.accepted_at < record.submitted_at:
         return "accepted_at: tiếp nhận trước khi nộp"
@@ -226,11 +236,15 @@ def derive(record: DossierRecord, tiers: UnitTiers, clock: WorkingClock) -> dict
     row: dict[str, Any] = {name: getattr(record, name) for name in _STORED}
     row["unit_id"] = tiers.unit_id
     row["tier1_id"], row["tier2_id"], row["tier3_id"] = tiers.tiers
-    end = _end(record)
-    due = record.due_at
+    # A date without a time ends with the day's working hours (an appointment on 11/03 is kept until
+    # 17:00 that day; a dossier finished "on 12/03" may have finished at its end).
+    for name in ("due_at", "finished_at", "returned_at"):
+        row[name] = clock.as_day_end(row[name])
+    end = clock.as_day_end(_end(record))
+    due = row["due_at"]
     accepted = record.accepted_at
     waited = record.supplement_hours
-    row["submitted_day"] = record.submitted_at.date()
+    row["received_day"] = (accepted or record.submitted_at).date()
     row["ended_at"] = end
     row["effective_due_at"] = None
     row["timeliness"] = row["late_hours"] = row["accept_hours"] = row["processing_hours"] = None
@@ -310,7 +324,7 @@ def upsert_records(
         if not rows:
             continue
         previous = session.execute(
-            select(Dossier.unit_id, Dossier.submitted_day).where(Dossier.code.in_(list(rows)))
+            select(Dossier.unit_id, Dossier.received_day).where(Dossier.code.in_(list(rows)))
         ).all()
         for unit_id, day in previous:
             units.add(unit_id)
@@ -319,7 +333,7 @@ def upsert_records(
         for row in rows.values():
             row["imported_at"] = imported_at
             units.add(row["unit_id"])
-            days.add(row["submitted_day"])
+            days.add(row["received_day"])
             value = [row[c] for c in columns]
             for i in times:
                 moment = value[i]

@@ -1,27 +1,37 @@
 """Figures per unit and period, as SQL aggregates (the same queries on SQLite and PostgreSQL).
 
 Everything that does not depend on the time of asking is summed from the daily summary
-(``knowledge.compliance.summary``); what does — overdue now, online dossiers still waiting for
+(``knowledge.compliance.summary``); what does — overdue, online dossiers still waiting for
 acceptance — is counted over the open dossiers only, through a partial index.
 
-A dossier belongs to a period by its submission time. "Received" dossiers are those neither waiting
-for reception (status 1) nor refused at it (status 3); every rate below has them as denominator
-unless said otherwise. The portal's rules (see the research notes, §2.2 and §3):
+A period holds the dossiers received in it: by their day of reception (``received_day``, the day of
+acceptance, else of submission). "Received" dossiers are those neither waiting for reception
+(status 1) nor refused at it (status 3); every rate below has them as denominator unless said
+otherwise. Open dossiers are judged at the period's end when it is past, else now (``judged_at``):
+the portal takes "the last day of the reporting period" as the end of a dossier not yet finished, so
+a report on a past month does not change with the day it is asked. The portal's rules (research
+notes, §2.2 and §3; the formula document of indicator 2.1):
 
 - a dossier that ended is early, on time or late against its appointment, supplement waiting time
-  excluded; asked for supplements more than once, it counts as late (computed at import);
-- an open dossier is overdue now when the effective appointment has passed (the clock stops while it
+  excluded; asked for supplements more than once, it counts as late (computed at import); a dossier
+  withdrawn (status 7) or stopped (8) has ended, judged against its appointment when the export
+  gives its end time, else neither early, on time nor late (``ended_unjudged``);
+- an open dossier is overdue when the effective appointment has passed (the clock stops while it
   waits for the applicant's supplement, status 5), or when it was asked for supplements twice;
-- on-time rate (766 indicator 2.1) = received dossiers neither late nor overdue now ÷ received;
+- on-time rate (766 indicator 2.1) = received dossiers neither late nor overdue ÷ received;
 - online rate = online-channel dossiers ÷ all received dossiers, split toàn trình / một phần;
 - online-payment rate = fee-bearing dossiers paid online ÷ fee-bearing dossiers;
 - an online dossier is "not accepted within 6 working hours" when its acceptance took longer, or it
-  still waits for acceptance 6 working hours after submission.
+  still waits for acceptance 6 working hours after submission;
+- "late without an apology letter" counts dossiers past their appointment (ended after it, or open
+  and overdue by it) for which no letter was sent — not those late only by the supplements rule.
+
+A report also shows the dossiers carried over from earlier periods ("từ kỳ trước", as the monthly
+sheet has them): received before the period and not ended when it began.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,8 +41,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from knowledge.compliance.clock import Calendar, default_calendar
-from knowledge.compliance.models import Channel, Dossier, DossierSummary, Status
-from knowledge.compliance.summary import ACCEPT_WITHIN_HOURS, count, flag, received, static_conditions
+from knowledge.compliance.models import Channel, Dossier, DossierSummary, Status, Timeliness
+from knowledge.compliance.summary import (
+    ACCEPT_WITHIN_HOURS,
+    apologised,
+    count,
+    received,
+    static_conditions,
+    still_open,
+)
 from knowledge.models import Procedure, Unit
 
 SUMMARY_TIERS = (DossierSummary.tier1_id, DossierSummary.tier2_id, DossierSummary.tier3_id)
@@ -58,20 +75,29 @@ class Period:
             "year": "nam",
         }.get(kind, kind)
         if kind == "thang":
-            start = today.replace(day=1)
-            end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        elif kind == "quy":
-            first = 3 * ((today.month - 1) // 3) + 1
-            start = date(today.year, first, 1)
-            end = (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
-        elif kind == "nam":
-            start, end = date(today.year, 1, 1), date(today.year, 12, 31)
-        else:
-            raise ValueError(f"kỳ không rõ: {kind}")
-        return cls(start, end)
+            return cls.month(today.year, today.month)
+        if kind == "quy":
+            return cls.quarter(today.year, (today.month - 1) // 3 + 1)
+        if kind == "nam":
+            return cls(date(today.year, 1, 1), date(today.year, 12, 31))
+        raise ValueError(f"kỳ không rõ: {kind}")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        start = date(year, month, 1)
+        return cls(start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1))
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        start = date(year, 3 * quarter - 2, 1)
+        return cls(start, (start + timedelta(days=95)).replace(day=1) - timedelta(days=1))
 
     def bounds(self) -> tuple[datetime, datetime]:
         return datetime.combine(self.start, time()), datetime.combine(self.end + timedelta(days=1), time())
+
+    def judged_at(self, now: datetime) -> datetime:
+        """When open dossiers are judged: the period's end once it is past, else now."""
+        return min(now, self.bounds()[1])
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -85,7 +111,7 @@ class Figures:
 
     received: int = 0
     in_progress: int = 0
-    overdue_now: int = 0
+    overdue_now: int = 0  # open and overdue when judged (now, or the end of a past period)
     finished: int = 0
     early: int = 0
     on_time: int = 0
@@ -109,6 +135,16 @@ class Figures:
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the unit received any dossier in the period: without, it has no figures at all."""
+        return self.received > 0
+
+    @property
+    def ended_unjudged(self) -> int:
+        """Ended without an end time to judge them by (withdrawn or stopped, as exported)."""
+        return self.finished - self.early - self.on_time - self.late
 
     @property
     def on_time_rate(self) -> float | None:
@@ -158,6 +194,7 @@ class Figures:
         for name in RATES:
             data[name] = getattr(self, name)
         data["average_processing_days"] = self.average_processing_days
+        data["ended_unjudged"] = self.ended_unjudged
         return data
 
 
@@ -174,26 +211,40 @@ RATES = (
 )
 
 
-def _overdue() -> ColumnElement[bool]:
-    """Open received dossiers past their effective appointment (the clock stops while the applicant
-    supplements, status 5), or asked for supplements more than once; needs ``:now``."""
-    is_open = received() & Dossier.ended_at.is_(None)
-    return is_open & (
-        ((Dossier.status != int(Status.SUPPLEMENT)) & (Dossier.effective_due_at < bindparam("now")))
-        | (Dossier.supplement_count > 1)
+def past_due(at: Any) -> ColumnElement[bool]:
+    """Open dossiers past their effective appointment at ``at``; the clock stops while the applicant
+    supplements (status 5)."""
+    return (Dossier.status != int(Status.SUPPLEMENT)) & (Dossier.effective_due_at < at)
+
+
+def overdue(at: Any) -> ColumnElement[bool]:
+    """Open received dossiers overdue at ``at``: past their appointment, or asked for supplements
+    more than once."""
+    return received() & still_open() & (past_due(at) | (Dossier.supplement_count > 1))
+
+
+def awaiting_acceptance(cutoff: Any) -> ColumnElement[bool]:
+    """Online dossiers still waiting for acceptance, submitted before ``cutoff``."""
+    return (
+        (Dossier.channel == int(Channel.ONLINE))
+        & (Dossier.status == int(Status.SUBMITTED))
+        & (Dossier.submitted_at < cutoff)
     )
 
 
 def _open_conditions() -> dict[str, ColumnElement[bool]]:
-    """What depends on the time of asking; counted over the open dossiers only."""
-    overdue = _overdue()
+    """What depends on the time of judging (``:at``, ``:cutoff``); counted over open dossiers only."""
+    at: Any = bindparam("at")
     return {
-        "overdue_now": overdue,
-        "overdue_unapologised": overdue & ~flag(Dossier.apology),
-        "awaiting_acceptance": (Dossier.channel == int(Channel.ONLINE))
-        & (Dossier.status == int(Status.SUBMITTED))
-        & (Dossier.submitted_at < bindparam("cutoff")),
+        "overdue_now": overdue(at),
+        "overdue_unapologised": received() & still_open() & past_due(at) & ~apologised(),
+        "awaiting_acceptance": awaiting_acceptance(bindparam("cutoff")),
     }
+
+
+def judging_params(period: Period, now: datetime, calendar: Calendar) -> dict[str, datetime]:
+    at = period.judged_at(now)
+    return {"at": at, "cutoff": calendar.add_working_hours(at, -ACCEPT_WITHIN_HOURS)}
 
 
 STATIC = tuple(static_conditions())
@@ -206,6 +257,18 @@ def unit_depth(session: Session, unit: Unit) -> int:
         depth += 1
         parent_id = session.scalar(select(Unit.parent_id).where(Unit.id == parent_id))
     return depth
+
+
+def tier_of(session: Session, unit: Unit) -> Any:
+    """The dossiers' column that holds this unit for its own dossiers and its descendants'."""
+    depth = unit_depth(session, unit)
+    if depth > len(TIERS):
+        raise ValueError(f"{unit!r} is deeper than the dossier tiers")
+    return TIERS[depth - 1]
+
+
+def in_period(period: Period) -> ColumnElement[bool]:
+    return (Dossier.received_day >= period.start) & (Dossier.received_day <= period.end)
 
 
 def figures_by(
@@ -223,8 +286,7 @@ def figures_by(
     depth = unit_depth(session, unit)
     if depth > len(TIERS):
         raise ValueError(f"{unit!r} is deeper than the dossier tiers")
-    start, end = period.bounds()
-    # The summary: everything that does not depend on the time of asking.
+    # The summary: everything that does not depend on the time of judging.
     group: Any = SUMMARY_TIERS[depth] if by_child and depth < len(TIERS) else literal(None)
     in_scope = (
         (SUMMARY_TIERS[depth - 1] == unit.id)
@@ -238,21 +300,15 @@ def figures_by(
     result: dict[int | None, Figures] = {}
     for row in session.execute(sums.group_by(group) if by_child else sums).mappings():
         result[row["key"]] = _from_summary(row)
-    # The open dossiers: what depends on now.
+    # The open dossiers: what depends on the time of judging.
     dossier_group: Any = TIERS[depth] if by_child and depth < len(TIERS) else literal(None)
     conditions = _open_conditions()
     open_counts = select(
         dossier_group.label("key"), *(count(c).label(name) for name, c in conditions.items())
-    ).where(
-        TIERS[depth - 1] == unit.id,
-        Dossier.ended_at.is_(None),
-        Dossier.submitted_at >= start,
-        Dossier.submitted_at < end,
-    )
+    ).where(TIERS[depth - 1] == unit.id, still_open(), in_period(period))
     if by_child:
         open_counts = open_counts.group_by(dossier_group)
-    params = {"now": now, "cutoff": calendar.add_working_hours(now, -ACCEPT_WITHIN_HOURS)}
-    for row in session.execute(open_counts, params).mappings():
+    for row in session.execute(open_counts, judging_params(period, now, calendar)).mappings():
         figures = result.setdefault(row["key"], Figures())
         figures.overdue_now = int(row["overdue_now"])
         figures.late_without_apology += int(row["overdue_unapologised"])
@@ -325,44 +381,38 @@ def unit_figures(
 
 
 @dataclass(frozen=True)
-class OverdueDossier:
-    code: str
-    procedure_code: str
-    procedure_name: str | None
-    unit_name: str
-    due_at: datetime
-    days_late: int  # working days past the (effective) appointment, started days counted
+class CarriedOver:
+    """Dossiers received before the period and not ended when it began ("từ kỳ trước"), and what
+    became of them by the time of judging: ended (of which late), or still open (of which overdue)."""
+
+    count: int = 0
+    finished: int = 0
+    finished_late: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def overdue_dossiers(
-    session: Session,
-    unit: Unit,
-    now: datetime,
-    *,
-    limit: int = 50,
-    calendar: Calendar | None = None,
-) -> list[OverdueDossier]:
-    """Open dossiers of the unit and its descendants that are overdue now, the longest overdue first."""
+def carried_over(
+    session: Session, unit: Unit, period: Period, now: datetime, calendar: Calendar | None = None
+) -> CarriedOver:
     calendar = calendar or default_calendar()
-    tier = TIERS[unit_depth(session, unit) - 1]
-    overdue = _overdue()
-    query = (
-        select(Dossier.code, Dossier.procedure_code, Procedure.name, Unit.name, Dossier.effective_due_at)
-        .join(Unit, Unit.id == Dossier.unit_id)
-        .outerjoin(Procedure, Procedure.code == Dossier.procedure_code)
-        .where(tier == unit.id, overdue)
-        .order_by(Dossier.effective_due_at, Dossier.code)
-        .limit(limit)
-    )
-    return [
-        OverdueDossier(code, procedure, name, unit_name, due, _days_late(calendar, due, now))
-        for code, procedure, name, unit_name, due in session.execute(query, {"now": now})
-    ]
-
-
-def _days_late(calendar: Calendar, due: datetime, now: datetime) -> int:
-    """Working days past the appointment, a started day counting as one (8 hours a day)."""
-    return math.ceil(max(calendar.working_hours_between(due, now), 0.0) / 8)
+    start, _end = period.bounds()
+    at = period.judged_at(now)
+    open_then = still_open() | (Dossier.ended_at >= start)
+    open_at = still_open() | (Dossier.ended_at >= at)
+    ended_by = Dossier.ended_at < at
+    query = select(
+        func.count(),
+        count(ended_by),
+        count(ended_by & (Dossier.timeliness == int(Timeliness.LATE))),
+        count(open_at),
+        count(open_at & (past_due(at) | (Dossier.supplement_count > 1))),
+    ).where(tier_of(session, unit) == unit.id, received(), Dossier.received_day < period.start, open_then)
+    total, finished, late, still, late_open = session.execute(query).one()
+    return CarriedOver(int(total), int(finished), int(late), int(still), int(late_open))
 
 
 @dataclass(frozen=True)
@@ -390,3 +440,60 @@ def processing_times(session: Session, unit: Unit, period: Period) -> list[Proce
         ProcessingTime(code, name, int(n), round(float(avg) / 8, 2))
         for code, name, n, avg in session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class ProcedureFigures:
+    """One procedure's line of the per-procedure breakdown."""
+
+    procedure_code: str
+    procedure_name: str | None
+    received: int
+    online: int
+    fee_bearing: int
+    paid_online: int
+    late: int  # ended late
+    overdue: int  # open and overdue when judged
+
+    @property
+    def online_rate(self) -> float | None:
+        return _rate(self.online, self.received)
+
+    @property
+    def online_payment_rate(self) -> float | None:
+        return _rate(self.paid_online, self.fee_bearing)
+
+
+def procedure_breakdown(
+    session: Session, unit: Unit, period: Period, now: datetime, calendar: Calendar | None = None
+) -> list[ProcedureFigures]:
+    """Received, online share, online payment and lateness per procedure, the most received first."""
+    calendar = calendar or default_calendar()
+    depth = unit_depth(session, unit)
+    summed = ("received", "online", "fee_bearing", "paid_online", "late")
+    names = select(Procedure.name).where(Procedure.code == DossierSummary.procedure_code).scalar_subquery()
+    query = (
+        select(
+            DossierSummary.procedure_code,
+            func.max(names),
+            *(func.sum(getattr(DossierSummary, name)) for name in summed),
+        )
+        .where(
+            SUMMARY_TIERS[depth - 1] == unit.id,
+            DossierSummary.day >= period.start,
+            DossierSummary.day <= period.end,
+        )
+        .group_by(DossierSummary.procedure_code)
+    )
+    rows = {code: (name, [int(v or 0) for v in values]) for code, name, *values in session.execute(query)}
+    late_open = select(Dossier.procedure_code, count(overdue(bindparam("at")))).where(
+        TIERS[depth - 1] == unit.id, still_open(), in_period(period)
+    )
+    params = judging_params(period, now, calendar)
+    overdue_by = dict(session.execute(late_open.group_by(Dossier.procedure_code), params).tuples().all())
+    result = []
+    for code, (name, (got, online, fee, paid, late)) in rows.items():
+        late_now = int(overdue_by.get(code, 0))
+        if got or late_now:
+            result.append(ProcedureFigures(code, name, got, online, fee, paid, late, late_now))
+    return sorted(result, key=lambda p: (-p.received, p.procedure_code))

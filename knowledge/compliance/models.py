@@ -1,10 +1,13 @@
-"""Tables of the compliance feature: dossier records, officials and their invites.
+"""Tables of the compliance feature: dossier records, officials and their invites, apology letters.
 
-Dossier times are naive local times (UTC+7), as one-stop systems export them; the times of officials
-and invites are naive UTC, so that comparisons behave alike on SQLite and PostgreSQL. Everything a
-figure needs from the working-time calendar is computed once at import and stored
+Dossier times are naive local times (UTC+7), as one-stop systems export them; the times of officials,
+invites and apology letters are naive UTC, so that comparisons behave alike on SQLite and PostgreSQL.
+Everything a figure needs from the working-time calendar is computed once at import and stored
 (``effective_due_at``, ``timeliness``, ``late_hours``, ``accept_hours``, ``processing_hours``) so
 that figures are plain SQL aggregates that give the same answer on SQLite and PostgreSQL.
+
+A dossier belongs to the period of its reception (``received_day``: the day of ``accepted_at``, or of
+``submitted_at`` for a dossier never accepted), as the portal's reports count it.
 
 ``tier1_id``/``tier2_id``/``tier3_id`` are the dossier unit's ancestors-or-self at depth 1 (province),
 2 (district before 2025, commune after) and 3 (commune before 2025): a report on a unit at depth d
@@ -70,6 +73,9 @@ class Status(enum.IntEnum):
 
 NOT_RECEIVED = (Status.SUBMITTED, Status.REFUSED)
 ENDED = (Status.WITHDRAWN, Status.STOPPED, Status.DONE, Status.RETURNED)
+# Ended by the applicant's withdrawal or a stop: an export often gives them no end time, and they are
+# neither in progress nor overdue all the same.
+CLOSED_EARLY = (Status.WITHDRAWN, Status.STOPPED)
 
 
 class Timeliness(enum.IntEnum):
@@ -96,7 +102,7 @@ class Dossier(Base):
     online_level: Mapped[str | None] = mapped_column(String(16))  # OnlineLevel; None: no online service
     status: Mapped[int] = mapped_column(SmallInteger)  # Status
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
-    submitted_day: Mapped[date] = mapped_column(Date)  # the day of submitted_at, for the daily summary
+    received_day: Mapped[date] = mapped_column(Date)  # day of acceptance (else submission): its period
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -109,6 +115,7 @@ class Dossier(Base):
     e_result: Mapped[bool] = mapped_column(Boolean, default=False)
     reused: Mapped[bool] = mapped_column(Boolean, default=False)
     apology: Mapped[bool] = mapped_column(Boolean, default=False)
+    applicant: Mapped[str | None] = mapped_column(String(255))  # chủ hồ sơ, as the export records it
     # Computed at import from the working-time calendar:
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)  # end of processing, None while open
     effective_due_at: Mapped[datetime | None] = mapped_column(DateTime)  # due + supplement waiting
@@ -122,18 +129,18 @@ class Dossier(Base):
 
 
 # Few indexes on purpose: every one slows the import of a million rows, and reports read the summary.
-Index("ix_dossiers_unit_day", Dossier.unit_id, Dossier.submitted_day)  # the summary's refresh
+Index("ix_dossiers_unit_day", Dossier.unit_id, Dossier.received_day)  # the summary's refresh
 # The dossiers still open (a few percent): the only ones whose figures depend on the time of asking.
 Index(
     "ix_dossiers_open",
-    Dossier.submitted_at,
+    Dossier.received_day,
     sqlite_where=Dossier.ended_at.is_(None),
     postgresql_where=Dossier.ended_at.is_(None),
 )
 
 
 class DossierSummary(Base):
-    """Per unit, day of submission and procedure: the counts of every figure that does not depend on
+    """Per unit, day of reception and procedure: the counts of every figure that does not depend on
     the time of asking, refreshed from ``dossiers`` by SQL after each import. Reports sum these rows
     (a province's quarter is a few hundred thousand rows at most instead of millions of dossiers)."""
 
@@ -163,7 +170,7 @@ class DossierSummary(Base):
     reused: Mapped[int] = mapped_column(Integer)
     supplement_twice: Mapped[int] = mapped_column(Integer)
     slow_acceptance: Mapped[int] = mapped_column(Integer)  # online, accepted after 6 working hours
-    late_unapologised: Mapped[int] = mapped_column(Integer)  # ended late without an apology letter
+    late_unapologised: Mapped[int] = mapped_column(Integer)  # ended past due, no apology letter
     processed: Mapped[int] = mapped_column(Integer)
     processing_hours: Mapped[float] = mapped_column(Float)
 
@@ -183,6 +190,8 @@ class Official(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     granted_by: Mapped[int | None] = mapped_column(BigInteger)
     granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)  # the morning digest (/nhacviec)
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)  # claimed by the sender, once a day
 
     unit: Mapped[Unit] = relationship()
 
@@ -204,3 +213,17 @@ class Invite(Base):
     used_by: Mapped[int | None] = mapped_column(BigInteger)
 
     unit: Mapped[Unit] = relationship()
+
+
+class ApologyLetter(Base):
+    """An apology letter issued for a late dossier, with the new return date it promised (the rules
+    allow one such re-scheduling). Keyed by dossier code, so a re-import of the dossier keeps it."""
+
+    __tablename__ = "apology_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    new_due: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+    issued_by: Mapped[str] = mapped_column(String(64))  # "telegram:<id>", "cli"…

@@ -31,7 +31,7 @@ VIETNAM = timezone(timedelta(hours=7))
 HOURS_PER_DAY = 8
 
 REQUIRED = ("code", "procedure_code", "unit_code", "channel", "status", "submitted_at")
-TEXT_FIELDS = ("code", "procedure_code", "unit_code")
+TEXT_FIELDS = ("code", "procedure_code", "unit_code", "applicant")
 INT_FIELDS = ("channel", "status", "supplement_count")
 TIME_FIELDS = ("submitted_at", "accepted_at", "due_at", "finished_at", "returned_at")
 FLAG_FIELDS = ("fee_bearing", "paid_online", "digitised", "e_result", "reused", "apology")

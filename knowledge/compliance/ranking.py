@@ -7,13 +7,16 @@ Classification of a unit's online service in a period (from its received dossier
 - ``partial_online``: it received online dossiers, but only under partial (một phần, level 3) service;
 - ``zero``: it offers online service (dossiers were filed under an online-capable service) but
   received no dossier online — the "0%" of the letters;
-- ``none``: no dossier was filed under an online-capable service: it offers no online service.
+- ``none``: no dossier was filed under an online-capable service: it offers no online service;
+- ``no_data``: it received no dossier in the period (none was sent, or the export has none of its
+  dossiers): nothing is known of it — it is neither drawn nor ranked as 0, and has no score.
 """
 
 from __future__ import annotations
 
 import enum
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,9 +25,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.compliance.clock import Calendar
-from knowledge.compliance.figures import RATES, Figures, Period, unit_and_children
+from knowledge.compliance.figures import (
+    RATES,
+    CarriedOver,
+    Figures,
+    Period,
+    ProcedureFigures,
+    carried_over,
+    unit_and_children,
+)
 from knowledge.compliance.profile import local_now
 from knowledge.compliance.score import Score, score
+from knowledge.compliance.xlsx import Table, workbook
 from knowledge.models import Unit
 
 
@@ -33,6 +45,7 @@ class OnlineClass(enum.StrEnum):
     PARTIAL = "partial_online"
     ZERO = "zero"
     NONE = "none"
+    NO_DATA = "no_data"
 
 
 CLASS_LABELS = {
@@ -40,10 +53,13 @@ CLASS_LABELS = {
     OnlineClass.PARTIAL: "Chỉ có hồ sơ trực tuyến một phần",
     OnlineClass.ZERO: "Có dịch vụ trực tuyến nhưng 0% hồ sơ trực tuyến",
     OnlineClass.NONE: "Không cung cấp dịch vụ trực tuyến",
+    OnlineClass.NO_DATA: "Chưa có dữ liệu",
 }
 
 
 def classify(figures: Figures) -> OnlineClass:
+    if not figures.has_data:
+        return OnlineClass.NO_DATA
     if figures.online_full:
         return OnlineClass.FULL
     if figures.online:
@@ -61,7 +77,12 @@ class Standing:
     figures: Figures
     score: Score
     online_class: OnlineClass
-    rank: int | None = None  # among its siblings, by score
+    rank: int | None = None  # among its siblings with data, by score
+
+    @property
+    def total(self) -> float | None:
+        """The score, None for a unit without data (which has no score rather than 0)."""
+        return self.score.total if self.figures.has_data else None
 
     def as_dict(self) -> dict[str, Any]:
         f = self.figures
@@ -76,8 +97,8 @@ class Standing:
             "unaccepted_online": f.unaccepted_online,
             "late_without_apology": f.late_without_apology,
             "supplement_twice": f.supplement_twice,
-            "score": self.score.total,
-            "score_max": self.score.max_points,
+            "score": self.total,
+            "score_max": self.score.max_points if f.has_data else None,
             "lost_points": [item.as_dict() for item in self.score.lost_points],
         }
 
@@ -94,12 +115,19 @@ class UnitReport:
     period: Period
     as_of: datetime
     children: list[Standing] = field(default_factory=list)
+    carried: CarriedOver = field(default_factory=CarriedOver)
+
+    @property
+    def judged_at(self) -> datetime:
+        return self.period.judged_at(self.as_of)
 
     def as_dict(self) -> dict[str, Any]:
         data = self.own.as_dict()
         del data["rank"]
         data["period"] = {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
         data["as_of"] = self.as_of.isoformat(timespec="minutes")
+        data["judged_at"] = self.judged_at.isoformat(timespec="minutes")
+        data["carried_over"] = self.carried.as_dict()
         data["figures"] = self.own.figures.as_dict()
         data["indicators"] = [item.as_dict() for item in self.own.score.items]
         data["children"] = [child.as_dict() for child in self.children]
@@ -108,7 +136,7 @@ class UnitReport:
 
 def _sort_key(key: str) -> Any:
     def value(s: Standing) -> tuple[bool, float, str]:
-        number = s.score.total if key == "score" else getattr(s.figures, key)
+        number = s.total if key == "score" else getattr(s.figures, key)
         return (number is None, -(number or 0.0), s.unit.code)
 
     return value
@@ -122,16 +150,18 @@ def unit_report(
     *,
     calendar: Calendar | None = None,
 ) -> UnitReport:
-    """The unit's standing for the period, with its child units ranked by score (all of them, those
-    without dossiers too)."""
+    """The unit's standing for the period, with its child units ranked by score (all of them: those
+    without dossiers last, unranked)."""
     now = now or local_now()
     total, by_child = unit_and_children(session, unit, period, now, calendar)
     children = session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all()
     standings = [standing(child, by_child.get(child.id, Figures())) for child in children]
     standings.sort(key=_sort_key("score"))
-    for position, child in enumerate(standings, start=1):
+    ranked = [child for child in standings if child.figures.has_data]
+    for position, child in enumerate(ranked, start=1):
         child.rank = position
-    return UnitReport(standing(unit, total), period, now, standings)
+    carried = carried_over(session, unit, period, now, calendar)
+    return UnitReport(standing(unit, total), period, now, standings, carried)
 
 
 def ranking(
@@ -156,11 +186,13 @@ _COLOURS = {
     OnlineClass.PARTIAL: "#f9a825",
     OnlineClass.ZERO: "#c62828",
     OnlineClass.NONE: "#757575",
+    OnlineClass.NO_DATA: "#bdbdbd",
 }
 
 
 def ranking_chart_png(standings: list[Standing], title: str, highlight: Unit | None = None) -> bytes:
-    """A horizontal bar chart of the scores, coloured by class, the highlighted unit in bold."""
+    """A horizontal bar chart of the scores, coloured by class, the highlighted unit in bold. Units
+    without data are not given a bar (that would read as 0): leave them out, or they are labelled so."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -169,18 +201,17 @@ def ranking_chart_png(standings: list[Standing], title: str, highlight: Unit | N
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     names = [s.unit.name for s in standings][::-1]
-    scores = [s.score.total for s in standings][::-1]
+    scores = [s.total for s in standings][::-1]
     colours = [_COLOURS[s.online_class] for s in standings][::-1]
-    bars = axes.barh(names, scores, color=colours)
+    bars = axes.barh(names, [value or 0.0 for value in scores], color=colours)
     for bar, value in zip(bars, scores, strict=True):
-        axes.text(
-            bar.get_width() + 0.3, bar.get_y() + bar.get_height() / 2, f"{value:.2f}", va="center", fontsize=8
-        )
+        shown = f"{value:.2f}" if value is not None else CLASS_LABELS[OnlineClass.NO_DATA].lower()
+        axes.text(bar.get_width() + 0.3, bar.get_y() + bar.get_height() / 2, shown, va="center", fontsize=8)
     if highlight is not None:
         for label in axes.get_yticklabels():
             if label.get_text() == highlight.name:
                 label.set_fontweight("bold")
-    top = max([s.score.max_points for s in standings] + [1.0])
+    top = max([s.score.max_points for s in standings if s.figures.has_data] + [1.0])
     axes.set_xlim(0, top * 1.12)
     axes.set_xlabel("Điểm (các chỉ số tính được từ dữ liệu hồ sơ)")
     axes.set_title(title)
@@ -219,26 +250,41 @@ XLSX_COLUMNS = (
 )
 
 
-def ranking_xlsx(standings: list[Standing], title: str) -> bytes:
-    """The ranking as a one-sheet workbook, one row per unit, in the given order."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+PROCEDURE_COLUMNS = (
+    "Mã thủ tục",
+    "Thủ tục",
+    "Hồ sơ tiếp nhận",
+    "Trực tuyến",
+    "Tỷ lệ trực tuyến (%)",
+    "Có phí, lệ phí",
+    "Thanh toán trực tuyến",
+    "Tỷ lệ thanh toán trực tuyến (%)",
+    "Đã xong trễ hạn",
+    "Đang quá hạn",
+)
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Xếp hạng"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append([label for _, label in XLSX_COLUMNS])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+
+def ranking_xlsx(standings: list[Standing], title: str, procedures: Sequence[ProcedureFigures] = ()) -> bytes:
+    """The ranking, one row per unit in the given order (a unit without data keeps only its name,
+    class and the 0 received: nothing else is known of it), and with ``procedures`` a second sheet
+    broken down by procedure."""
+    rows = []
     for s in standings:
         data = s.as_dict()
         data["class"] = CLASS_LABELS[s.online_class]
-        sheet.append([data[key] for key, _ in XLSX_COLUMNS])
-    sheet.column_dimensions["C"].width = 28
-    sheet.column_dimensions["D"].width = 40
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        known = s.figures.has_data
+        rows.append(
+            [data[key] if known or key in ("rank", "unit", "name", "class", "received") else None
+             for key, _ in XLSX_COLUMNS]
+        )  # fmt: skip
+    tables: list[Table] = [
+        ("Xếp hạng", title, [label for _, label in XLSX_COLUMNS], rows, {"C": 28, "D": 40}),
+    ]
+    if procedures:
+        lines = [
+            (p.procedure_code, p.procedure_name, p.received, p.online, p.online_rate, p.fee_bearing,
+             p.paid_online, p.online_payment_rate, p.late, p.overdue)
+            for p in procedures
+        ]  # fmt: skip
+        tables.append(("Theo thủ tục", title, PROCEDURE_COLUMNS, lines, {"A": 14, "B": 60}))
+    return workbook(*tables)

@@ -1,5 +1,6 @@
 """The daily summary of dossiers (``dossier_daily``), rebuilt by SQL for the units and days an import
-touched: DELETE the affected rows, then INSERT … SELECT … GROUP BY from ``dossiers``."""
+touched (or an apology letter changed): DELETE the affected rows, then INSERT … SELECT … GROUP BY from
+``dossiers``. Days are days of reception (``Dossier.received_day``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, select
+from sqlalchemy import ColumnElement, case, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from knowledge.compliance.models import (
+    CLOSED_EARLY,
     NOT_RECEIVED,
+    ApologyLetter,
     Channel,
     Dossier,
     DossierSummary,
@@ -32,6 +35,22 @@ def received() -> ColumnElement[bool]:
     return Dossier.status.not_in([int(s) for s in NOT_RECEIVED])
 
 
+def still_open() -> ColumnElement[bool]:
+    """Not ended: no end of processing, and neither withdrawn nor stopped (which end a dossier even
+    when the export gives them no end time). ``ended_at IS NULL`` first, for the partial index."""
+    return Dossier.ended_at.is_(None) & Dossier.status.not_in([int(s) for s in CLOSED_EARLY])
+
+
+def ended() -> ColumnElement[bool]:
+    return ~still_open()
+
+
+def apologised() -> ColumnElement[bool]:
+    """The export says an apology letter was sent, or one was issued through the bot."""
+    letter = exists().where(ApologyLetter.dossier_code == Dossier.code)
+    return flag(Dossier.apology) | letter
+
+
 def static_conditions() -> dict[str, ColumnElement[bool]]:
     """The conditions counted in the summary: none depends on the time of asking."""
     got = received()
@@ -39,8 +58,8 @@ def static_conditions() -> dict[str, ColumnElement[bool]]:
     late = got & (Dossier.timeliness == int(Timeliness.LATE))
     return {
         "received": got,
-        "in_progress": got & Dossier.ended_at.is_(None),
-        "finished": got & Dossier.ended_at.is_not(None),
+        "in_progress": got & still_open(),
+        "finished": got & ended(),
         "early": got & (Dossier.timeliness == int(Timeliness.EARLY)),
         "on_time": got & (Dossier.timeliness == int(Timeliness.ON_TIME)),
         "late": late,
@@ -56,7 +75,8 @@ def static_conditions() -> dict[str, ColumnElement[bool]]:
         "supplement_twice": got & (Dossier.supplement_count > 1),
         "slow_acceptance": (Dossier.channel == int(Channel.ONLINE))
         & (Dossier.accept_hours > ACCEPT_WITHIN_HOURS),
-        "late_unapologised": late & ~flag(Dossier.apology),
+        # Past the appointment, not merely late by the supplements-asked-twice rule.
+        "late_unapologised": late & (Dossier.late_hours > 0) & ~apologised(),
     }
 
 
@@ -79,7 +99,7 @@ def refresh(session: Session, unit_ids: Collection[int], first: date, last: date
         rows = (
             select(
                 Dossier.unit_id,
-                Dossier.submitted_day,
+                Dossier.received_day,
                 Dossier.procedure_code,
                 func.min(Dossier.tier1_id),
                 func.min(Dossier.tier2_id),
@@ -88,11 +108,22 @@ def refresh(session: Session, unit_ids: Collection[int], first: date, last: date
                 func.count(finished_hours),
                 func.coalesce(func.sum(finished_hours), 0.0),
             )
-            .where(Dossier.unit_id.in_(chunk), Dossier.submitted_day >= first, Dossier.submitted_day <= last)
-            .group_by(Dossier.unit_id, Dossier.submitted_day, Dossier.procedure_code)
+            .where(Dossier.unit_id.in_(chunk), Dossier.received_day >= first, Dossier.received_day <= last)
+            .group_by(Dossier.unit_id, Dossier.received_day, Dossier.procedure_code)
         )
         columns = [
             "unit_id", "day", "procedure_code", "tier1_id", "tier2_id", "tier3_id", *conditions,
             "processed", "processing_hours",
         ]  # fmt: skip
         session.execute(insert(DossierSummary).from_select(columns, rows))
+
+
+def rebuild(session: Session) -> None:
+    """Rebuild the whole summary (after a change of its rules)."""
+    session.execute(delete(DossierSummary))
+    first, last = session.execute(
+        select(func.min(Dossier.received_day), func.max(Dossier.received_day))
+    ).one()
+    if first is not None:
+        units = session.scalars(select(Dossier.unit_id).distinct()).all()
+        refresh(session, units, first, last)
