@@ -193,12 +193,12 @@ def test_migrate_command(
 
 
 def test_dossiers_move_to_their_day_of_reception(bare: Engine) -> None:
-    """0006: a dossier submitted on 31 March and accepted on 1 April belongs to 1 April, and the
+    """0005: a dossier submitted on 31 March and accepted on 1 April belongs to 1 April, and the
     summary is rebuilt to match."""
     config = alembic_config()
     with bare.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0003")
+        command.upgrade(config, "0004")
         conn.execute(
             text(
                 "INSERT INTO units (id, era, code, name, kind, province_code, tags)"
