@@ -114,7 +114,7 @@ def test_card_says_who_handles_it_and_where_to_submit() -> None:
     assert "Xã Cát Vân giải quyết" in text
     assert "Thôn 1" in text and "7h30–17h" in text and "0237 000 000" in text
     assert "Tờ khai đăng ký khai sinh" in text
-    assert "Nộp trực tiếp: 1 Ngày làm việc; lệ phí: Miễn phí" in text
+    assert "Nộp trực tiếp / trực tuyến: 1 Ngày làm việc; lệ phí: Miễn phí" in text
     assert "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/u" in text
 
 
