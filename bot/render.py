@@ -222,7 +222,7 @@ MAX_CARD_DOCUMENTS = 5
 MAX_CARD_CASES = 4
 CARD_PAPER_CHARS = 220  # a paper's name on the card; the «Giấy tờ» list shows it whole
 CARD_CASE_CHARS = 110
-CARD_FEE_CHARS = 260
+CARD_FEE_CHARS = 320
 CARD_TIME_CHARS = 300
 
 

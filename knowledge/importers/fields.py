@@ -33,6 +33,9 @@ FLAG_MEANINGS: dict[str, str] = {
     "fee_value_mismatch": (
         "Số tiền ở cột lệ phí khác số tiền trong mô tả (ví dụ «135» và «135.000 đồng»); thẻ hiển thị theo mô tả"
     ),
+    "fee_value_differs": (
+        "Số tiền ở cột lệ phí khác số tiền nêu trong mô tả (ví dụ «5.000» và «thu 7.000 đồng»); thẻ ghi cả hai"
+    ),
     "fee_amount_unclear": (
         "Số tiền không có đơn vị tiền tệ hoặc nhỏ bất thường (ví dụ «1 đồng», «120 VNĐ»); thẻ không dùng số này"
     ),
@@ -198,6 +201,10 @@ def read_fee(
     single = distinct[0] if len(distinct) == 1 else None
 
     if value is not None and value > 0 and not free:
+        if clauses and not live:  # the rate's own text says it ended: "… (đến hết ngày 31/12/2025)"
+            if value >= 1000 and currency == VND and int(value) not in amounts_in(text):
+                expired = [with_detail(format_vnd(int(value)), " ".join(expired))]
+            return Fee(_ended_only(expired), None, flags)
         if currency not in (VND, None):
             return Fee(with_detail(f"{value:g} {currency}", detail_live), None, flags)
         amount: int | None = int(value)
@@ -211,7 +218,13 @@ def read_fee(
                 flags.append("fee_amount_unclear")
         if amount is not None and amount not in named and amount in amounts_in(" ".join(expired)):
             amount = single  # the value column kept a rate whose own text says it ended
+        elif amount is not None and named and amount not in named and "fee_value_mismatch" not in flags:
+            # "5.000" in the column, "thu 7.000 đồng" in the text: show both, vouch for neither
+            flags.append("fee_value_differs")
+            return Fee(with_detail(format_vnd(amount), detail_live), None, flags)
         if amount is None:
+            if not detail_live and expired:
+                return Fee(_ended_only(expired), None, flags)
             if detail_live:
                 return Fee(
                     with_detail(format_vnd(single), detail_live) if single else detail_live, single, flags
@@ -317,9 +330,9 @@ def read_time(number: str | float | None, unit: str | None, text: str | None = N
             return Time(_text(number) or None, None)
         if value <= 0:
             return Time(None, None)
-        if unit is None:
+        name = UNIT_NAMES.get(unit or "") or _UNIT_WORDS.get((unit or "").strip().lower())
+        if name is None:
             return Time(f"{_number_text(value)} ngày", value, ["time_without_unit"])
-        name = UNIT_NAMES.get(unit) or _UNIT_WORDS.get(unit.strip().lower()) or unit.strip().lower()
         days = value if name.startswith("ngày") else None
         return Time(f"{_number_text(value)} {name}", days)
     shown = _text(text)
@@ -339,25 +352,28 @@ def _note_parts(note: str | None) -> list[str]:
 _GENERIC_LABELS = re.compile(
     r"^(thời hạn giải quyết|cách thức thực hiện|cách thực hiện|thời gian|lưu ý)$", re.I
 )
-_LABEL_RE = re.compile(r"^(?P<label>[^:]{3,120}?)\s*:\s*\S")
+_LABEL_RE = re.compile(r"^(?P<label>[^:]{3,80}?)\s*:\s*\S")
+_NOT_A_LABEL_RE = re.compile(r"\b(?:gồm|bao gồm|là|không)$|\slà\s", re.IGNORECASE)
 _CONDITION_RE = re.compile(
-    r"(?i)\b(?P<label>(?:đối với|trong trường hợp|trường hợp|nếu)\b[^.;:]{3,150}?)(?=\s+thì\b|[.;:]|$)"
+    r"(?i)(?<!trừ )\b(?P<label>(?:đối với|trong trường hợp|trường hợp|nếu)\b[^.;:]{3,150}?)(?=\s+thì\b|[.;:]|$)"
 )
 
 
 def _label(parts: Iterable[str]) -> str | None:
-    """What distinguishes a row: "Cấp xã: 02 ngày" → "Cấp xã"; "… đối với trường hợp X" → that."""
-    labels: list[str] = []
+    """What distinguishes a row: "Cấp xã: 02 ngày" → "Cấp xã"; else "… đối với trường hợp X" → that.
+    A heading-style label wins over conditions met further on ("Trường hợp mất … thì thời hạn xác minh …")."""
+    headed: list[str] = []
+    conditions: list[str] = []
     for part in parts:
         bare = _bare(part)
         match = _LABEL_RE.match(bare)
-        if match and not _GENERIC_LABELS.match(match["label"]):
-            labels.append(match["label"].strip())
+        if match and not _GENERIC_LABELS.match(match["label"]) and not _NOT_A_LABEL_RE.search(match["label"]):
+            headed.append(match["label"].strip())
             continue
         condition = _CONDITION_RE.search(bare)
         if condition and not re.match(r"(?i)nếu có\b", condition["label"]):
-            labels.append(condition["label"].strip())
-    labels = list(dict.fromkeys(label for label in labels if label))
+            conditions.append(condition["label"].strip())
+    labels = list(dict.fromkeys(label for label in headed or conditions if label))
     return "; ".join(labels) if labels else None
 
 
@@ -405,7 +421,14 @@ def merge_channels(
         if len(indexes) > 1:
             shared = set.intersection(*(set(parts[i]) for i in indexes))
             for i in indexes:
-                labels[i] = _label(part for part in parts[i] if part not in shared)
+                own = [part for part in parts[i] if part not in shared]
+                labels[i] = _label(own) if len(own) <= 3 else None  # a whole description is no label
+    # A bare "Miễn phí" beside channels whose own text speaks of a rate is not believed either.
+    if any(row.get("fee_vnd") is None and _RATE_RE.search(str(row.get("fee") or "")) for row in rows):
+        for row in rows:
+            if row.get("fee") == "Miễn phí":
+                row["fee"], row["fee_vnd"] = None, None
+                flags.append("fee_free_contradicted")
     result: list[dict[str, Any]] = []
     for channel, indexes in merged.items():
         group = [rows[i] for i in indexes]
@@ -456,6 +479,8 @@ _CURRENCIES = {"Việt Nam Đồng": VND, "USD": "USD"}
 
 def _portal_time(method: dict[str, Any], cases: Sequence[dict[str, Any]]) -> tuple[str | None, float | None]:
     unit = method.get("processingTimeUnit")
+    if unit == "OTHER" and isinstance(method.get("processingTime"), str):
+        return _text(method["processingTime"]) or None, None  # "Trường hợp cấp đổi đồng loạt … theo dự án …"
     if unit and unit != "OTHER":
         time = read_time(method.get("processingTime"), unit)
         return time.text, time.days
@@ -474,32 +499,47 @@ def _portal_time(method: dict[str, Any], cases: Sequence[dict[str, Any]]) -> tup
     texts = {text for text, _ in per_case if text}
     if len(texts) == 1:
         return texts.pop(), days.pop() if len(days) == 1 else None
+    if len({label for _, label in per_case}) < len(per_case):
+        per_case = [(text, None) for text, _ in per_case]  # the cases' names do not tell them apart
     return _combine(per_case), None
 
 
 def _portal_fee(fees: Sequence[dict[str, Any]], on: date | None) -> Fee:
+    """One channel's fee items. A 0 beside paid items is the exemption its text describes; 0 with
+    only the fee's name ("Lệ phí Cấp đổi … (Đất)") is a fee whose amount the portal does not give."""
+    paid = any((item.get("value") or 0) > 0 for item in fees)
     parts: list[Fee] = []
+    unnamed: list[str] = []
     for item in fees:
         value = item.get("value")
-        currency = _CURRENCIES.get(
-            item.get("currencyName") or "", VND if item.get("currencyName") is None else None
-        )
+        description = _text(item.get("description"))
+        named = item.get("currencyName")
+        currency = _CURRENCIES.get(named, None) if named else VND
         if not item.get("currencyId") and value:
             currency = None if value < 1000 else VND
-        fee = read_fee(value, item.get("description"), currency=currency, on=on)
+        if value == 0 and description and paid:
+            exemption = _bare(_DESCRIPTION_LEAD_RE.sub("", _strip_parens(description)))
+            parts.append(Fee(with_detail("Miễn phí", exemption), None))
+            continue
+        fee = read_fee(value, description, currency=currency, on=on)
+        label = _bare(description)
+        if value == 0 and re.match(r"(?i)(?:lệ phí|phí)\b", label) and len(label) < 120 and ". " not in label:
+            unnamed.append(label)  # "Lệ phí Cấp đổi, cấp lại Giấy chứng nhận đối với cá nhân (Đất)"
+            continue
         if currency is None and value and fee.vnd is None and "fee_value_mismatch" not in fee.flags:
-            fee = Fee(
-                with_detail(f"{value:g} (không ghi đơn vị tiền)", _text(item.get("description"))),
-                None,
-                fee.flags,
-            )
+            fee = Fee(with_detail(f"{value:g} (không ghi đơn vị tiền)", description), None, fee.flags)
         parts.append(fee)
+    if unnamed:
+        shown = "; ".join(unnamed[:3]) + (f"; … ({len(unnamed)} khoản)" if len(unnamed) > 3 else "")
+        parts.append(Fee(f"chưa công bố mức thu ({shown})", None, ["fee_free_contradicted"]))
     if not parts:
         return Fee(None, None)
+    current = [part for part in parts if not (part.text or "").startswith(_ENDED_ONLY)]
+    flags = [flag for part in parts for flag in part.flags]
+    parts = current or parts
     texts = list(dict.fromkeys(part.text for part in parts if part.text))
     amounts = {part.vnd for part in parts}
-    flags = [flag for part in parts for flag in part.flags]
-    if texts == ["Miễn phí"] * len(texts) and amounts == {0}:
+    if texts == ["Miễn phí"] and amounts == {0}:
         return Fee("Miễn phí", 0, flags)
     texts = [text for text in texts if text != "Miễn phí"] or texts
     return Fee("; ".join(texts) or None, amounts.pop() if len(amounts) == 1 else None, flags)
@@ -564,7 +604,7 @@ def documents_from_portal(execution_cases: Sequence[dict[str, Any]]) -> list[dic
 _COND_START_RE = re.compile(r"^(?:(?:các )?trường hợp|đối với|nếu|khi|riêng)\b", re.IGNORECASE)
 # Where a conditional paper's case ends and the paper begins: "Trường hợp X thì phải có Y".
 _CASE_SPLIT_RE = re.compile(
-    r"\s+(?:thì\s+(?:phải\s+)?|phải\s+)(?:có|nộp|bổ sung|kèm theo|gửi kèm(?: theo)?|cung cấp)\s+(?:thêm\s+)?"
+    r"\s+(?:thì\s+(?:phải\s+)?|phải\s+)(?:có|nộp|bổ sung|kèm theo|gửi kèm(?: theo)?|cung cấp|xuất trình)\s+(?:thêm\s+)?"
     r"|,\s+(?:phải\s+)?(?:có|nộp|bổ sung)\s+"
     r"|(?:\s+thì|:)\s+(?=(?:bản|giấy|văn bản|đơn|tờ khai|hợp đồng|quyết định|biên bản)\b)",
     re.IGNORECASE,
@@ -579,7 +619,8 @@ _INFIX_CASE_RE = re.compile(
 _CHANNEL_CONDITION_RE = re.compile(
     r"trực tuyến|trực tiếp|bưu chính|qua mạng|hình thức nộp|cổng dịch vụ công", re.IGNORECASE
 )
-_NOTE_RE = re.compile(r"^(?:lưu ý|ghi chú|chú ý|số lượng hồ sơ)\b", re.IGNORECASE)
+# Notes, and sentences about the paper before them ("Phiếu này là biểu mẫu điện tử, …").
+_NOTE_RE = re.compile(r"^(?:lưu ý|ghi chú|chú ý|số lượng hồ sơ|ví dụ)\b|^\w+ này là\b", re.IGNORECASE)
 _OFFICIAL_RE = re.compile(
     r"^(?:người tiếp nhận|cán bộ|công chức|bộ phận (?:một cửa|tiếp nhận)|"
     r"cơ quan (?:đăng ký|tiếp nhận|có thẩm quyền|giải quyết|quản lý|công an|thuế)\b[^,.]{0,80}"
@@ -605,19 +646,19 @@ _STEP_RE = re.compile(
 )
 _SECTION_RE = re.compile(
     r"^(?:(?:các )?giấy tờ (?:phải|cần) (?:nộp|xuất trình)|thành phần hồ sơ|hồ sơ (?:gồm|bao gồm)|"
-    r"hồ sơ\b(?!.*\b(?:trường hợp|đối với)\b)|"
+
     r"(?:chứng từ|giấy tờ|tài liệu) (?:phải|cần) nộp|"
-    r".*\b(?:các|những) (?:loại )?(?:giấy tờ|tài liệu|thành phần)[^:]{0,40} sau)",
+    r".*(?<!một trong )\b(?:các|những) (?:loại )?(?:giấy tờ|tài liệu|thành phần)[^:]{0,40} sau)",
     re.IGNORECASE,
 )
 _DECLARATION_RE = re.compile(
     r"^(?:\d+\s+)?(?:tờ khai|đơn\b|giấy đề nghị|phiếu (?:đề nghị|yêu cầu|đăng ký|khai)|bản khai|"
-    r"văn bản đề nghị|đề nghị\b|mẫu (?:đơn|tờ khai)|giấy khai|bản đăng ký)",
+    r"văn bản đề nghị|đề nghị\b|mẫu (?:đơn|tờ khai)|giấy khai|bản đăng ký|thông báo\b)",
     re.IGNORECASE,
 )
 _PROXY_RE = re.compile(r"^(?:bản sao )?(?:văn bản|giấy|hợp đồng) (?:ủy|uỷ) quyền\b", re.IGNORECASE)
 _E_FORM_RE = re.compile(r"^mẫu\b.*\bđiện tử|điện tử tương tác", re.IGNORECASE)
-_OPTIONAL_RE = re.compile(r"\(nếu có\)\.?$", re.IGNORECASE)
+_OPTIONAL_RE = re.compile(r"\(nếu có\)\.?$|^(?:một số|các) giấy tờ khác\b", re.IGNORECASE)
 _GLUED_COUNT_RE = re.compile(r"\d bản (?:chính|sao)(?:,\s*\d+ bản sao)?(?=[^\s\d;,.:)])")
 _QUANTITY_RE = re.compile(
     r"(?P<orig>\d+)\s*bản chính(?:\s*,\s*(?P<copies>\d+)\s*bản sao)?|(?P<only>\d+)\s*bản sao", re.IGNORECASE
@@ -650,10 +691,24 @@ def _case_label(text: str) -> str:
     return _capitalised(bare.strip(" ,:;."))
 
 
-def _group_kind(group: str | None, case_groups: bool) -> tuple[str, str | None]:
+_GENERAL_DOSSIER_RE = re.compile(r"^(?:thành phần )?hồ sơ(?: đề nghị)?\s+(?P<core>.+?)(?:,?\s+(?:bao )?gồm)?$", re.I)
+
+
+def _general(group: str, procedure: str) -> bool:
+    """A heading that names the procedure's own dossier ("Hồ sơ gia hạn tạm trú gồm:" in "Gia hạn
+    tạm trú") or one numbered part of it ("1. Hồ sơ thu hồi", "2. Hồ sơ đăng ký")."""
+    if re.match(r"^\d{1,2}[.)]\s*hồ sơ\b", _text(group), re.IGNORECASE):
+        return True
+    match = _GENERAL_DOSSIER_RE.match(_bare(_text(group)).rstrip(" :"))
+    return bool(match and procedure and match["core"].lower() in procedure.lower())
+
+
+def _group_kind(group: str | None, case_groups: bool, procedure: str = "") -> tuple[str, str | None]:
     """("note" | "section" | "case", the case) for a heading the portal lists papers under."""
     bare = _bare(_text(group)).rstrip(" :") if group else ""
     if not bare or not any(char.isalnum() for char in bare):
+        return "section", None
+    if group and _general(group, procedure):
         return "section", None
     if _NOTE_RE.match(bare):
         return "note", None
@@ -705,8 +760,11 @@ def _split_case(name: str) -> tuple[str | None, str]:
         case = infix["case"].strip(" ,.")
         if infix.start() == 0 or case.lower() == "có" or _CHANNEL_CONDITION_RE.search(case):
             continue
-        if infix["marker"].lower() == "đối với" and _DECLARATION_RE.match(name):
-            continue  # "Tờ khai đối với hàng hóa nhập khẩu" names the form, it is not a case
+        if " hoặc " in first_sentence[: infix.start()] and not infix["marker"].lower().startswith("đối với"):
+            break  # "Bản sao giấy phép hoặc bản cam kết trong trường hợp bị mất": the case is the alternative's
+        inside = first_sentence[: infix.start()].count("(") > first_sentence[: infix.start()].count(")")
+        if _DECLARATION_RE.match(name) and not inside:
+            break  # "Tờ khai … theo mẫu trong trường hợp người yêu cầu là cá nhân hoặc Văn bản yêu cầu …"
         if infix["marker"].lower() == "đối với":
             return _capitalised(f"đối với {case}"), name
         return "Trường hợp " + re.sub(r"^trường hợp\s+", "", case, flags=re.IGNORECASE), name
@@ -737,11 +795,11 @@ class _Paper:
 
 def _declaration_key(name: str) -> str:
     head = re.split(r"\s*[(;]|\s+theo\s+|\s+hoặc\s+", name.lower(), maxsplit=1)[0]
-    return " ".join(re.sub(r"^\d+\s+", "", head).split())
+    return " ".join(re.sub(r"^\d+\s+", "", head).split()[:7])
 
 
 def tidy_documents(
-    documents: Sequence[dict[str, Any]],
+    documents: Sequence[dict[str, Any]], procedure: str = ""
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """(papers, notes, flags): papers everyone brings first (the declaration form, then the others
     in the portal's order, the online form last), then the papers of each case under its case;
@@ -749,9 +807,9 @@ def tidy_documents(
     flags: list[str] = []
     notes: list[str] = []
     papers: list[_Paper] = []
-    names = {_bare(_text(d.get("group"))).rstrip(" :") for d in documents if d.get("group")}
-    plain = {name for name in names if name and _group_kind(name, False) == ("section", None)}
-    case_groups = len({name for name in plain if not _SECTION_RE.match(name)}) >= 2
+    groups = {str(d["group"]) for d in documents if d.get("group")}
+    plain = {g for g in groups if _group_kind(g, False, procedure) == ("section", None) and not _general(g, procedure)}
+    case_groups = len({_key(g) for g in plain if not _SECTION_RE.match(_bare(_text(g)))}) >= 2
     heading_case: str | None = None
     last_group: object = object()
     run = 0
@@ -762,7 +820,7 @@ def tidy_documents(
         group = document.get("group")
         if group != last_group:
             heading_case, last_group, run = None, group, run + 1
-        kind, group_case = _group_kind(group, case_groups)
+        kind, group_case = _group_kind(group, case_groups, procedure)
         original, copies = _counts(document)
         counted = bool(original or copies)
         if kind == "note":
@@ -817,8 +875,13 @@ def _order(papers: list[_Paper]) -> list[_Paper]:
             by_key.setdefault(_declaration_key(paper.name), []).append(paper)
     lifted_runs: set[int] = set()
     dropped: set[int] = set()
-    for same in by_key.values():
+    main_keys = {_declaration_key(p.name) for p in papers if p.case is None and _DECLARATION_RE.match(p.name)}
+    for key, same in by_key.items():
         if len({_key(str(paper.case)) for paper in same}) < 2:
+            continue
+        if key in main_keys:  # everyone already brings it
+            lifted_runs |= {paper.run for paper in same}
+            dropped |= {id(paper) for paper in same}
             continue
         keep = max(same, key=lambda paper: len(paper.name))
         lifted_runs |= {paper.run for paper in same}
@@ -863,7 +926,7 @@ def tidy_record(record: dict[str, Any]) -> dict[str, Any]:
     on = _reference_date(record)
     flags = list(record.get("flags") or [])
     notes = list(record.get("notes") or [])
-    documents, paper_notes, paper_flags = tidy_documents(record.get("documents") or [])
+    documents, paper_notes, paper_flags = tidy_documents(record.get("documents") or [], str(record.get("name") or ""))
     channels, channel_flags = merge_channels(record.get("channels") or [], on)
     tidy["documents"] = documents
     tidy["channels"] = sorted(
