@@ -121,7 +121,9 @@ CARD_NOT_ON_LIST = (
     "⚠️ Thủ tục này không có trong danh sách thủ tục công khai hiện hành của Cổng Dịch vụ công quốc gia "
     "(có thể đã được thay thế); hãy kiểm tra trên {portal} trước khi nộp."
 )
-CARD_CHECK_PORTAL = "⚠️ Một số thông tin của thủ tục này trong danh mục có thể chưa chính xác; hãy đối chiếu trên {portal}."
+CARD_CHECK_PORTAL = (
+    "⚠️ Một số thông tin của thủ tục này trong danh mục có thể chưa chính xác; hãy đối chiếu trên {portal}."
+)
 CARD_SUMMARY_AGENCIES = "🏢 Cơ quan thực hiện: {agencies}"
 CARD_SUMMARY_AUDIENCES = "👥 Đối tượng: {audiences}"
 CARD_SUMMARY_DETAILS = "📄 Hồ sơ, thời hạn, lệ phí: xem trên {portal}"

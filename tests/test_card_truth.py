@@ -77,7 +77,11 @@ CARDS: dict[str, Card] = {
         first=("Tờ khai đăng ký khai sinh", "Giấy chứng sinh", "Hộ chiếu/Thẻ căn cước công dân"),
         time=every(ALL, ("1 ngày",)),  # crawl "1" without unit; details: 1 WORKING_DAY
         fee=every(ALL, FREE),
-        cases=("Trường hợp trẻ em bị bỏ rơi", "Trường hợp ủy quyền", "Trường hợp khai sinh cho trẻ em sinh ra do"),
+        cases=(
+            "Trường hợp trẻ em bị bỏ rơi",
+            "Trường hợp ủy quyền",
+            "Trường hợp khai sinh cho trẻ em sinh ra do",
+        ),
         notes=(HR_FREE_NOTE, "Trường hợp người yêu cầu đã nộp bản điện tử Giấy chứng sinh"),
     ),
     "1.000894": Card(  # đăng ký kết hôn
@@ -89,7 +93,9 @@ CARDS: dict[str, Card] = {
     "1.000656": Card(  # đăng ký khai tử
         first=("Tờ khai đăng ký khai tử", "Giấy báo tử"),
         time=every(ALL, ("1 ngày", "5 ngày làm việc")),  # details: cases of 5 working days, 2 and 1 days
-        fee=every(ALL, per_rule("Hội đồng nhân dân")),  # "Miễn phí(Mức lệ phí cụ thể do HĐND tỉnh … quyết định …)"
+        fee=every(
+            ALL, per_rule("Hội đồng nhân dân")
+        ),  # "Miễn phí(Mức lệ phí cụ thể do HĐND tỉnh … quyết định …)"
         cases=("Trường hợp ủy quyền",),
     ),
     "1.004873": Card(  # xác nhận tình trạng hôn nhân
@@ -125,7 +131,11 @@ CARDS: dict[str, Card] = {
         fee=every(ALL, per_rule("Hội đồng nhân dân")),
     ),
     "1.004746": Card(  # đăng ký lại kết hôn
-        first=("Tờ khai đăng ký lại kết hôn", "Bản sao Giấy chứng nhận kết hôn", "Hộ chiếu/Thẻ căn cước công dân"),
+        first=(
+            "Tờ khai đăng ký lại kết hôn",
+            "Bản sao Giấy chứng nhận kết hôn",
+            "Hộ chiếu/Thẻ căn cước công dân",
+        ),
         time=every(ALL, ("5 ngày", "25 ngày")),  # crawl "5" without unit; details: cases of 25 DAY
         fee=every(ALL, per_rule("Hội đồng nhân dân")),
     ),
@@ -134,7 +144,10 @@ CARDS: dict[str, Card] = {
         first=("Tờ khai thay đổi thông tin cư trú (mẫu CT01",),
         time=every(ONLINE_DIRECT, ("7 ngày làm việc",)),
         fee={"truc_tiep": paid("20.000 đồng"), "truc_tuyen": paid("10.000 đồng")},
-        cases=("Đăng ký thường trú vào chỗ ở hợp pháp thuộc quyền sở hữu", "Đăng ký thường trú vào chỗ ở hợp pháp do thuê"),
+        cases=(
+            "Đăng ký thường trú vào chỗ ở hợp pháp thuộc quyền sở hữu",
+            "Đăng ký thường trú vào chỗ ở hợp pháp do thuê",
+        ),
         notes=("Lưu ý",),
     ),
     "1.004194": Card(  # đăng ký tạm trú
@@ -154,27 +167,43 @@ CARDS: dict[str, Card] = {
         first=(),
         time={"truc_tuyen": ("1 ngày làm việc",)},  # and 2 working days "trường hợp phức tạp"
         fee={"truc_tuyen": UNPUBLISHED},
-        cases=("Trường hợp công dân thuộc quy định tại điểm a, điểm b", "Trường hợp thuộc quy định tại điểm c"),
+        cases=(
+            "Trường hợp công dân thuộc quy định tại điểm a, điểm b",
+            "Trường hợp thuộc quy định tại điểm c",
+        ),
     ),
     "1.010028": Card(  # xóa đăng ký tạm trú
-        first=("Tờ khai thay đổi thông tin cư trú", "Thông tin chứng minh thuộc trường hợp xóa đăng ký tạm trú"),
+        first=(
+            "Tờ khai thay đổi thông tin cư trú",
+            "Thông tin chứng minh thuộc trường hợp xóa đăng ký tạm trú",
+        ),
         time=every(ALL, ("2 ngày làm việc",)),
         fee=every(ALL, UNPUBLISHED),
     ),
     "1.003197": Card(  # xóa đăng ký thường trú
-        first=("Tờ khai thay đổi thông tin cư trú", "Thông tin chứng minh thuộc trường hợp xóa đăng ký thường trú"),
+        first=(
+            "Tờ khai thay đổi thông tin cư trú",
+            "Thông tin chứng minh thuộc trường hợp xóa đăng ký thường trú",
+        ),
         time={"truc_tuyen": ("5 ngày làm việc",)},
         fee={"truc_tuyen": UNPUBLISHED},
     ),
     "1.010038": Card(  # tách hộ
-        first=("Tờ khai thay đổi thông tin cư trú (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA), trong đó",),
+        first=(
+            "Tờ khai thay đổi thông tin cư trú (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA), "
+            "trong đó",
+        ),
         time=every(ONLINE_DIRECT, ("5 ngày làm việc",)),
         fee={"truc_tiep": paid("10.000 đồng"), "truc_tuyen": paid("5.000 đồng")},
         cases=("Trường hợp thành viên hộ gia đình đăng ký tách hộ là vợ, chồng đã ly hôn",),
     ),
     # Căn cước, hộ chiếu, giấy thông hành.
     "1.014061": Card(  # cấp thẻ căn cước từ đủ 14 tuổi
-        first=("Phiếu đề nghị giải quyết thủ tục về căn cước", "Phiếu thu thập thông tin dân cư", "Phiếu CC01"),
+        first=(
+            "Phiếu đề nghị giải quyết thủ tục về căn cước",
+            "Phiếu thu thập thông tin dân cư",
+            "Phiếu CC01",
+        ),
         time=every(ONLINE_DIRECT, ("7 ngày làm việc",)),
         fee=every(ONLINE_DIRECT, UNPUBLISHED),
     ),
@@ -187,7 +216,9 @@ CARDS: dict[str, Card] = {
     ),
     "1.001471": Card(  # hộ chiếu phổ thông, cấp trung ương: six rows, one line per channel
         first=("01 tờ khai đề nghị cấp hộ chiếu phổ thông", "02 ảnh mới chụp"),
-        time=every(ALL, ("5 ngày làm việc; 3 ngày làm việc (đối với các trường hợp quy định tại khoản 4 Điều 15",)),
+        time=every(
+            ALL, ("5 ngày làm việc; 3 ngày làm việc (đối với các trường hợp quy định tại khoản 4 Điều 15",)
+        ),
         fee=every(ALL, paid("200.000 đồng", "400.000đ")),
         cases=("Các trường hợp quy định tại khoản 4 Điều 15", "Đối với người chưa đủ 14 tuổi"),
         notes=("Số lượng hồ sơ", "Trường hợp nộp hồ sơ trực tuyến thì thành phần hồ sơ phải được chứng thực"),
@@ -205,19 +236,28 @@ CARDS: dict[str, Card] = {
     "1.001200": Card(  # giấy thông hành Campuchia: "40"/"50" in the column, 40.000đ ended in 2024
         first=("Tờ khai đề nghị cấp giấy thông hành", "02 ảnh 4x6cm"),
         time=every(ONLINE_DIRECT, ("3 ngày làm việc",)),
-        fee={"truc_tiep": paid("50.000 đồng"), "truc_tuyen": per_rule("chưa công bố mức đang áp dụng", "31/12/2024")},
+        fee={
+            "truc_tiep": paid("50.000 đồng"),
+            "truc_tuyen": per_rule("chưa công bố mức đang áp dụng", "31/12/2024"),
+        },
         flags=("fee_expired_rate", "fee_value_mismatch"),
     ),
     # Lý lịch tư pháp: "Miễn phí" beside a text that points to the fee circular.
     "3.000333": Card(
-        first=("Tờ khai yêu cầu cấp Phiếu Lý lịch tư pháp (Dùng cho cá nhân có yêu cầu", "Bản sao Thẻ Căn cước"),
+        first=(
+            "Tờ khai yêu cầu cấp Phiếu Lý lịch tư pháp (Dùng cho cá nhân có yêu cầu",
+            "Bản sao Thẻ Căn cước",
+        ),
         time=every(ALL, ("10 ngày",)),
         fee=every(ALL, per_rule("Thông tư số 244/2016/TT-BTC")),
         cases=("Trường hợp ủy quyền",),
         flags=("fee_free_contradicted",),
     ),
     "3.000330": Card(
-        first=("Tờ khai yêu cầu cấp Phiếu Lý lịch tư pháp (Dùng cho cá nhân có yêu cầu", "Bản sao Thẻ Căn cước"),
+        first=(
+            "Tờ khai yêu cầu cấp Phiếu Lý lịch tư pháp (Dùng cho cá nhân có yêu cầu",
+            "Bản sao Thẻ Căn cước",
+        ),
         time=every(ALL, ("10 ngày",)),
         fee=every(ALL, per_rule("Thông tư số 244/2016/TT-BTC")),
         cases=("Trường hợp ủy quyền",),
@@ -248,7 +288,11 @@ CARDS: dict[str, Card] = {
         flags=("fee_value_mismatch",),
     ),
     "3.000350": Card(  # đổi giấy phép lái xe Công an nhân dân
-        first=("Đề nghị đổi giấy phép lái xe", "Giấy khám sức khỏe", "Bản sao giấy tờ chứng minh thôi không còn phục vụ"),
+        first=(
+            "Đề nghị đổi giấy phép lái xe",
+            "Giấy khám sức khỏe",
+            "Bản sao giấy tờ chứng minh thôi không còn phục vụ",
+        ),
         time={"truc_tiep": ("5 ngày làm việc",)},
         fee={"truc_tiep": paid("135.000 đồng")},
         flags=("fee_value_mismatch",),
@@ -262,22 +306,35 @@ CARDS: dict[str, Card] = {
     ),
     # Đăng ký xe: six rows for a motorbike transfer become one line per channel.
     "1.013076": Card(  # sang tên
-        first=("Giấy khai thu hồi chứng nhận đăng ký xe", "Giấy khai đăng ký xe", "Bản sao chứng từ chuyển quyền sở hữu xe"),
+        first=(
+            "Giấy khai thu hồi chứng nhận đăng ký xe",
+            "Giấy khai đăng ký xe",
+            "Bản sao chứng từ chuyển quyền sở hữu xe",
+        ),
         time=every(
             ONLINE_DIRECT,
-            ("2 ngày làm việc (Cấp chứng nhận thu hồi đăng ký, biển số xe; Cấp chứng nhận đăng ký xe); 7 ngày làm việc",),
+            (
+                "2 ngày làm việc (Cấp chứng nhận thu hồi đăng ký, biển số xe; Cấp chứng nhận đăng ký xe); "
+                "7 ngày làm việc",
+            ),
         ),
         fee=every(ONLINE_DIRECT, per_rule("Thông tư số 60/2023/TT-BTC")),
         flags=("fee_free_contradicted",),
     ),
     "1.013079": Card(  # đổi chứng nhận đăng ký xe, biển số
         first=("Giấy khai đăng ký xe", "Chứng nhận đăng ký xe", "Giấy tờ của chủ xe"),
-        time=every(ONLINE_DIRECT, ("7 ngày làm việc (Cấp đổi biển số xe); 2 ngày làm việc (Cấp đổi chứng nhận đăng ký xe)",)),
+        time=every(
+            ONLINE_DIRECT,
+            ("7 ngày làm việc (Cấp đổi biển số xe); 2 ngày làm việc (Cấp đổi chứng nhận đăng ký xe)",),
+        ),
         fee=every(ONLINE_DIRECT, per_rule("Thông tư số 60/2023/TT-BTC")),
     ),
     "1.013082": Card(  # cấp lại chứng nhận đăng ký xe, biển số
         first=("Giấy khai đăng ký xe", "Giấy tờ của chủ xe"),
-        time=every(ONLINE_DIRECT, ("2 ngày làm việc (Cấp lại chứng nhận đăng ký xe); 7 ngày làm việc (Cấp lại biển số xe)",)),
+        time=every(
+            ONLINE_DIRECT,
+            ("2 ngày làm việc (Cấp lại chứng nhận đăng ký xe); 7 ngày làm việc (Cấp lại biển số xe)",),
+        ),
         fee=every(ONLINE_DIRECT, per_rule("Thông tư số 60/2023/TT-BTC")),
     ),
     "1.012575": Card(  # đăng ký xe lần đầu, trực tuyến toàn trình
@@ -289,8 +346,15 @@ CARDS: dict[str, Card] = {
     "1.001612": Card(  # đăng ký thành lập
         first=("Giấy đề nghị đăng ký hộ kinh doanh",),
         time={},  # "Không có thông tin" on every channel
-        fee={"truc_tiep": paid("50.000 đồng"), "truc_tuyen": paid("150.000 đồng"), "buu_chinh": paid("150.000 đồng")},
-        cases=("Trường hợp ủy quyền thực hiện thủ tục", "Trường hợp hộ kinh doanh do các thành viên hộ gia đình"),
+        fee={
+            "truc_tiep": paid("50.000 đồng"),
+            "truc_tuyen": paid("150.000 đồng"),
+            "buu_chinh": paid("150.000 đồng"),
+        },
+        cases=(
+            "Trường hợp ủy quyền thực hiện thủ tục",
+            "Trường hợp hộ kinh doanh do các thành viên hộ gia đình",
+        ),
         notes=("Người ủy quyền và người được ủy quyền",),
     ),
     "2.000720": Card(  # thay đổi nội dung đăng ký
@@ -324,7 +388,10 @@ CARDS: dict[str, Card] = {
         fee={"truc_tiep": paid("2.000 đồng", "10 USD")},
     ),
     "2.000884": Card(  # chứng thực chữ ký
-        first=("Một trong các giấy tờ sau: Căn cước điện tử", "Giấy tờ, văn bản mà mình sẽ yêu cầu chứng thực chữ ký"),
+        first=(
+            "Một trong các giấy tờ sau: Căn cước điện tử",
+            "Giấy tờ, văn bản mà mình sẽ yêu cầu chứng thực chữ ký",
+        ),
         time={},
         fee={"truc_tiep": paid("10.000 đồng", "10 USD")},
     ),
@@ -342,7 +409,11 @@ CARDS: dict[str, Card] = {
     ),
     "1.012783": Card(  # cấp đổi sổ đỏ (cấp tỉnh): "Miễn phí(Theo quy định của Luật phí và lệ phí …)"
         first=("Đơn đăng ký biến động đất đai", "Bản gốc Giấy chứng nhận đã cấp"),
-        time={"truc_tiep": ("5 ngày làm việc",), "truc_tuyen": ("15 ngày làm việc",), "buu_chinh": ("20 ngày làm việc",)},
+        time={
+            "truc_tiep": ("5 ngày làm việc",),
+            "truc_tuyen": ("15 ngày làm việc",),
+            "buu_chinh": ("20 ngày làm việc",),
+        },
         fee={
             "truc_tiep": per_rule("Luật phí và lệ phí"),
             "truc_tuyen": per_rule("Luật phí và lệ phí"),
@@ -394,7 +465,10 @@ PORTAL_CARDS: dict[str, Card] = {
         cases=("Nếu công dân Việt Nam đã ly hôn",),
     ),
     "1.013315": Card(  # Đà Nẵng: the online 50.000 đồng ran "đến hết ngày 31/12/2025"
-        first=("Đơn đề nghị cấp Giấy phép xây dựng có thời hạn", "Bản sao có chứng thực Giấy tờ pháp lý về đất đai"),
+        first=(
+            "Đơn đề nghị cấp Giấy phép xây dựng có thời hạn",
+            "Bản sao có chứng thực Giấy tờ pháp lý về đất đai",
+        ),
         time=every(ONLINE_DIRECT, ("20 ngày",)),
         fee=every(ONLINE_DIRECT, paid("100.000 đồng")),
         flags=("fee_expired_rate",),
@@ -438,7 +512,10 @@ def _procedure(record: dict[str, Any]) -> Procedure:
 
 @pytest.fixture(scope="module")
 def bundled() -> dict[str, dict[str, Any]]:
-    return {code: record.model_dump(mode="json") for code, record in read_catalogue(BUNDLED_CATALOGUE).by_code().items()}
+    return {
+        code: record.model_dump(mode="json")
+        for code, record in read_catalogue(BUNDLED_CATALOGUE).by_code().items()
+    }
 
 
 def portal_record(code: str) -> dict[str, Any]:
@@ -472,7 +549,9 @@ def check_record(record: dict[str, Any], card: Card) -> None:
     by_channel = {channel["channel"]: channel for channel in record["channels"]}
     assert len(by_channel) == len(record["channels"]), "one line per channel"
     for channel, times in card.time.items():
-        assert any(_starts(by_channel[channel]["time"] or "", time) for time in times), by_channel[channel]["time"]
+        assert any(_starts(by_channel[channel]["time"] or "", time) for time in times), by_channel[channel][
+            "time"
+        ]
     for channel, fee in card.fee.items():
         text, vnd = by_channel[channel]["fee"], by_channel[channel]["fee_vnd"]
         if fee.free:
@@ -508,7 +587,9 @@ def test_structured_record_tells_the_truth(code: str) -> None:
 
 
 @pytest.mark.parametrize("code", sorted(CARDS))
-def test_card_shows_the_papers_and_one_line_per_channel(code: str, bundled: dict[str, dict[str, Any]]) -> None:
+def test_card_shows_the_papers_and_one_line_per_channel(
+    code: str, bundled: dict[str, dict[str, Any]]
+) -> None:
     record, card = bundled[code], CARDS[code]
     procedure = _procedure(record)
     lines = to_plain(procedure_card(CardFacts(procedure, "https://dichvucong.gov.vn/x"))).splitlines()
@@ -524,7 +605,11 @@ def test_card_shows_the_papers_and_one_line_per_channel(code: str, bundled: dict
     for line in fee_lines:
         assert "lệ phí" in line
         if "lệ phí: Miễn phí" in line:
-            assert all(record_channel["fee_vnd"] == 0 for record_channel in record["channels"] if _channel_named(line, record_channel["channel"]))
+            assert all(
+                record_channel["fee_vnd"] == 0
+                for record_channel in record["channels"]
+                if _channel_named(line, record_channel["channel"])
+            )
     if record["flags"]:
         assert any("đối chiếu" in line for line in lines[:5])
     assert not any(_starts(line.removeprefix("• "), note) for note in card.notes for line in lines)
@@ -539,6 +624,9 @@ def test_notes_are_listed_apart_in_the_papers_reply(bundled: dict[str, dict[str,
     text = to_plain(documents_doc(_procedure(bundled["1.001193"])))
     papers, _, notes = text.partition("📝 Lưu ý")
     assert HR_FREE_NOTE in notes and HR_FREE_NOTE not in papers
-    assert papers.index("Tờ khai đăng ký khai sinh") < papers.index("Giấy chứng sinh") < papers.index("Tùy trường hợp")
+    assert (
+        papers.index("Tờ khai đăng ký khai sinh")
+        < papers.index("Giấy chứng sinh")
+        < papers.index("Tùy trường hợp")
+    )
     assert "Trường hợp trẻ em bị bỏ rơi:" in papers
-

@@ -31,18 +31,25 @@ FLAG_MEANINGS: dict[str, str] = {
         "thẻ hiển thị theo mô tả, không ghi «Miễn phí»"
     ),
     "fee_value_mismatch": (
-        "Số tiền ở cột lệ phí khác số tiền trong mô tả (ví dụ «135» và «135.000 đồng»); thẻ hiển thị theo mô tả"
+        "Số tiền ở cột lệ phí khác số tiền trong mô tả (ví dụ «135» và «135.000 đồng»); "
+        "thẻ hiển thị theo mô tả"
     ),
     "fee_value_differs": (
-        "Số tiền ở cột lệ phí khác số tiền nêu trong mô tả (ví dụ «5.000» và «thu 7.000 đồng»); thẻ ghi cả hai"
+        "Số tiền ở cột lệ phí khác số tiền nêu trong mô tả (ví dụ «5.000» và «thu 7.000 đồng»); "
+        "thẻ ghi cả hai"
     ),
     "fee_amount_unclear": (
-        "Số tiền không có đơn vị tiền tệ hoặc nhỏ bất thường (ví dụ «1 đồng», «120 VNĐ»); thẻ không dùng số này"
+        "Số tiền không có đơn vị tiền tệ hoặc nhỏ bất thường (ví dụ «1 đồng», «120 VNĐ»); "
+        "thẻ không dùng số này"
     ),
     "fee_expired_rate": "Mô tả lệ phí có mức thu đã hết thời hạn áp dụng trước ngày thu thập; thẻ bỏ mức đó",
     "time_without_unit": "Thời hạn chỉ là một con số, không có đơn vị; thẻ hiển thị là ngày",
-    "papers_are_steps": "Thành phần hồ sơ có dòng là bước thực hiện, không phải giấy tờ; đã chuyển sang ghi chú",
-    "papers_unsplit": "Thành phần hồ sơ có dòng dính liền nhiều giấy tờ (số lượng nằm giữa tên); chưa tách được",
+    "papers_are_steps": (
+        "Thành phần hồ sơ có dòng là bước thực hiện, không phải giấy tờ; đã chuyển sang ghi chú"
+    ),
+    "papers_unsplit": (
+        "Thành phần hồ sơ có dòng dính liền nhiều giấy tờ (số lượng nằm giữa tên); chưa tách được"
+    ),
 }
 
 CHANNEL_ORDER = ("truc_tiep", "truc_tuyen", "buu_chinh")
@@ -52,7 +59,8 @@ CHANNEL_ORDER = ("truc_tiep", "truc_tuyen", "buu_chinh")
 
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _LIST_MARK_RE = re.compile(
-    r"^(?:[-+*•–—·]+\s*|\(\d{1,2}(?:\.\d{1,2})*\)\s*|\(?[a-zđ]\)\s+|\d{1,2}[.)]\s+|\(?[ivx]{1,4}\)\s*)+", re.IGNORECASE
+    r"^(?:[-+*•–—·]+\s*|\(\d{1,2}(?:\.\d{1,2})*\)\s*|\(?[a-zđ]\)\s+|\d{1,2}[.)]\s+|\(?[ivx]{1,4}\)\s*)+",
+    re.IGNORECASE,
 )
 
 
@@ -82,7 +90,7 @@ def _key(text: str) -> str:
 # written with thousands separators ("8.000.000/lần"). Dates and document numbers ("31/12/2025",
 # "244/2016/TT-BTC") are not amounts.
 _AMOUNT_RE = re.compile(
-    r"(?<![\d.,/])(?P<num>\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d+)(?![\d/%])(?![.,]\d)"
+    r"(?<![\d.,/])(?P<num>\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d+)(?![\d%])(?!/\d)(?![.,]\d)"
     r"\s*(?P<currency>việt nam đồng|vnđ|vnd|đồng|đ(?!\w))?",
     re.IGNORECASE,
 )
@@ -96,7 +104,9 @@ _CLAUSE_SPLIT_RE = re.compile(r"\s+(?=[-+•]\s)|(?<=;)\s*|(?<=\.)\s+(?=[A-ZĐÀ
 _FREE_RE = re.compile(r"^\(*\s*(?:không|chưa|miễn)\b", re.IGNORECASE)
 # A description that speaks of a rate, even without naming an amount.
 _RATE_RE = re.compile(
-    r"mức\s+(?:thu|phí|lệ\s*phí)|thu\s+phí|lệ\s*phí|\bphí\b|biểu\s+phí|hội đồng nhân dân", re.IGNORECASE
+    r"mức\s+(?:thu|phí|lệ\s*phí)|thu\s+phí|lệ\s*phí|\bphí\b|biểu\s+phí|hội đồng nhân dân|"
+    r"\bdo (?:ủy|uỷ) ban nhân dân\b.*quy định|theo quy định (?:của|tại)\b",
+    re.IGNORECASE,
 )
 # What some structured descriptions start with: the currency or "Miễn phí" of the value column.
 _DESCRIPTION_LEAD_RE = re.compile(r"^(?:miễn phí\s*)?(?:việt nam đồng|đồng|vnđ)\b\s*[-:]?\s*", re.IGNORECASE)
@@ -209,7 +219,7 @@ def read_fee(
             return Fee(with_detail(f"{value:g} {currency}", detail_live), None, flags)
         amount: int | None = int(value)
         if value != int(value) or amount is None or amount < 1000:
-            thousands = int(round(value * 1000))
+            thousands = round(value * 1000)
             if thousands in amounts_in(text):
                 amount = thousands
                 flags.append("fee_value_mismatch")
@@ -248,7 +258,9 @@ def read_fee(
         return Fee(with_detail("Miễn phí", detail_live), 0, flags)
     if distinct or _RATE_RE.search(detail_live):
         flags.append("fee_free_contradicted")
-        return Fee(with_detail(format_vnd(single), detail_live) if single else _by_rule(detail_live), single, flags)
+        return Fee(
+            with_detail(format_vnd(single), detail_live) if single else _by_rule(detail_live), single, flags
+        )
     return Fee(with_detail("Miễn phí", detail_live), 0, flags)
 
 
@@ -355,7 +367,8 @@ _GENERIC_LABELS = re.compile(
 _LABEL_RE = re.compile(r"^(?P<label>[^:]{3,80}?)\s*:\s*\S")
 _NOT_A_LABEL_RE = re.compile(r"\b(?:gồm|bao gồm|là|không)$|\slà\s", re.IGNORECASE)
 _CONDITION_RE = re.compile(
-    r"(?i)(?<!trừ )\b(?P<label>(?:đối với|trong trường hợp|trường hợp|nếu)\b[^.;:]{3,150}?)(?=\s+thì\b|[.;:]|$)"
+    r"(?i)(?<!trừ )\b(?P<label>(?:đối với|trong trường hợp|trường hợp|nếu)\b[^.;:]{3,150}?)"
+    r"(?=\s+thì\b|[.;:]|$)"
 )
 
 
@@ -387,8 +400,8 @@ def _combine(values: list[tuple[str | None, str | None]]) -> str | None:
     known = {value: labels for value, labels in by_value.items() if value}
     if not known:
         return None
-    if len(known) == 1 and len(by_value) == 1:
-        return next(iter(known))
+    if len(known) == 1:
+        return next(iter(known))  # rows that publish nothing add nothing
     if not any(known.values()):
         return "; ".join(known) + " (tùy trường hợp)"
     return "; ".join(f"{value} ({'; '.join(labels)})" if labels else value for value, labels in known.items())
@@ -430,7 +443,7 @@ def merge_channels(
                 row["fee"], row["fee_vnd"] = None, None
                 flags.append("fee_free_contradicted")
     result: list[dict[str, Any]] = []
-    for channel, indexes in merged.items():
+    for key, indexes in merged.items():
         group = [rows[i] for i in indexes]
         if len(group) == 1:
             result.append(group[0])
@@ -438,11 +451,11 @@ def merge_channels(
         times = list(dict.fromkeys(row.get("time") for row in group))
         fees = list(dict.fromkeys(row.get("fee") for row in group))
         notes = list(dict.fromkeys(str(row["note"]) for row in group if row.get("note")))
-        vnds = {row.get("fee_vnd") for row in group}
+        vnds = {row.get("fee_vnd") for row in group if row.get("fee")}
         days = {row.get("days") for row in group}
         result.append(
             {
-                "channel": channel,
+                "channel": key,
                 "time": _combine(
                     [(rows[i].get("time"), labels[i] if len(times) > 1 else None) for i in indexes]
                 ),
@@ -450,7 +463,7 @@ def merge_channels(
                 "fee": _combine(
                     [(rows[i].get("fee"), labels[i] if len(fees) > 1 else None) for i in indexes]
                 ),
-                "fee_vnd": vnds.pop() if len(vnds) == 1 else None,
+                "fee_vnd": vnds.pop() if len(vnds) == 1 and len(fees) - (None in fees) == 1 else None,
                 "note": "\n".join(notes) or None,
             }
         )
@@ -514,7 +527,7 @@ def _portal_fee(fees: Sequence[dict[str, Any]], on: date | None) -> Fee:
         value = item.get("value")
         description = _text(item.get("description"))
         named = item.get("currencyName")
-        currency = _CURRENCIES.get(named, None) if named else VND
+        currency = _CURRENCIES.get(named) if named else VND
         if not item.get("currencyId") and value:
             currency = None if value < 1000 else VND
         if value == 0 and description and paid:
@@ -604,7 +617,8 @@ def documents_from_portal(execution_cases: Sequence[dict[str, Any]]) -> list[dic
 _COND_START_RE = re.compile(r"^(?:(?:các )?trường hợp|đối với|nếu|khi|riêng)\b", re.IGNORECASE)
 # Where a conditional paper's case ends and the paper begins: "Trường hợp X thì phải có Y".
 _CASE_SPLIT_RE = re.compile(
-    r"\s+(?:thì\s+(?:phải\s+)?|phải\s+)(?:có|nộp|bổ sung|kèm theo|gửi kèm(?: theo)?|cung cấp|xuất trình)\s+(?:thêm\s+)?"
+    r"\s+(?:thì\s+(?:phải\s+)?|phải\s+)"
+    r"(?:có|nộp|bổ sung|kèm theo|gửi kèm(?: theo)?|cung cấp|xuất trình)\s+(?:thêm\s+)?"
     r"|,\s+(?:phải\s+)?(?:có|nộp|bổ sung)\s+"
     r"|(?:\s+thì|:)\s+(?=(?:bản|giấy|văn bản|đơn|tờ khai|hợp đồng|quyết định|biên bản)\b)",
     re.IGNORECASE,
@@ -613,7 +627,8 @@ _CASE_SPLIT_RE = re.compile(
 _CASE_END_RE = re.compile(r"\s+(?:thì|phải|hồ sơ gồm|hồ sơ bao gồm)\s|,\s+hồ sơ\b|\s+gồm\s*:?$|\s*:$", re.I)
 # "X trong trường hợp Y", "X (nếu Y)", "X đối với Y" before the paper's first sentence ends.
 _INFIX_CASE_RE = re.compile(
-    r"\(?\b(?P<marker>trong trường hợp|đối với trường hợp|đối với|nếu)\s+(?P<case>[^;()]+?)\)?(?=[.;]\s|[.;]?$|\))",
+    r"\(?\b(?P<marker>trong trường hợp|đối với trường hợp|đối với|nếu)\s+"
+    r"(?P<case>[^;()]+?)\)?(?=[.;]\s|[.;]?$|\))",
     re.IGNORECASE,
 )
 _CHANNEL_CONDITION_RE = re.compile(
@@ -646,7 +661,6 @@ _STEP_RE = re.compile(
 )
 _SECTION_RE = re.compile(
     r"^(?:(?:các )?giấy tờ (?:phải|cần) (?:nộp|xuất trình)|thành phần hồ sơ|hồ sơ (?:gồm|bao gồm)|"
-
     r"(?:chứng từ|giấy tờ|tài liệu) (?:phải|cần) nộp|"
     r".*(?<!một trong )\b(?:các|những) (?:loại )?(?:giấy tờ|tài liệu|thành phần)[^:]{0,40} sau)",
     re.IGNORECASE,
@@ -659,7 +673,7 @@ _DECLARATION_RE = re.compile(
 _PROXY_RE = re.compile(r"^(?:bản sao )?(?:văn bản|giấy|hợp đồng) (?:ủy|uỷ) quyền\b", re.IGNORECASE)
 _E_FORM_RE = re.compile(r"^mẫu\b.*\bđiện tử|điện tử tương tác", re.IGNORECASE)
 _OPTIONAL_RE = re.compile(r"\(nếu có\)\.?$|^(?:một số|các) giấy tờ khác\b", re.IGNORECASE)
-_GLUED_COUNT_RE = re.compile(r"\d bản (?:chính|sao)(?:,\s*\d+ bản sao)?(?=[^\s\d;,.:)])")
+_GLUED_COUNT_RE = re.compile(r"\d bản (?:chính|sao)(?:,\s*\d+ bản sao)?(?=[^\s;,.:)])")
 _QUANTITY_RE = re.compile(
     r"(?P<orig>\d+)\s*bản chính(?:\s*,\s*(?P<copies>\d+)\s*bản sao)?|(?P<only>\d+)\s*bản sao", re.IGNORECASE
 )
@@ -683,7 +697,8 @@ def quantity_text(original: int | None, copies: int | None) -> str | None:
 
 
 def _case_label(text: str) -> str:
-    """A heading or a clause as a case: "Trường hợp ủy quyền thì hồ sơ phải kèm …:" → "Trường hợp ủy quyền"."""
+    """A heading or a clause as a case: "Trường hợp ủy quyền thì hồ sơ phải kèm …:" → "Trường hợp
+    ủy quyền"."""
     bare = _bare(_text(text)).rstrip(" :;.")
     end = _CASE_END_RE.search(bare)
     if end and end.start() > 12:
@@ -691,7 +706,9 @@ def _case_label(text: str) -> str:
     return _capitalised(bare.strip(" ,:;."))
 
 
-_GENERAL_DOSSIER_RE = re.compile(r"^(?:thành phần )?hồ sơ(?: đề nghị)?\s+(?P<core>.+?)(?:,?\s+(?:bao )?gồm)?$", re.I)
+_GENERAL_DOSSIER_RE = re.compile(
+    r"^(?:thành phần )?hồ sơ(?: đề nghị)?\s+(?P<core>.+?)(?:,?\s+(?:bao )?gồm)?$", re.I
+)
 
 
 def _general(group: str, procedure: str) -> bool:
@@ -725,7 +742,9 @@ def _is_note(name: str, counted: bool) -> bool:
     """Notes and instructions published among the papers."""
     if _NOTE_RE.match(name) or _OFFICIAL_RE.match(name):
         return True
-    if _EXEMPT_RE.search(name) and (not counted or not _PAPER_NOUN_RE.match(name)):
+    if _EXEMPT_RE.search(name) and not counted:
+        return True
+    if _EXEMPT_RE.search(name) and not _PAPER_NOUN_RE.match(name):
         return not (_COND_START_RE.match(name) and _conditional_paper(name))
     if not counted and _COND_START_RE.match(name) and _CHANNEL_CONDITION_RE.search(name.split(" thì ")[0]):
         return True  # "Trường hợp gửi qua bưu chính thì phải gửi kèm bản sao …": how to send, not a paper
@@ -761,7 +780,7 @@ def _split_case(name: str) -> tuple[str | None, str]:
         if infix.start() == 0 or case.lower() == "có" or _CHANNEL_CONDITION_RE.search(case):
             continue
         if " hoặc " in first_sentence[: infix.start()] and not infix["marker"].lower().startswith("đối với"):
-            break  # "Bản sao giấy phép hoặc bản cam kết trong trường hợp bị mất": the case is the alternative's
+            break  # "Bản sao giấy phép hoặc bản cam kết trong trường hợp bị mất": the alternative's case
         inside = first_sentence[: infix.start()].count("(") > first_sentence[: infix.start()].count(")")
         if _DECLARATION_RE.match(name) and not inside:
             break  # "Tờ khai … theo mẫu trong trường hợp người yêu cầu là cá nhân hoặc Văn bản yêu cầu …"
@@ -808,7 +827,11 @@ def tidy_documents(
     notes: list[str] = []
     papers: list[_Paper] = []
     groups = {str(d["group"]) for d in documents if d.get("group")}
-    plain = {g for g in groups if _group_kind(g, False, procedure) == ("section", None) and not _general(g, procedure)}
+    plain = {
+        g
+        for g in groups
+        if _group_kind(g, False, procedure) == ("section", None) and not _general(g, procedure)
+    }
     case_groups = len({_key(g) for g in plain if not _SECTION_RE.match(_bare(_text(g)))}) >= 2
     heading_case: str | None = None
     last_group: object = object()
@@ -843,7 +866,7 @@ def tidy_documents(
                 continue
         if _GLUED_COUNT_RE.search(name):
             flags.append("papers_unsplit")
-        outer = heading_case or group_case
+        outer = _text(document.get("case")) or heading_case or group_case  # a case already read stays
         own_case, paper_name = _split_case(name) if outer is None else (None, name)
         case = outer or own_case
         papers.append(
@@ -885,7 +908,7 @@ def _order(papers: list[_Paper]) -> list[_Paper]:
             continue
         keep = max(same, key=lambda paper: len(paper.name))
         lifted_runs |= {paper.run for paper in same}
-        keep.document["case"], keep.case = None, None
+        keep.document["case"], keep.case, keep.document["group"] = None, None, None
         dropped |= {id(paper) for paper in same if paper is not keep}
     papers = [paper for paper in papers if id(paper) not in dropped]
     main: list[_Paper] = []
@@ -926,7 +949,9 @@ def tidy_record(record: dict[str, Any]) -> dict[str, Any]:
     on = _reference_date(record)
     flags = list(record.get("flags") or [])
     notes = list(record.get("notes") or [])
-    documents, paper_notes, paper_flags = tidy_documents(record.get("documents") or [], str(record.get("name") or ""))
+    documents, paper_notes, paper_flags = tidy_documents(
+        record.get("documents") or [], str(record.get("name") or "")
+    )
     channels, channel_flags = merge_channels(record.get("channels") or [], on)
     tidy["documents"] = documents
     tidy["channels"] = sorted(
