@@ -618,7 +618,7 @@ _COND_START_RE = re.compile(r"^(?:(?:các )?trường hợp|đối với|nếu|k
 # Where a conditional paper's case ends and the paper begins: "Trường hợp X thì phải có Y".
 _CASE_SPLIT_RE = re.compile(
     r"\s+(?:thì\s+(?:phải\s+)?|phải\s+)"
-    r"(?:có|nộp|bổ sung|kèm theo|gửi kèm(?: theo)?|cung cấp|xuất trình)\s+(?:thêm\s+)?"
+    r"(?:có|nộp|bổ sung|kèm theo|gửi kèm(?: theo)?|cung cấp|xuất trình)\s+(?:thêm\s+|lại\s+)?"
     r"|,\s+(?:phải\s+)?(?:có|nộp|bổ sung)\s+"
     r"|(?:\s+thì|:)\s+(?=(?:bản|giấy|văn bản|đơn|tờ khai|hợp đồng|quyết định|biên bản)\b)",
     re.IGNORECASE,
