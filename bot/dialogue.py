@@ -440,8 +440,10 @@ class Dialogue:
 
     def _facts(self, session: Session, procedure: Procedure, unit: Unit | None) -> CardFacts:
         url = portal_link(procedure)
+        province = get_unit(session, procedure.province) if procedure.province else None
+        province_name = province.name if province is not None else None
         if unit is None:
-            return CardFacts(procedure, url)
+            return CardFacts(procedure, url, province_name=province_name)
         verdict = competence(session, unit, procedure)
         label = self._label(unit)
         office = None
@@ -462,6 +464,7 @@ class Dialogue:
             agency=verdict.agency,
             reason=verdict.reason,
             office=office,
+            province_name=province_name,
         )
 
     def _card(

@@ -219,6 +219,11 @@ def html_chunks(doc: Doc, limit: int = MESSAGE_LIMIT) -> list[str]:
 # --- Procedure cards ---------------------------------------------------------------------------
 
 MAX_CARD_DOCUMENTS = 5
+MAX_CARD_CASES = 4
+CARD_PAPER_CHARS = 220  # a paper's name on the card; the «Giấy tờ» list shows it whole
+CARD_CASE_CHARS = 110
+CARD_FEE_CHARS = 320
+CARD_TIME_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -243,15 +248,7 @@ class CardFacts:
     agency: str | None = None
     reason: str | None = None  # why, when there is something to explain
     office: Office | None = None
-
-
-def _channel_details(channel: dict[str, Any]) -> str:
-    parts = [str(channel.get("time") or texts.CARD_TIME_UNKNOWN)]
-    if channel.get("fee"):
-        parts.append(texts.CARD_FEE.format(fee=channel["fee"]))
-    if channel.get("note"):
-        parts.append(str(channel["note"]))
-    return "; ".join(parts)
+    province_name: str | None = None  # a province-specific procedure's province
 
 
 def _where(doc: Doc, facts: CardFacts) -> None:
@@ -275,19 +272,69 @@ def _where(doc: Doc, facts: CardFacts) -> None:
         doc.add("• ", fill(texts.CARD_ONLINE, link=link(texts.PORTAL_NAME, facts.portal_url)))
 
 
+def shorten(text: str, limit: int) -> str:
+    """The text cut at a word before ``limit`` characters, marked as cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:(") + texts.CARD_SHORTENED
+
+
+def display_name(name: str) -> str:
+    """A name published in capitals ("THỦ TỤC ĐĂNG KÝ …") in sentence case; others as they are."""
+    letters = [char for char in name if char.isalpha()]
+    if len(letters) < 8 or sum(char.isupper() for char in letters) < 0.8 * len(letters):
+        return name.strip()
+    lowered = name.strip().lower()
+    return lowered[:1].upper() + lowered[1:]
+
+
+def _time_fee(channel: dict[str, Any], limit: bool) -> str:
+    time = str(channel["time"]) if channel.get("time") else texts.CARD_TIME_UNKNOWN
+    if limit:
+        time = shorten(time, CARD_TIME_CHARS)
+    if channel.get("fee"):
+        fee = shorten(str(channel["fee"]), CARD_FEE_CHARS) if limit else str(channel["fee"])
+        return f"{time}; " + texts.CARD_FEE.format(fee=fee)
+    return f"{time}; {texts.CARD_FEE_UNKNOWN}"
+
+
+def channel_lines(channels: list[dict[str, Any]], limit: bool = True) -> list[tuple[str, str]]:
+    """(channels, time and fee) per line: channels whose time and fee are the same share a line;
+    long texts are shortened unless ``limit`` is false."""
+    lines: dict[str, list[str]] = {}
+    for channel in channels:
+        lines.setdefault(_time_fee(channel, limit), []).append(str(channel.get("channel")))
+    result = []
+    for details, keys in lines.items():
+        first = texts.CHANNEL_NAMES.get(keys[0], keys[0])
+        more = [texts.CHANNEL_MORE_NAMES.get(key, key) for key in keys[1:]]
+        result.append((texts.CHANNEL_SEPARATOR.join([first, *more]), details))
+    return result
+
+
 def procedure_card(facts: CardFacts) -> Doc:
     """The card for one procedure, as a citizen needs it: who handles it, where, what to bring."""
     procedure = facts.procedure
-    doc = Doc().add(b(procedure.name))
+    portal = link(texts.PORTAL_NAME, facts.portal_url)
+    doc = Doc().add(b(display_name(procedure.name)))
     heading = fill(texts.CARD_CODE, code=code(procedure.code))
     if procedure.field:
         heading += fill(texts.CARD_FIELD, field=procedure.field)
     doc.add(heading)
+    province = facts.province_name or procedure.publisher
+    if procedure.portal_type == "specific" and province:
+        doc.add(fill(texts.CARD_PROVINCE, province=province))
     if not procedure.in_force:
         if procedure.abolished_by:
             doc.add(fill(texts.CARD_ABOLISHED_BY, by=procedure.abolished_by))
         else:
             doc.add(texts.CARD_ABOLISHED)
+    if procedure.on_portal_list is False:
+        doc.add(fill(texts.CARD_NOT_ON_LIST, portal=portal))
+    elif procedure.flags and procedure.details != "summary":
+        doc.add(fill(texts.CARD_CHECK_PORTAL, portal=portal))
 
     doc.blank()
     if facts.unit_name is None or facts.handled is None:
@@ -306,46 +353,122 @@ def procedure_card(facts: CardFacts) -> Doc:
             doc.add(i(facts.reason))
     _where(doc, facts)
 
-    documents = procedure.documents
-    if documents:
-        doc.blank().add(b(texts.CARD_DOCUMENTS))
-        for document in documents[:MAX_CARD_DOCUMENTS]:
-            doc.add(document_line(document))
-        if len(documents) > MAX_CARD_DOCUMENTS:
-            doc.add(i(texts.CARD_MORE_DOCUMENTS.format(count=len(documents) - MAX_CARD_DOCUMENTS)))
-
-    if procedure.channels:
-        doc.blank().add(b(texts.CARD_TIME_FEE))
-        for channel in procedure.channels:
-            name = texts.CHANNEL_NAMES.get(str(channel.get("channel")), str(channel.get("channel")))
-            doc.add(fill(texts.CARD_CHANNEL, channel=name, details=_channel_details(channel)))
-
-    if procedure.result:
-        doc.blank().add(fill(texts.CARD_RESULT, result=procedure.result))
-    doc.blank().add(fill(texts.CARD_PORTAL, portal=link(texts.PORTAL_NAME, facts.portal_url)))
+    if procedure.details == "summary":
+        _summary(doc, procedure, portal)
+    else:
+        _papers(doc, procedure.documents)
+        _times_and_fees(doc, procedure.channels, portal)
+        if procedure.result:
+            doc.blank().add(fill(texts.CARD_RESULT, result=procedure.result))
+    doc.blank().add(fill(texts.CARD_PORTAL, portal=portal))
     return doc
 
 
-def document_line(document: dict[str, Any]) -> list[Span]:
-    """One document as a bullet; the catalogue's own list marks ("- ", "* ") are dropped, and an
-    entry that only introduces the next ones ("Giấy tờ phải nộp:") becomes a plain heading."""
-    name = str(document.get("name") or "").strip().lstrip("-*+•").strip()
-    if name.endswith(":") and not document.get("quantity"):
+def _summary(doc: Doc, procedure: Procedure, portal: Span) -> None:
+    """A procedure known only from the portal's list: what the list says, the portal for the rest."""
+    agencies = [str(agency) for agency in procedure.executing_agencies or [] if str(agency).strip()]
+    agencies = agencies or [a for a in (procedure.competent_agency, procedure.implementing_agency) if a]
+    doc.blank()
+    if agencies:
+        doc.add(fill(texts.CARD_SUMMARY_AGENCIES, agencies=", ".join(dict.fromkeys(agencies))))
+    if procedure.audiences:
+        doc.add(fill(texts.CARD_SUMMARY_AUDIENCES, audiences=", ".join(map(str, procedure.audiences))))
+    doc.add(fill(texts.CARD_SUMMARY_DETAILS, portal=portal))
+
+
+def _papers(doc: Doc, documents: list[dict[str, Any]]) -> None:
+    """Papers everyone brings, then the cases that need more (the «Giấy tờ» button lists all)."""
+    if not documents:
+        return
+    doc.blank().add(b(texts.CARD_DOCUMENTS))
+    main = [document for document in documents if not document.get("case")]
+    for document in main[:MAX_CARD_DOCUMENTS]:
+        doc.add(document_line(document, CARD_PAPER_CHARS))
+    if len(main) > MAX_CARD_DOCUMENTS:
+        doc.add(i(texts.CARD_MORE_DOCUMENTS.format(count=len(main) - MAX_CARD_DOCUMENTS)))
+    cases = by_case(documents)
+    if not cases:
+        return
+    doc.add(i(texts.CARD_CASES))
+    for case, papers in list(cases.items())[:MAX_CARD_CASES]:
+        label = shorten(case, CARD_CASE_CHARS)
+        if len(papers) == 1:
+            paper = shorten(paper_name(papers[0]), CARD_CASE_CHARS)
+            doc.add(texts.CARD_CASE_ONE.format(case=label, paper=paper))
+        else:
+            doc.add(texts.CARD_CASE_MANY.format(case=label, count=len(papers)))
+    if len(cases) > MAX_CARD_CASES:
+        doc.add(i(texts.CARD_MORE_CASES.format(count=len(cases) - MAX_CARD_CASES)))
+
+
+def _times_and_fees(doc: Doc, channels: list[dict[str, Any]], portal: Span) -> None:
+    doc.blank().add(b(texts.CARD_TIME_FEE))
+    if not channels:
+        doc.add(fill(texts.CARD_TIME_FEE_UNKNOWN, portal=portal))
+    for names, details in channel_lines(channels):
+        doc.add(fill(texts.CARD_CHANNEL, channel=names, details=details))
+
+
+def by_case(documents: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The papers asked only in some case, by case, in the catalogue's order."""
+    cases: dict[str, list[dict[str, Any]]] = {}
+    for document in documents:
+        if document.get("case"):
+            cases.setdefault(str(document["case"]), []).append(document)
+    return cases
+
+
+def paper_name(document: dict[str, Any]) -> str:
+    """The paper's name without the catalogue's own list marks ("- ", "* ")."""
+    return str(document.get("name") or "").strip().lstrip("-*+•").strip()
+
+
+def _quantity(document: dict[str, Any]) -> str | None:
+    original, copies = document.get("original"), document.get("copies")
+    parts = [f"{original} bản chính"] if original else []
+    parts += [f"{copies} bản sao"] if copies else []
+    quantity = ", ".join(parts) or (str(document["quantity"]) if document.get("quantity") else None)
+    if "xuất trình" in str(document.get("group") or "").lower():
+        quantity = ", ".join(filter(None, [quantity, texts.DOCUMENT_SHOWN]))
+    return quantity
+
+
+def document_line(document: dict[str, Any], limit: int | None = None) -> list[Span]:
+    """One document as a bullet; an entry that only introduces the next ones ("Giấy tờ phải nộp:")
+    becomes a plain heading."""
+    name = paper_name(document)
+    quantity = _quantity(document)
+    if name.endswith(":") and not quantity:
         return [i(name)]
-    spans = [Span("• " + name)]
-    if document.get("quantity"):
-        spans.append(Span(texts.DOCUMENT_QUANTITY.format(quantity=document["quantity"])))
+    spans = [Span("• " + (shorten(name, limit) if limit else name))]
+    if quantity:
+        spans.append(Span(texts.DOCUMENT_QUANTITY.format(quantity=quantity)))
     if document.get("form"):
         spans += fill(texts.DOCUMENT_FORM, form=i(str(document["form"])))
+    if document.get("e_form"):
+        spans.append(Span(texts.DOCUMENT_E_FORM))
     return spans
 
 
 def documents_doc(procedure: Procedure) -> Doc:
-    doc = Doc().add(fill(texts.DOCUMENTS_HEADER, name=b(procedure.name)))
+    """Every paper: those everyone brings, then each case with its papers, then the notes."""
+    doc = Doc().add(fill(texts.DOCUMENTS_HEADER, name=b(display_name(procedure.name))))
     if not procedure.documents:
-        return doc.add(texts.DOCUMENTS_NONE)
+        doc.add(texts.DOCUMENTS_NONE)
     for document in procedure.documents:
-        doc.add(document_line(document))
+        if not document.get("case"):
+            doc.add(document_line(document))
+    cases = by_case(procedure.documents)
+    if cases:
+        doc.blank().add(b(texts.DOCUMENTS_CASES))
+        for case, papers in cases.items():
+            doc.add(i(texts.DOCUMENTS_CASE.format(case=case)))
+            for document in papers:
+                doc.add(document_line(document))
+    if procedure.notes:
+        doc.blank().add(b(texts.DOCUMENTS_NOTES))
+        for note in procedure.notes:
+            doc.add("• " + str(note))
     return doc
 
 

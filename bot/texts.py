@@ -92,17 +92,42 @@ CARD_RECEIVING = "Nơi tiếp nhận: {address}"
 CARD_ONLINE = "Nộp trực tuyến: {link}"
 CARD_DOCUMENTS = "📄 Hồ sơ cần chuẩn bị"
 CARD_MORE_DOCUMENTS = "… và {count} giấy tờ khác (bấm «Giấy tờ»)."
+CARD_CASES = "Tùy trường hợp, cần thêm:"
+CARD_CASE_ONE = "◦ {case}: {paper}"
+CARD_CASE_MANY = "◦ {case} ({count} giấy tờ)"
+CARD_MORE_CASES = "… và {count} trường hợp khác (bấm «Giấy tờ»)."
 CARD_TIME_FEE = "⏱ Thời hạn và lệ phí"
 CHANNEL_NAMES = {
     "truc_tiep": "Nộp trực tiếp",
     "truc_tuyen": "Nộp trực tuyến",
     "buu_chinh": "Qua bưu chính",
 }
+# Channels whose time and fee are the same share one line: "Nộp trực tiếp / trực tuyến / qua bưu chính".
+CHANNEL_MORE_NAMES = {
+    "truc_tiep": "trực tiếp",
+    "truc_tuyen": "trực tuyến",
+    "buu_chinh": "qua bưu chính",
+}
+CHANNEL_SEPARATOR = " / "
 CARD_CHANNEL = "• {channel}: {details}"
 CARD_TIME_UNKNOWN = "thời hạn chưa công bố"
 CARD_FEE = "lệ phí: {fee}"
+CARD_FEE_UNKNOWN = "lệ phí chưa công bố"
+CARD_TIME_FEE_UNKNOWN = "Thời hạn và lệ phí chưa được công bố trong danh mục; bạn xem trên {portal}."
 CARD_RESULT = "📜 Kết quả: {result}"
 CARD_PORTAL = "🔗 Xem chi tiết trên {portal}"
+CARD_PROVINCE = "🏛 Thủ tục riêng của {province}."
+CARD_NOT_ON_LIST = (
+    "⚠️ Thủ tục này không có trong danh sách thủ tục công khai hiện hành của Cổng Dịch vụ công quốc gia "
+    "(có thể đã được thay thế); hãy kiểm tra trên {portal} trước khi nộp."
+)
+CARD_CHECK_PORTAL = (
+    "⚠️ Một số thông tin của thủ tục này trong danh mục có thể chưa chính xác; hãy đối chiếu trên {portal}."
+)
+CARD_SUMMARY_AGENCIES = "🏢 Cơ quan thực hiện: {agencies}"
+CARD_SUMMARY_AUDIENCES = "👥 Đối tượng: {audiences}"
+CARD_SUMMARY_DETAILS = "📄 Hồ sơ, thời hạn, lệ phí: xem trên {portal}"
+CARD_SHORTENED = "…"
 
 BUTTON_DOCUMENTS = "📄 Giấy tờ"
 BUTTON_LEGAL = "⚖️ Căn cứ pháp lý"
@@ -111,7 +136,12 @@ BUTTON_CARD = "⬅️ Quay lại thủ tục"
 
 DOCUMENTS_HEADER = "Giấy tờ cần nộp — {name}:"
 DOCUMENT_QUANTITY = " ({quantity})"
+DOCUMENT_SHOWN = "xuất trình"
 DOCUMENT_FORM = " — mẫu {form}"
+DOCUMENT_E_FORM = " · có biểu mẫu điện tử"
+DOCUMENTS_CASES = "Tùy trường hợp:"
+DOCUMENTS_CASE = "{case}:"
+DOCUMENTS_NOTES = "📝 Lưu ý"
 DOCUMENTS_NONE = "Danh mục chưa ghi giấy tờ cho thủ tục này; bạn xem thêm trên Cổng Dịch vụ công."
 LEGAL_HEADER = "Căn cứ pháp lý — {name}:"
 LEGAL_NONE = "Danh mục chưa ghi căn cứ pháp lý cho thủ tục này."

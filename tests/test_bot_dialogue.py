@@ -11,11 +11,13 @@ from bot.handlers.services import Services
 from bot.keyboards import Action, callback
 from bot.render import to_plain
 from index.service import Hit, SearchResult
+from knowledge.catalogue import apply_catalogue
 from knowledge.models import ChatUser, Era, Unit
 from knowledge.units import resolve_unit
 from knowledge.usage import QueryLogEntry
 from knowledge.users import find_user, pending_of
-from tests.botworld import BIRTH, ID_CARD, MARRIAGE
+from tests.botworld import BIRTH, ID_CARD, MARRIAGE, citizen_records
+from tests.factories import catalogue, procedure_record
 
 USER = 77
 
@@ -205,3 +207,18 @@ def test_a_whole_field_is_offered_as_choices_even_with_a_clear_leader() -> None:
     assert clear_winner(SearchResult(hits, confident=True, query="chứng thực di chúc"))
     assert not clear_winner(SearchResult(hits, confident=True, query="chứng thực", broad=True))
     assert not clear_winner(SearchResult(hits, confident=False, query="chứng thực"))
+
+
+def test_a_province_specific_card_names_its_province(dialogue: Dialogue, world: Services) -> None:
+    record = procedure_record(
+        code="1.115490",
+        name="Đăng ký biến động đất đai riêng của tỉnh",
+        portal_type="specific",
+        province="38",
+        publisher="UBND tỉnh Thanh Hóa",
+    )
+    with world.store.sessions.begin() as session:
+        apply_catalogue(session, catalogue(*citizen_records(), record, version="test-2"), "test", "test")
+    dialogue.follow_catalogue()
+    text = plain(dialogue.button(USER, callback(Action.CARD, "1.115490")))
+    assert "🏛 Thủ tục riêng của Tỉnh Thanh Hóa." in text

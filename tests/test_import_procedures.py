@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from knowledge.importers.procedures import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "raw_procedures"
 TABLE = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+CRAWLED = date(2026, 7, 20)  # the crawl's date: rates that ended before it are dropped
 
 
 def _row(
@@ -66,7 +68,7 @@ def _row(
         ),
         pytest.param(  # 1.004002: unit, amount in VNĐ with a detail in parentheses
             "Trực tuyến2 Ngày làm việc70,000 VNĐ(70.000 đồng/Giấy chứng nhận)",
-            [_row("truc_tuyen", "2 Ngày làm việc", 2, "70.000 đồng (70.000 đồng/Giấy chứng nhận)", 70000)],
+            [_row("truc_tuyen", "2 ngày làm việc", 2, "70.000 đồng (70.000 đồng/Giấy chứng nhận)", 70000)],
             id="working-days-vnd",
         ),
         pytest.param(  # 1.000756: calendar days, "Việt Nam Đồng", then the description
@@ -74,7 +76,7 @@ def _row(
             [
                 _row(
                     "truc_tuyen",
-                    "60 Ngày",
+                    "60 ngày",
                     60,
                     "10.000.000 đồng",
                     10_000_000,
@@ -86,23 +88,56 @@ def _row(
         pytest.param(  # 1.011724: hours are not days
             "Trực tuyến2 GiờMiễn phíTrực tiếp2 GiờMiễn phí",
             [
-                _row("truc_tuyen", "2 Giờ", None, "Miễn phí", 0),
-                _row("truc_tiep", "2 Giờ", None, "Miễn phí", 0),
+                _row("truc_tuyen", "2 giờ", None, "Miễn phí", 0),
+                _row("truc_tiep", "2 giờ", None, "Miễn phí", 0),
             ],
             id="hours",
         ),
         pytest.param(  # 1.001010: months and a foreign currency
             "Trực tiếp6 Tháng100 USD(100 USD/thẻ.)",
-            [_row("truc_tiep", "6 Tháng", None, "100 USD (100 USD/thẻ.)", None)],
+            [_row("truc_tiep", "6 tháng", None, "100 USD (100 USD/thẻ.)", None)],
             id="months-usd",
         ),
-        pytest.param(  # 1.007642: no time at all; the number is the fee, not "12" days + "0 VNĐ"
+        pytest.param(  # 1.007642: no time at all; "120 VNĐ" is no fee to vouch for (never "120 đồng")
             "Trực tuyến120 VNĐTrực tiếp120,000 VNĐ",
             [
-                _row("truc_tuyen", None, None, "120 đồng", 120),
+                _row("truc_tuyen", None, None, None, None),
                 _row("truc_tiep", None, None, "120.000 đồng", 120000),
             ],
             id="no-time",
+        ),
+        pytest.param(  # 3.000349: "135" in the column, "135.000 đồng/lần" in the description
+            "Trực tiếp5 Ngày làm việc135 VNĐ(Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)",
+            [
+                _row(
+                    "truc_tiep",
+                    "5 ngày làm việc",
+                    5,
+                    "135.000 đồng (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)",
+                    135000,
+                )
+            ],
+            id="value-in-thousands",
+        ),
+        pytest.param(  # 1.000014: a unit-less "1" (day) glued to "20" (thousand đồng), as the detail shows
+            "Trực tuyến120 VNĐ(20.000 vnđ /tờ khai)",
+            [_row("truc_tuyen", "1 ngày", 1, "20.000 đồng (20.000 vnđ /tờ khai)", 20000)],
+            id="time-glued-to-amount",
+        ),
+        pytest.param(  # 3.000347: "Miễn phí" over a named amount, and a rate that ended on 31/12/2025
+            "Trực tuyến5 Ngày làm việcMiễn phí(- Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.  - "
+            "Trường hợp tổ chức, cá nhân nộp hồ sơ theo hình thức trực tuyến: "
+            "Kể từ ngày 01/12/2023 đến hết ngày 31/12/2025, áp dụng mức thu lệ phí là 115.000 đồng/lần cấp.)",
+            [
+                _row(
+                    "truc_tuyen",
+                    "5 ngày làm việc",
+                    5,
+                    "135.000 đồng (Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)",
+                    135000,
+                )
+            ],
+            id="free-contradicted-and-expired",
         ),
         pytest.param(  # 1.004881: time unknown, fee known
             "Trực tuyếnKhông có thông tin1,350,000 Việt Nam Đồng(Đăng ký mới: 1.350.000 đồng/loại thuốc;)",
@@ -156,15 +191,15 @@ def _row(
             ],
             id="zero-time",
         ),
-        pytest.param(  # 3.000340: "Miễn phí" whose detail names a rate: the fee depends, so unknown
+        pytest.param(  # 3.000340: "Miễn phí" whose detail names a rate is not free
             "Trực tiếp12 NgàyMiễn phí(Cho một loại hình sản phẩm hoặc dịch vụ: 8.000.000/lần.)",
             [
                 _row(
                     "truc_tiep",
-                    "12 Ngày",
+                    "12 ngày",
                     12,
-                    "Miễn phí (Cho một loại hình sản phẩm hoặc dịch vụ: 8.000.000/lần.)",
-                    None,
+                    "8.000.000 đồng (Cho một loại hình sản phẩm hoặc dịch vụ: 8.000.000/lần.)",
+                    8000000,
                 )
             ],
             id="free-depends",
@@ -174,7 +209,7 @@ def _row(
             [
                 _row(
                     "truc_tuyen",
-                    "2 Ngày làm việc",
+                    "2 ngày làm việc",
                     2,
                     "Miễn phí (Không thu lệ phí)",
                     0,
@@ -201,15 +236,15 @@ def _row(
             "Trực tuyến1 Ngày làm việcKhông có thông tin"
             "Trực tuyến2 Ngày làm việcKhông có thông tin\ttrường hợp phức tạp",
             [
-                _row("truc_tuyen", "1 Ngày làm việc", 1, None, None),
-                _row("truc_tuyen", "2 Ngày làm việc", 2, None, None, "trường hợp phức tạp"),
+                _row("truc_tuyen", "1 ngày làm việc", 1, None, None),
+                _row("truc_tuyen", "2 ngày làm việc", 2, None, None, "trường hợp phức tạp"),
             ],
             id="same-channel-twice",
         ),
     ],
 )
 def test_dvcqg_channel_formats(raw: str, expected: list[dict[str, Any]]) -> None:
-    parsed = parse_dvcqg_channels(TABLE + raw)
+    parsed = parse_dvcqg_channels(TABLE + raw, CRAWLED)
     assert parsed.channels == expected
     assert not parsed.unparsed
 
@@ -222,15 +257,13 @@ def test_channel_text_that_cannot_be_read_is_reported() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        pytest.param(  # 1.001193: section titles, and "0 bản chính" notes
+        pytest.param(  # 1.001193: rows carry the section title they are listed under, and their counts
             "* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Giấy chứng sinh.1 bản chính"
             "Trường hợp đã nộp bản điện tử thì không phải nộp bản giấy.0 bản chính"
             "* Giấy tờ phải xuất trình:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Giấy tờ tùy thân.1 bản chính",
             [
-                ("* Giấy tờ phải nộp:", None, None),
                 ("- Giấy chứng sinh.", "1 bản chính", None),
                 ("Trường hợp đã nộp bản điện tử thì không phải nộp bản giấy.", None, None),
-                ("* Giấy tờ phải xuất trình:", None, None),
                 ("- Giấy tờ tùy thân.", "1 bản chính", None),
             ],
             id="sections",
@@ -290,6 +323,25 @@ def test_channel_text_that_cannot_be_read_is_reported() -> None:
 def test_dvcqg_document_formats(raw: str, expected: list[tuple[str, str | None, str | None]]) -> None:
     documents = parse_dvcqg_documents(raw).documents
     assert [(d["name"], d["quantity"], d["form"]) for d in documents] == expected
+
+
+def test_dvcqg_document_rows_keep_their_section_and_counts() -> None:
+    raw = (
+        "* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Giấy chứng sinh.1 bản chính"
+        "Trường hợp đã nộp bản điện tử thì không phải nộp bản giấy.0 bản chính"
+        "--Tên giấy tờMẫu đơn, tờ khaiSố lượngẢnh chụp hiện trạng0 bản chính,1 bản sao"
+        "Hộ chiếu phổ thông cấp lần gần nhất;1 bản chính01 tờ khai đề nghị cấp hộ chiếu (mẫu TK01)1 bản chính"
+    )
+    documents = parse_dvcqg_documents(raw).documents
+    assert [(d["group"], d["original"], d["copies"]) for d in documents] == [
+        ("* Giấy tờ phải nộp:", 1, 0),
+        ("* Giấy tờ phải nộp:", 0, 0),
+        (None, 0, 1),
+        (None, 1, 0),
+        (None, 1, 0),
+    ]
+    # "1 bản chính01 tờ khai": a row may start with a digit right after the count
+    assert documents[-1]["name"] == "01 tờ khai đề nghị cấp hộ chiếu (mẫu TK01)"
 
 
 @pytest.mark.parametrize(
@@ -512,7 +564,7 @@ def test_bqp_tables() -> None:
         ]
     ).channels
     assert channels == [
-        _row("truc_tiep", "07 Ngày làm việc", 7, "Phí : 0 Đồng", 0),
+        _row("truc_tiep", "7 ngày làm việc", 7, "Phí : 0 Đồng", 0),
         _row("buu_chinh", "Không quy định", None, None, None, "Không quy định thời hạn giải quyết"),
     ]
     documents = parse_bqp_documents(
@@ -529,9 +581,9 @@ def test_bqp_tables() -> None:
             },
         ]
     ).documents
-    assert documents == [
-        {"name": "Kế hoạch ứng phó", "quantity": "1 bản chính", "form": "5-PHLCII.doc"},
-        {"name": "Bản khai", "quantity": "1 bản sao", "form": "MU1A.docx; MU1B.docx"},
+    assert [(d["name"], d["quantity"], d["form"], d["original"], d["copies"]) for d in documents] == [
+        ("Kế hoạch ứng phó", "1 bản chính", "5-PHLCII.doc", 1, 0),
+        ("Bản khai", "1 bản sao", "MU1A.docx; MU1B.docx", 0, 1),
     ]
     legal = parse_bqp_legal(
         [
@@ -619,4 +671,8 @@ def test_built_catalogue_loads_into_the_database(
         assert version.procedure_count == report.records_out
     with session_factory() as session:
         birth = get_procedure(session, "1.001193")
-        assert birth is not None and birth.channels[0]["channel"] == "truc_tuyen"
+        assert birth is not None and {c["channel"] for c in birth.channels} == {
+            "truc_tuyen",
+            "truc_tiep",
+            "buu_chinh",
+        }

@@ -114,7 +114,7 @@ def test_card_says_who_handles_it_and_where_to_submit() -> None:
     assert "Xã Cát Vân giải quyết" in text
     assert "Thôn 1" in text and "7h30–17h" in text and "0237 000 000" in text
     assert "Tờ khai đăng ký khai sinh" in text
-    assert "Nộp trực tiếp: 1 Ngày làm việc; lệ phí: Miễn phí" in text
+    assert "Nộp trực tiếp / trực tuyến: 1 Ngày làm việc; lệ phí: Miễn phí" in text
     assert "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/u" in text
 
 
@@ -204,3 +204,82 @@ def test_document_list_marks_from_the_catalogue_are_tidied() -> None:
         "Giấy tờ phải nộp:",
         "• Tờ khai đăng ký khai sinh (1 bản chính)",
     ]
+
+
+def test_card_lists_what_everyone_brings_then_the_cases() -> None:
+    card = procedure(
+        documents=[
+            {"name": "Tờ khai đăng ký khai sinh", "original": 1, "copies": 0, "e_form": True},
+            {"name": "Hộ chiếu/Thẻ căn cước", "original": 1, "group": "* Giấy tờ phải xuất trình:"},
+            {"name": "Biên bản về việc trẻ bị bỏ rơi", "original": 1, "case": "Trường hợp trẻ em bị bỏ rơi"},
+            {"name": "Văn bản ủy quyền", "original": 1, "case": "Trường hợp ủy quyền"},
+            {"name": "Bản sao giấy tờ của người ủy quyền", "copies": 1, "case": "Trường hợp ủy quyền"},
+        ],
+        notes=["Người tiếp nhận có trách nhiệm tiếp nhận đúng, đủ hồ sơ."],
+    )
+    lines = to_plain(procedure_card(CardFacts(card, "https://dichvucong.gov.vn/x"))).splitlines()
+    start = lines.index("📄 Hồ sơ cần chuẩn bị")
+    assert lines[start + 1 : start + 6] == [
+        "• Tờ khai đăng ký khai sinh (1 bản chính) · có biểu mẫu điện tử",
+        "• Hộ chiếu/Thẻ căn cước (1 bản chính, xuất trình)",
+        "Tùy trường hợp, cần thêm:",
+        "◦ Trường hợp trẻ em bị bỏ rơi: Biên bản về việc trẻ bị bỏ rơi",
+        "◦ Trường hợp ủy quyền (2 giấy tờ)",
+    ]
+    assert "Người tiếp nhận" not in "\n".join(lines)  # notes only in the «Giấy tờ» reply
+    papers = to_plain(documents_doc(card))
+    assert papers.index("Trường hợp ủy quyền:") < papers.index("Bản sao giấy tờ của người ủy quyền")
+    assert papers.index("📝 Lưu ý") < papers.index("Người tiếp nhận có trách nhiệm")
+
+
+def test_equal_time_and_fee_share_a_line_and_nothing_is_invented() -> None:
+    card = procedure(
+        channels=[
+            {"channel": "truc_tiep", "time": "7 ngày làm việc", "fee": "20.000 đồng", "fee_vnd": 20000},
+            {"channel": "truc_tuyen", "time": "7 ngày làm việc", "fee": "20.000 đồng", "fee_vnd": 20000},
+            {"channel": "buu_chinh", "time": None, "fee": None},
+        ]
+    )
+    text = to_plain(procedure_card(CardFacts(card, "https://dichvucong.gov.vn/x")))
+    assert "• Nộp trực tiếp / trực tuyến: 7 ngày làm việc; lệ phí: 20.000 đồng" in text
+    assert "• Qua bưu chính: thời hạn chưa công bố; lệ phí chưa công bố" in text
+    no_channels = to_plain(procedure_card(CardFacts(procedure(channels=[]), "https://dichvucong.gov.vn/x")))
+    assert "Thời hạn và lệ phí chưa được công bố" in no_channels and "Miễn phí" not in no_channels
+
+
+def test_a_procedure_known_only_from_the_list_gets_an_honest_card() -> None:
+    card = procedure(
+        name="Hưởng trợ cấp thất nghiệp",
+        details="summary",
+        executing_agencies=["", "Sở Nội vụ"],
+        audiences=["Công dân Việt Nam"],
+        channels=[],
+        documents=[],
+        result=None,
+    )
+    url = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/abc"
+    text = to_plain(procedure_card(CardFacts(card, url)))
+    assert "🏢 Cơ quan thực hiện: Sở Nội vụ" in text and "👥 Đối tượng: Công dân Việt Nam" in text
+    assert f"📄 Hồ sơ, thời hạn, lệ phí: xem trên Cổng Dịch vụ công quốc gia: {url}" in text
+    assert "Hồ sơ cần chuẩn bị" not in text and "Thời hạn và lệ phí" not in text and "• Nộp" not in text
+
+
+def test_marks_near_the_top_specific_not_listed_flagged() -> None:
+    url = "https://dichvucong.gov.vn/x"
+    specific = procedure(portal_type="specific", province="38", publisher="UBND tỉnh Thanh Hóa")
+    lines = to_plain(procedure_card(CardFacts(specific, url, province_name="Tỉnh Thanh Hóa"))).splitlines()
+    assert lines[2] == "🏛 Thủ tục riêng của Tỉnh Thanh Hóa."
+    assert "UBND tỉnh Thanh Hóa" in to_plain(procedure_card(CardFacts(specific, url)))
+    gone = to_plain(procedure_card(CardFacts(procedure(on_portal_list=False), url))).splitlines()
+    assert gone[2].startswith("⚠️ Thủ tục này không có trong danh sách") and url in gone[2]
+    flagged = to_plain(procedure_card(CardFacts(procedure(flags=["fee_value_mismatch"]), url))).splitlines()
+    assert flagged[2].startswith("⚠️ Một số thông tin") and url in flagged[2]
+    assert not any(
+        line.startswith("⚠️") for line in to_plain(procedure_card(CardFacts(procedure(), url))).splitlines()
+    )
+
+
+def test_a_name_in_capitals_is_shown_in_sentence_case() -> None:
+    card = procedure(name="THỦ TỤC ĐĂNG KÝ SINH HOẠT TÔN GIÁO TẬP TRUNG (CẤP XÃ)")
+    text = to_plain(procedure_card(CardFacts(card, "https://dichvucong.gov.vn/x")))
+    assert text.splitlines()[0] == "Thủ tục đăng ký sinh hoạt tôn giáo tập trung (cấp xã)"

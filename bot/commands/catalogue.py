@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.texts import CHANNEL_NAMES, LEVEL_NAMES
+from bot.render import by_case, channel_lines, document_line
+from bot.texts import LEVEL_NAMES
 from knowledge.applicability import procedures_for_unit
 from knowledge.catalogue import get_procedure
 from knowledge.models import COMMUNAL_KINDS, Era, Procedure, ProcedureStatus, Unit
@@ -149,23 +150,15 @@ def procedure_card(data: dict[str, Any]) -> list[str]:
         lines.append(f"Cơ quan thực hiện: {agency}")
     if data["channels"]:
         lines.append("Cách thức, thời hạn và lệ phí:")
-        for channel in data["channels"]:
-            name = CHANNEL_NAMES.get(channel["channel"], channel["channel"])
-            lines.append(
-                f"  • {name}: {channel['time'] or 'thời hạn chưa công bố'}; "
-                f"lệ phí: {channel['fee'] or 'chưa công bố'}"
-            )
+        for names, details in channel_lines(data["channels"], limit=False):
+            lines.append(f"  • {names}: {details}")
     if data["documents"]:
         lines.append("Hồ sơ:")
-        for document in data["documents"]:
-            extra = "".join(
-                f" ({value})" if key == "quantity" else f" — mẫu {value}"
-                for key in ("quantity", "form")
-                if (value := document.get(key))
-            )
-            # The catalogue keeps the source's own marks ("* Giấy tờ phải nộp:", "- Giấy chứng sinh").
-            name = (document.get("name") or "").lstrip("-+*• ")
-            lines.append(f"  {name}{extra}" if name.endswith(":") else f"  • {name}{extra}")
+        main = [document for document in data["documents"] if not document.get("case")]
+        lines += [f"  {_document_text(document)}" for document in main]
+        for case, papers in by_case(data["documents"]).items():
+            lines.append(f"  {case}:")
+            lines += [f"    {_document_text(document)}" for document in papers]
     if data["result"]:
         lines.append(f"Kết quả: {data['result']}")
     if data["legal_basis"]:
@@ -175,6 +168,11 @@ def procedure_card(data: dict[str, Any]) -> list[str]:
             lines.append(f"  • {basis.get('title')}{number}")
     lines.append(f"Cổng Dịch vụ công: {data['portal_url']}")
     return lines
+
+
+def _document_text(document: dict[str, Any]) -> str:
+    """A paper as in the bot's «Giấy tờ» list, as plain text."""
+    return "".join(span.text for span in document_line(document))
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -31,7 +31,16 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz
 
 from knowledge.catalogue import CODE_RE, ProcedureRecord
-from knowledge.importers.fields import tidy_record
+from knowledge.importers.fields import (
+    FLAG_MEANINGS,
+    Fee,
+    amounts_in,
+    quantity_text,
+    read_fee,
+    read_time,
+    tidy_record,
+    with_detail,
+)
 
 DVCQG = "chatbot_tthc_dvcqg"
 BQP = "bqp_tthc_nhdandz"
@@ -119,7 +128,6 @@ _ROW_STRICT = re.compile(
 )
 # Tax procedures put free text in the time column ("Không phải trả kết quả cho người nộp thuế").
 _ROW_LOOSE = re.compile(rf"{_CHANNEL}(?P<time_text>[^():\n]{{1,160}}?){_FEE}")
-_FREE_DETAIL_RE = re.compile(r"^\(*\s*(không|chưa|miễn)\b", re.IGNORECASE)
 _TIME_FULL_RE = re.compile(rf"^(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT})?$", re.IGNORECASE)
 VND_CURRENCIES = {"Việt Nam Đồng", "VNĐ", "Đồng", "đồng"}
 
@@ -141,20 +149,18 @@ def _number(text: str) -> float:
 
 
 def parse_time(num: str | None, unit: str | None, text: str | None) -> tuple[str | None, float | None, str]:
-    """(time as shown, working days, format name). A bare number is a number of days."""
+    """(time as shown, days, format name). A bare number is read as days (and flagged by the caller)."""
     if num is not None:
         if re.fullmatch(r"\d+(?:[.,]\d+)?", num) is None or _number(num) == 0:
             return None, None, "time_zero_or_bad"
-        if unit is None:
-            return f"{num} ngày", _number(num), "time_bare_number"
-        days = _number(num) if unit.lower().startswith("ngày") else None
-        return f"{num} {unit}", days, "time_with_unit"
+        time = read_time(num, unit)
+        return time.text, time.days, "time_bare_number" if unit is None else "time_with_unit"
     text = clean(text)
     if text is None:
         return None, None, "time_missing"
     match = _TIME_FULL_RE.match(text)
     if match:
-        return parse_time(match["num"], match["unit"] and match["unit"].capitalize(), None)
+        return parse_time(match["num"], match["unit"], None)
     return text, None, "time_text"
 
 
@@ -162,26 +168,38 @@ def _vnd(amount: str) -> int:
     return int(re.sub(r"[.,]", "", amount))
 
 
-def _format_vnd(value: int) -> str:
-    return f"{value:,}".replace(",", ".") + " đồng"
-
-
 def parse_fee(
-    fee: str, amount: str | None, currency: str | None, detail: str | None
-) -> tuple[str | None, int | None, str]:
-    """(fee text, fee in đồng, format name). "Miễn phí" with a detail that names a rate → unknown."""
-    detail = clean(detail)
-    suffix = f" ({detail})" if detail else ""
+    fee: str, amount: str | None, currency: str | None, detail: str | None, on: date | None = None
+) -> tuple[Fee, str]:
+    """The fee of one row (see :func:`read_fee`: the description wins over the value column) and its
+    format name."""
     if fee == "Miễn phí":
-        if detail is None or _FREE_DETAIL_RE.match(detail):
-            return "Miễn phí" + suffix, 0, "fee_free"
-        return "Miễn phí" + suffix, None, "fee_free_with_conditions"
+        return read_fee(0, detail, free=True, on=on), "fee_free"
     if amount is not None and currency is not None:
         if currency in VND_CURRENCIES:
-            value = _vnd(amount)
-            return _format_vnd(value) + suffix, value, "fee_vnd"
-        return f"{amount} {currency}" + suffix, None, "fee_foreign_currency"
-    return detail, None, "fee_unknown"
+            return read_fee(_vnd(amount), detail, on=on), "fee_vnd"
+        value = _number(amount) if re.fullmatch(r"\d+(?:[.,]\d+)?", amount) else None
+        if value is None:
+            return Fee(with_detail(f"{amount} {currency}", clean(detail) or ""), None), "fee_foreign_currency"
+        return read_fee(value, detail, currency=currency, on=on), "fee_foreign_currency"
+    return read_fee(None, detail, on=on), "fee_unknown"
+
+
+def _resplit_time(head: re.Match[str], detail: str | None) -> tuple[str | None, str | None]:
+    """(time, amount) when a unit-less time was glued to the amount: "Trực tuyến120 VNĐ(20.000 vnđ/tờ
+    khai)" is 1 (day) and 20 (thousand đồng), as the description shows; otherwise (None, amount)."""
+    amount = head["amount"]
+    groups = head.groupdict()
+    if groups.get("num") is not None or groups.get("time_text") is not None or not (amount or "").isdigit():
+        return None, amount
+    named = set(amounts_in(detail or ""))
+    if not named or int(amount) in named or int(amount) * 1000 in named:
+        return None, amount
+    for cut in range(1, len(amount)):
+        time, fee = amount[:cut], amount[cut:]
+        if fee[0] != "0" and (int(fee) in named or int(fee) * 1000 in named):
+            return time, fee
+    return None, amount
 
 
 @dataclass
@@ -189,12 +207,15 @@ class ParsedChannels:
     channels: list[dict[str, Any]]
     formats: Counter[str]
     unparsed: bool  # there was text but no row could be read
+    flags: list[str] = field(default_factory=list)  # checks the rows failed (FLAG_MEANINGS)
 
 
-def parse_dvcqg_channels(text: str) -> ParsedChannels:
-    """Split the flattened channel table into rows (see the module docstring)."""
+def parse_dvcqg_channels(text: str, on: date | None = None) -> ParsedChannels:
+    """Split the flattened channel table into rows (see the module docstring); ``on`` is the crawl's
+    date, before which a rate's own end date makes it expired."""
     body = unicodedata.normalize("NFC", text).replace("Hình thức nộpThời gianPhí, lệ phíMô tả", "", 1)
     formats: Counter[str] = Counter()
+    flags: list[str] = []
     heads = list(_ROW_STRICT.finditer(body))
     if not heads:
         heads = list(_ROW_LOOSE.finditer(body))
@@ -204,20 +225,27 @@ def parse_dvcqg_channels(text: str) -> ParsedChannels:
         end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
         detail, rest = _split_parenthesised(body[head.end() : end])
         groups = head.groupdict()
-        time, days, time_format = parse_time(groups.get("num"), groups.get("unit"), groups["time_text"])
-        fee, fee_vnd, fee_format = parse_fee(head["fee"], head["amount"], head["currency"], detail)
+        glued_time, amount = _resplit_time(head, detail)
+        if glued_time is not None:
+            formats["row_time_glued_to_amount"] += 1
+        time, days, time_format = parse_time(
+            glued_time or groups.get("num"), groups.get("unit"), groups["time_text"]
+        )
+        fee, fee_format = parse_fee(head["fee"], amount, head["currency"], detail, on)
         formats.update([time_format, fee_format])
+        flags += fee.flags + (["time_without_unit"] if time_format == "time_bare_number" else [])
         row = {
             "channel": CHANNEL_KEYS[head["channel"]],
             "time": time,
             "days": days,
-            "fee": fee,
-            "fee_vnd": fee_vnd,
+            "fee": fee.text,
+            "fee_vnd": fee.vnd,
             "note": clean(rest),
         }
         if row not in channels:
             channels.append(row)
-    return ParsedChannels(channels, formats, unparsed=not channels and clean(body) is not None)
+    unparsed = not channels and clean(body) is not None
+    return ParsedChannels(channels, formats, unparsed, sorted(set(flags)))
 
 
 _BQP_FEE_PART_RE = re.compile(r"(?:Lệ phí|Phí)\s*:\s*(?P<value>.*?)(?=(?:Lệ phí|Phí)\s*:|$)", re.DOTALL)
@@ -278,17 +306,12 @@ def parse_bqp_channels(rows: list[dict[str, str]]) -> ParsedChannels:
 DOC_TABLE_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 # The quantity ends a row only when the next row is glued to it ("1 bản chínhĐơn đề nghị…");
 # "01 bản chính hoặc …" / "01 bản chính;" inside a name are followed by a space or punctuation.
-# The count is one digit: names ending in a year or article number are glued to it ("…/20261 bản chính").
-_QTY_RE = re.compile(r"(?P<orig>\d) bản chính(?:,(?P<copies>\d+) bản sao)?(?=$|[^\s\d;,.:)])")
+# The count is one digit: names ending in a year or article number are glued to it ("…/20261 bản chính");
+# the next row may start with a digit ("1 bản chính01 tờ khai …", "1 bản chính2. Hồ sơ đăng ký").
+_QTY_RE = re.compile(r"(?P<orig>\d) bản chính(?:,(?P<copies>\d+) bản sao)?(?=$|[^\s;,.:)])")
 _FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rar|zip)$", re.IGNORECASE)
 _FORM_INNER_EXT_RE = re.compile(r"(?i:\.(?:docx|doc|pdf|xlsx|xls|rar|zip))(?![a-zà-ỹ])")
 _FORM_MAX = 90
-
-
-def _quantity(orig: int, copies: int) -> str | None:
-    parts = [f"{orig} bản chính"] if orig else []
-    parts += [f"{copies} bản sao"] if copies else []
-    return ", ".join(parts) or None
 
 
 def _glue_points(text: str) -> Iterator[int]:
@@ -334,6 +357,9 @@ class ParsedDocuments:
 
 
 def parse_dvcqg_documents(text: str) -> ParsedDocuments:
+    """Rows of the flattened dossier table(s), each with its counts and the section title it is
+    listed under (``group``: "* Giấy tờ phải nộp:", a case such as "Đăng ký thường trú vào chỗ ở
+    hợp pháp do thuê, mượn, ở nhờ", or None for "--")."""
     text = unicodedata.normalize("NFC", text)
     formats: Counter[str] = Counter()
     documents: list[dict[str, Any]] = []
@@ -342,15 +368,15 @@ def parse_dvcqg_documents(text: str) -> ParsedDocuments:
         whole = clean(text)
         if whole:
             formats["documents_free_text"] += 1
-            documents.append({"name": whole, "quantity": None, "form": None})
+            documents.append(_document(whole, None, None, None))
         return ParsedDocuments(documents, formats)
     formats["documents_table"] += 1
     header = parts[0]
     for body in parts[1:]:
         title = clean(header)
-        if title:
+        group = _trim_punct(title) if title else None
+        if group:
             formats["documents_section_title"] += 1
-            documents.append({"name": _trim_punct(title), "quantity": None, "form": None})
         position = 0
         for qty in _QTY_RE.finditer(body):
             row = clean(body[position : qty.start()])
@@ -359,19 +385,28 @@ def parse_dvcqg_documents(text: str) -> ParsedDocuments:
                 continue
             name, form = split_form(row)
             formats["document_with_form" if form else "document_row"] += 1
-            documents.append(
-                {
-                    "name": _trim_punct(name),
-                    "quantity": _quantity(int(qty["orig"]), int(qty["copies"] or 0)),
-                    "form": form,
-                }
-            )
+            counts = (int(qty["orig"]), int(qty["copies"] or 0))
+            documents.append(_document(_trim_punct(name), form, counts, group))
         header = body[position:]
     tail = clean(header)
     if tail:
         formats["documents_trailing_note"] += 1
-        documents.append({"name": _trim_punct(tail), "quantity": None, "form": None})
+        documents.append(_document(_trim_punct(tail), None, None, group))
     return ParsedDocuments(documents, formats)
+
+
+def _document(
+    name: str, form: str | None, counts: tuple[int, int] | None, group: str | None
+) -> dict[str, Any]:
+    original, copies = counts if counts else (None, None)
+    return {
+        "name": name,
+        "quantity": quantity_text(original, copies) if counts else None,
+        "form": form,
+        "original": original,
+        "copies": copies,
+        "group": group,
+    }
 
 
 _BQP_COUNT_RE = re.compile(r"Bản chính:\s*(?P<orig>\d+)\s*Bản sao:\s*(?P<copies>\d+)", re.IGNORECASE)
@@ -385,15 +420,16 @@ def parse_bqp_documents(rows: list[dict[str, str]]) -> ParsedDocuments:
         name = clean(raw.get("ten_giay_to"))
         if not name:
             continue
-        quantity = form = None
+        form = None
+        counts: tuple[int, int] | None = None
         for cell in (raw.get("so_luong") or "", raw.get("ghi_chu") or ""):
             count = _BQP_COUNT_RE.search(cell)
             if count:
-                quantity = _quantity(int(count["orig"]), int(count["copies"]))
+                counts = (int(count["orig"]), int(count["copies"]))
             elif _FORM_EXT_RE.search(cell.strip()):
                 form = "; ".join(line for line in (clean(part) for part in cell.splitlines()) if line)
         formats["document_with_form" if form else "document_row"] += 1
-        documents.append({"name": _trim_punct(name), "quantity": quantity, "form": form})
+        documents.append(_document(_trim_punct(name), form, counts, None))
     return ParsedDocuments(documents, formats)
 
 
@@ -681,7 +717,7 @@ class FormatCoverage:
 def dvcqg_candidate(
     raw: dict[str, Any], ministry_folder: str, crawled: date, coverage: FormatCoverage
 ) -> Candidate:
-    channels = parse_dvcqg_channels(raw.get("cach_thuc_thuc_hien", ""))
+    channels = parse_dvcqg_channels(raw.get("cach_thuc_thuc_hien", ""), crawled)
     documents = parse_dvcqg_documents(raw.get("thanh_phan_ho_so", ""))
     legal = parse_dvcqg_legal(raw.get("can_cu_phap_ly", ""))
     result, keywords = parse_result(raw.get("ket_qua_xu_ly", ""))
@@ -712,6 +748,7 @@ def dvcqg_candidate(
         "portal_url": url if PORTAL_DETAIL_RE.match(url) else None,
         "source": "dvcqg",
         "source_date": crawled.isoformat(),
+        "flags": channels.flags,
     }
     candidate = Candidate("dvcqg", record, related_names=related_names(raw.get("thu_tuc_lien_quan")))
     if channels.unparsed:
@@ -750,6 +787,7 @@ def bqp_candidate(raw: dict[str, Any], crawled: date, coverage: FormatCoverage) 
         "portal_url": None,  # the .doc exports carry no portal link
         "source": "bqp",
         "source_date": crawled.isoformat(),
+        "flags": channels.flags,
     }
     candidate = Candidate("bqp", record)
     if channels.unparsed:
@@ -818,7 +856,7 @@ class ImportReport:
         ]
         lines += self._issue_lines(self.dropped, DROP_ISSUES)
         lines += ["", "## Kept, flagged", ""]
-        lines += self._issue_lines(self.flagged, FLAG_ISSUES)
+        lines += self._issue_lines(self.flagged, {**FLAG_ISSUES, **FLAG_MEANINGS})
         lines += [
             "",
             "## Format coverage",
@@ -913,10 +951,14 @@ def select(candidates: Iterable[Candidate], report: ImportReport) -> list[Proced
 
     records: list[ProcedureRecord] = []
     for candidate in sorted(kept, key=lambda c: c.code):
+        tidy = tidy_record(candidate.record)
         try:
-            records.append(ProcedureRecord.model_validate(tidy_record(candidate.record)))
+            records.append(ProcedureRecord.model_validate(tidy))
         except ValidationError:
             report.dropped["schema_invalid"].append(candidate.code)
+            continue
+        for flag in tidy["flags"]:
+            report.flagged[flag].append(candidate.code)
     return records
 
 
