@@ -364,6 +364,28 @@ def receiver_of(procedure: Procedure, *, rules: Rules | None = None) -> Receptio
     )
 
 
+def general_reception(procedure: Procedure, *, rules: Rules | None = None) -> Reception:
+    """Who receives ``procedure``'s dossier when no commune is chosen: the agency table, then the
+    rules that hold for every unit (those without conditions on the unit). A commune body comes with
+    its ``label`` ("Công an {unit}") for the caller to fill."""
+    rules = rules or read_rules()
+    base = found = receiver_of(procedure, rules=rules)
+    proc = _proc_of(procedure)
+    for rule in rules.rules:
+        if rule.unit_kinds or rule.tags_any or rule.tags_none or rule.provinces:
+            continue
+        if not rule.matches(proc, base.receiver):
+            continue
+        if rule.handles:
+            found = Reception("one_stop", Level.COMMUNE.value, None, None, rule.id)
+        elif rule.local:
+            found = Reception("commune_body", rule.level or Level.COMMUNE.value, None, rule.agency, rule.id)
+        else:
+            body = base.body if rule.agency is None else rule.agency
+            found = Reception("agency", rule.level or base.level, body, None, rule.id)
+    return found
+
+
 # --------------------------------------------------------------------------- evaluation
 
 
