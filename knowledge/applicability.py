@@ -24,6 +24,7 @@ overrides are read on every call since an administrator may change them at any t
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import weakref
@@ -324,7 +325,9 @@ class Reception:
     role: str | None  # the agency table entry that decided
 
 
+@functools.lru_cache(maxsize=8192)
 def _role(body: str, agencies: tuple[AgencyRole, ...]) -> AgencyRole | None:
+    """The agency table's entry for one body; bodies repeat across thousands of procedures."""
     folded = fold(body)
     return next((role for role in agencies if role.matches(folded)), None)
 
