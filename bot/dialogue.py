@@ -27,7 +27,7 @@ from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callbac
 from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc, link, procedure_card
 from index.query import MAX_QUERY_CHARS
 from index.service import SearchResult, SearchService
-from knowledge.applicability import competence, procedures_for_unit
+from knowledge.applicability import competence, general_reception, procedures_for_unit
 from knowledge.catalogue import catalogue_version_id, get_procedure
 from knowledge.models import ChatUser, Procedure, Unit
 from knowledge.portal import portal_link, portal_search_link
@@ -86,6 +86,17 @@ def picked(text: str, shown: list[str]) -> str | None:
 
 def _short(text: str, limit: int = BUTTON_LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _receiver_anywhere(procedure: Procedure) -> str | None:
+    """Who receives the dossier when the user has chosen no commune: the one-stop of any commune,
+    a commune body ("Công an cấp xã"), or the agency as published."""
+    found = general_reception(procedure)
+    if found.receiver == "one_stop":
+        return texts.CARD_ONE_STOP_ANY
+    if found.label is not None:
+        return found.label.replace("{unit}", texts.ANY_COMMUNE)
+    return found.body
 
 
 def query_key(text: str) -> str:
@@ -443,28 +454,42 @@ class Dialogue:
         province = get_unit(session, procedure.province) if procedure.province else None
         province_name = province.name if province is not None else None
         if unit is None:
-            return CardFacts(procedure, url, province_name=province_name)
+            return CardFacts(
+                procedure, url, province_name=province_name, receiver=_receiver_anywhere(procedure)
+            )
         verdict = competence(session, unit, procedure)
         label = self._label(unit)
         office = None
         if verdict.handled:
             row = get_office(session, unit)
-            # The commune's one-stop office takes every procedure it handles; its details are shown
-            # only when the data has them.
+            # The commune's one-stop office receives every procedure it handles; its details are
+            # shown only when the data has them.
             default = texts.CARD_OFFICE_DEFAULT.format(unit=unit.name)
             office = (
-                Office(row.name or default, row.address, row.hours, row.phone) if row else Office(default)
+                Office(
+                    row.name or default,
+                    row.address,
+                    row.hours,
+                    row.phone,
+                    row.phone_verified,
+                    row.latitude,
+                    row.longitude,
+                )
+                if row
+                else Office(default)
             )
         return CardFacts(
             procedure,
             url,
             unit_name=label,
-            handled=verdict.handled,
+            # done in the commune: by its one-stop, or by another body of it (its police…)
+            handled=verdict.handled or verdict.local,
             level=verdict.level,
             agency=verdict.agency,
             reason=verdict.reason,
             office=office,
             province_name=province_name,
+            receiver=None if verdict.handled else verdict.agency,
         )
 
     def _card(

@@ -234,6 +234,9 @@ class Office:
     address: str | None = None
     hours: str | None = None
     phone: str | None = None
+    phone_verified: bool | None = None  # False: the phone is shown with a note to check it
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -247,15 +250,23 @@ class CardFacts:
     level: str | None = None  # where it is handled instead (a Level value)
     agency: str | None = None
     reason: str | None = None  # why, when there is something to explain
-    office: Office | None = None
+    office: Office | None = None  # the commune's one-stop office, when it receives the dossier
+    receiver: str | None = None  # otherwise the body that receives it ("Công an xã …", "Chi cục Thuế …")
     province_name: str | None = None  # a province-specific procedure's province
 
 
+def map_url(latitude: float, longitude: float) -> str:
+    """A map of the point, opened in the user's maps application or browser."""
+    return f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}"
+
+
 def _where(doc: Doc, facts: CardFacts) -> None:
+    """Where to submit: the commune's one-stop office when it receives the dossier (with the address,
+    hours, phone and map the data has), else the body that receives it; online when possible."""
     procedure = facts.procedure
     online = any(channel.get("channel") == "truc_tuyen" for channel in procedure.channels)
-    office = facts.office if facts.handled else None
-    if office is None and not procedure.receiving_address and not online:
+    office = facts.office
+    if office is None and facts.receiver is None and not procedure.receiving_address and not online:
         return
     doc.blank().add(b(texts.CARD_WHERE))
     if office is not None:
@@ -265,7 +276,14 @@ def _where(doc: Doc, facts: CardFacts) -> None:
         if office.hours:
             doc.add("  ", fill(texts.CARD_OFFICE_HOURS, hours=office.hours))
         if office.phone:
-            doc.add("  ", fill(texts.CARD_OFFICE_PHONE, phone=office.phone))
+            unverified = office.phone_verified is False
+            template = texts.CARD_OFFICE_PHONE_UNVERIFIED if unverified else texts.CARD_OFFICE_PHONE
+            doc.add("  ", fill(template, phone=office.phone))
+        if office.latitude is not None and office.longitude is not None:
+            where = link(texts.CARD_OFFICE_MAP_LINK, map_url(office.latitude, office.longitude))
+            doc.add("  ", fill(texts.CARD_OFFICE_MAP, link=where))
+    elif facts.receiver is not None:
+        doc.add("• ", facts.receiver)
     elif procedure.receiving_address:
         doc.add("• ", fill(texts.CARD_RECEIVING, address=procedure.receiving_address))
     if online:

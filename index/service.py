@@ -52,7 +52,7 @@ class Hit:
     name: str
     field: str | None
     score: float
-    handled_by_unit: bool | None  # None when no unit was given
+    handled_by_unit: bool | None  # done in the commune (one-stop or its police…); None: no unit given
 
 
 @dataclass
@@ -301,7 +301,7 @@ class SearchService:
             if attached is None:
                 return None
             try:
-                return frozenset(p.code for p in procedures_for_unit(session, attached))
+                return frozenset(p.code for p in procedures_for_unit(session, attached, include_local=True))
             except ValueError:  # not a commune
                 return None
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -174,6 +175,10 @@ class OneStopOffice(Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     hours: Mapped[str | None] = mapped_column(Text)
     staff_on_duty: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    phone_verified: Mapped[bool | None] = mapped_column(Boolean)  # False: shown with a note to check it
+    source: Mapped[str | None] = mapped_column(Text)
 
     unit: Mapped[Unit] = relationship()
 

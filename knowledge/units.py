@@ -285,13 +285,42 @@ def _depth(by_key: dict[tuple[str, str], UnitRecord], record: UnitRecord) -> int
 
 
 _OFFICE_FIELDS = ("name", "address", "phone", "hours", "staff_on_duty")
+_OFFICE_KEYS = {"unit", "source", "latitude", "longitude", "phone_verified", *_OFFICE_FIELDS}
+
+
+def _office_values(item: dict[str, Any]) -> dict[str, Any] | str:
+    """The columns of one office entry, or why it is rejected."""
+    unknown = set(item) - _OFFICE_KEYS
+    if unknown:
+        return f"trường không được hỗ trợ: {', '.join(sorted(unknown))}"
+    if not any(_str(item, name) for name in _OFFICE_FIELDS):
+        return "không có thông tin nào về bộ phận một cửa"
+    latitude, longitude = item.get("latitude"), item.get("longitude")
+    if (latitude is None) != (longitude is None):
+        return "cần cả vĩ độ (latitude) và kinh độ (longitude), hoặc không có cả hai"
+    if latitude is not None and longitude is not None:
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
+            return "vĩ độ, kinh độ phải là số"
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return f"tọa độ không hợp lệ: {latitude}, {longitude}"
+    verified = item.get("phone_verified")
+    if verified is not None and not isinstance(verified, bool):
+        return '"phone_verified" phải là true hoặc false'
+    return {
+        **{name: _str(item, name) for name in _OFFICE_FIELDS},
+        "latitude": None if latitude is None else float(latitude),
+        "longitude": None if longitude is None else float(longitude),
+        "phone_verified": verified,
+        "source": _str(item, "source"),
+    }
 
 
 def load_offices(session: Session, path: Path = BUNDLED_OFFICES) -> int:
     """Load one-stop office details (see the format in the file itself); returns rows inserted or changed.
 
-    Each entry is ``{"unit": code, "name", "address", "phone", "hours", "staff_on_duty", "source"}``;
-    a bare code means the 2025 unit. Offices are upserted by unit; none is deleted.
+    Each entry is ``{"unit": code, "name", "address", "phone", "hours", "staff_on_duty", "latitude",
+    "longitude", "phone_verified", "source"}``; a bare code means the 2025 unit. A phone not marked
+    verified is shown with a note to check it. Offices are upserted by unit; none is deleted.
     """
     items = _list_of(read_json_file(path), "offices", path)
     errors: list[RecordError] = []
@@ -301,16 +330,16 @@ def load_offices(session: Session, path: Path = BUNDLED_OFFICES) -> int:
             errors.append(RecordError(index, None, "bản ghi không phải đối tượng JSON"))
             continue
         code = _str(item, "unit")
-        unknown = set(item) - {"unit", "source", *_OFFICE_FIELDS}
         unit = get_unit(session, code) if code else None
+        values = _office_values(item)
         if unit is None:
             errors.append(RecordError(index, code, "không có đơn vị hành chính với mã này"))
-        elif unknown:
-            errors.append(RecordError(index, code, f"trường không được hỗ trợ: {', '.join(sorted(unknown))}"))
-        elif not any(_str(item, name) for name in _OFFICE_FIELDS):
-            errors.append(RecordError(index, code, "không có thông tin nào về bộ phận một cửa"))
+        elif isinstance(values, str):
+            errors.append(RecordError(index, code, values))
+        elif unit.id in rows:
+            errors.append(RecordError(index, code, "trùng đơn vị"))
         else:
-            rows[unit.id] = {name: _str(item, name) for name in _OFFICE_FIELDS}
+            rows[unit.id] = values
     if errors:
         raise UnitDataError(f"{path}: {len(errors)} bản ghi không hợp lệ", errors)
     existing = {office.unit_id: office for office in session.scalars(select(OneStopOffice))}

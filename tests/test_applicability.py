@@ -14,11 +14,13 @@ from knowledge.applicability import (
     BUNDLED_OVERRIDES,
     BUNDLED_RULES,
     ApplicabilityError,
+    Reception,
     competence,
     load_overrides,
     parse_rules,
     procedures_for_unit,
     read_rules,
+    receiver_of,
 )
 from knowledge.catalogue import apply_catalogue, get_procedure
 from knowledge.models import Procedure, Unit
@@ -112,9 +114,10 @@ def test_an_urban_ward_away_from_the_border(session: Session) -> None:
 
 def test_border_guard_procedures_are_never_the_communes(session: Session) -> None:
     answer = competence(session, unit(session, "16225"), procedure(session, "border_guard"))
-    assert (answer.handled, answer.level, answer.agency) == (
+    assert (answer.handled, answer.local, answer.level, answer.agency) == (
         False,
-        "xa",
+        False,
+        "tinh",
         "Đội Thủ tục thuộc Biên phòng cửa khẩu",
     )
 
@@ -248,8 +251,220 @@ def test_bad_rules_are_rejected(rule: dict[str, Any], message: str) -> None:
 
 def test_bundled_rules_parse() -> None:
     rules = read_rules(BUNDLED_RULES)
-    assert {rule.id for rule in rules.rules} == {
+    assert {rule.id for rule in rules.rules} >= {
         "ward-rural-fields",
         "border-outside-border-provinces",
         "border-guard-procedures",
     }
+    receivers = {agency.id: agency.receiver for agency in rules.agencies}
+    assert receivers["chinh-quyen-xa"] == "one_stop"
+    assert receivers["cong-an-xa"] == "commune_body"
+    assert receivers["thue"] == receivers["hai-quan"] == receivers["bao-hiem-xa-hoi"] == "agency"
+
+
+# --- who receives the dossier: the agency table --------------------------------------------------
+
+WHO: dict[str, dict[str, Any]] = {
+    "one_stop": procedure_record(
+        code="1.001776",
+        name="Thực hiện trợ cấp xã hội hàng tháng",
+        field="Bảo trợ xã hội",
+        levels=[],
+        executing_agencies=["Ủy ban nhân dân cấp xã"],
+    ),
+    "chairman_and_department": procedure_record(
+        code="1.000288",
+        name="Công nhận trường mầm non đạt chuẩn Quốc gia",
+        field="Giáo dục",
+        levels=["tinh", "xa"],
+        implementing_agency="Sở Giáo dục và Đào tạo, Chủ tịch Ủy ban nhân dân xã",
+    ),
+    "police": procedure_record(
+        code="1.004222",
+        name="Đăng ký thường trú",
+        field="Đăng ký, quản lý cư trú",
+        levels=["xa"],
+        executing_agencies=["Công an cấp Xã"],
+        publisher="Bộ Công an",
+    ),
+    "police_published": procedure_record(
+        code="1.012537",
+        name="Giải quyết chế độ cho người tham gia bảo vệ an ninh, trật tự ở cơ sở",
+        field="Chính sách",
+        levels=["xa"],
+        executing_agencies=["Ủy ban nhân dân cấp xã"],
+        publisher="Bộ Công an",
+    ),
+    "customs": procedure_record(
+        code="1.000005",
+        name="Thủ tục hải quan đối với khí xuất khẩu bằng đường ống",
+        field="Hải quan",
+        levels=["xa"],  # as the portal has it: the executing body says otherwise
+        implementing_agency="Chi cục Hải quan khu vực",
+    ),
+    "tax_field": procedure_record(
+        code="1.007277", name="Khai lệ phí trước bạ nhà, đất", field="Thuế", levels=["tinh", "xa"]
+    ),
+    "generic": procedure_record(
+        code="1.002693",
+        name="Cấp giấy phép chặt hạ, dịch chuyển cây xanh",
+        field="Hạ tầng kỹ thuật",
+        levels=["tinh", "xa"],
+        executing_agencies=["Cơ quan chức năng do Ủy ban nhân dân cấp tỉnh chỉ định"],
+    ),
+    "department": procedure_record(
+        code="1.010805",
+        name="Giải quyết chế độ ưu đãi đối với Anh hùng lực lượng vũ trang",
+        field="Người có công",
+        levels=[],
+        executing_agencies=["Sở Nội Vụ"],
+    ),
+    "unknown": procedure_record(
+        code="1.010803", name="Trợ cấp thờ cúng liệt sĩ", field="Người có công", levels=[]
+    ),
+    "specific_here": procedure_record(
+        code="1.115620",
+        name="Thủ tục riêng của Thanh Hóa",
+        field="Đất đai",
+        levels=["xa"],
+        executing_agencies=["Ủy ban nhân dân cấp xã"],
+        portal_type="specific",
+        province="38",
+    ),
+    "specific_elsewhere": procedure_record(
+        code="1.115621",
+        name="Thủ tục riêng của Hà Nội",
+        field="Đất đai",
+        levels=["xa"],
+        executing_agencies=["Ủy ban nhân dân cấp xã"],
+        portal_type="specific",
+        province="01",
+    ),
+    "off_list": procedure_record(
+        code="1.000003",
+        name="Thủ tục không còn trên danh mục",
+        field="Hộ tịch",
+        levels=["xa"],
+        on_portal_list=False,
+    ),
+}
+
+
+@pytest.fixture
+def who(session_factory: sessionmaker[Session], units_file: Path) -> Iterator[Session]:
+    with session_factory.begin() as session:
+        load_units(session, units_file)
+        apply_catalogue(session, catalogue(*WHO.values()), "test")
+    with session_factory() as session:
+        yield session
+
+
+def of(session: Session, role: str) -> Procedure:
+    found = get_procedure(session, WHO[role]["code"])
+    assert found is not None
+    return found
+
+
+def roles(*names: str) -> set[str]:
+    return {WHO[name]["code"] for name in names}
+
+
+def test_the_one_stop_list_comes_from_who_executes(who: Session) -> None:
+    thuong_ninh = unit(who, "16225")  # Thanh Hóa
+    assert codes(procedures_for_unit(who, thuong_ninh)) == roles(
+        "one_stop", "chairman_and_department", "generic", "specific_here"
+    )
+    # Everything done in the commune: its police's procedures too.
+    assert codes(procedures_for_unit(who, thuong_ninh, include_local=True)) == roles(
+        "one_stop", "chairman_and_department", "generic", "specific_here", "police", "police_published"
+    )
+
+
+def test_police_run_procedures_are_received_by_the_commune_police(who: Session) -> None:
+    thuong_ninh = unit(who, "16225")
+    for role in ("police", "police_published"):
+        answer = competence(who, thuong_ninh, of(who, role))
+        assert (answer.handled, answer.local, answer.level, answer.agency) == (
+            False,
+            True,
+            "xa",
+            "Công an xã Thượng Ninh",
+        )
+
+
+def test_other_agencies_are_named_as_published(who: Session) -> None:
+    thuong_ninh = unit(who, "16225")
+    answer = competence(who, thuong_ninh, of(who, "customs"))
+    assert (answer.handled, answer.local, answer.level, answer.agency) == (
+        False,
+        False,
+        "tinh",
+        "Chi cục Hải quan khu vực",
+    )
+    answer = competence(who, thuong_ninh, of(who, "department"))
+    assert (answer.handled, answer.level, answer.agency) == (False, "tinh", "Sở Nội Vụ")
+    answer = competence(who, thuong_ninh, of(who, "tax_field"))
+    assert not answer.handled and answer.reason is not None and "thuế" in answer.reason
+    answer = competence(who, thuong_ninh, of(who, "unknown"))
+    assert (answer.handled, answer.local, answer.agency) == (False, False, None)
+
+
+def test_specific_and_delisted_procedures(who: Session) -> None:
+    thuong_ninh = unit(who, "16225")
+    hong_ha = unit(who, "00097")  # Hà Nội
+    assert WHO["specific_elsewhere"]["code"] in codes(procedures_for_unit(who, hong_ha))
+    assert WHO["specific_here"]["code"] not in codes(procedures_for_unit(who, hong_ha))
+    answer = competence(who, thuong_ninh, of(who, "specific_elsewhere"))
+    assert not answer.handled and answer.reason is not None and "tỉnh khác" in answer.reason
+    answer = competence(who, thuong_ninh, of(who, "off_list"))
+    assert not answer.handled and answer.reason is not None and "không còn trong danh mục" in answer.reason
+
+
+def test_who_receives_without_a_commune(who: Session) -> None:
+    assert receiver_of(of(who, "police")) == Reception(
+        "commune_body", "xa", "Công an cấp Xã", "Công an {unit}", "cong-an-xa"
+    )
+    assert receiver_of(of(who, "one_stop")).receiver == "one_stop"
+    assert receiver_of(of(who, "customs")).body == "Chi cục Hải quan khu vực"
+    assert receiver_of(of(who, "generic")).receiver == "one_stop"  # the portal implements it at commune level
+    assert receiver_of(of(who, "unknown")).receiver is None
+
+
+AGENCY = {"id": "x", "patterns": ["Cơ quan X"], "receiver": "agency", "level": "tinh"}
+
+
+@pytest.mark.parametrize(
+    ("agency", "message"),
+    [
+        ({**AGENCY, "receiver": "desk"}, '"receiver" phải là một trong'),
+        ({**AGENCY, "level": "quan"}, "cấp không hợp lệ: 'quan'"),
+        ({**AGENCY, "patterns": []}, '"patterns"'),
+        ({**AGENCY, "patterns": ["^ ,"]}, "không có chữ nào"),
+        ({**AGENCY, "receiver": "commune_body"}, '"label"'),
+        ({**AGENCY, "generic": "yes"}, '"generic"'),
+        ({**AGENCY, "where": 1}, "where"),
+    ],
+)
+def test_bad_agency_entries_are_rejected(agency: dict[str, Any], message: str) -> None:
+    with pytest.raises(ApplicabilityError, match=message):
+        parse_rules({"agencies": [agency], "rules": []})
+
+
+def test_duplicate_ids_and_local_rules_without_an_agency_are_rejected() -> None:
+    with pytest.raises(ApplicabilityError, match="id cơ quan bị trùng"):
+        parse_rules({"agencies": [AGENCY, AGENCY], "rules": []})
+    with pytest.raises(ApplicabilityError, match='"local" cần'):
+        parse_rules({"rules": [{"id": "a", "match": {"fields": ["X"]}, "handles": False, "local": True}]})
+    with pytest.raises(ApplicabilityError, match="mã thủ tục không hợp lệ"):
+        parse_rules({"rules": [{"id": "a", "match": {"codes": ["x"]}, "handles": False}]})
+    with pytest.raises(ApplicabilityError, match='"match" cần'):
+        parse_rules({"rules": [{"id": "a", "match": {"receivers": ["one_stop"]}, "handles": False}]})
+
+
+def test_a_broken_rules_file_is_reported_with_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "applicability.json"
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(ApplicabilityError, match="không phải JSON hợp lệ"):
+        read_rules(path)
+    with pytest.raises(ApplicabilityError, match="không đọc được tệp"):
+        read_rules(tmp_path / "missing.json")

@@ -269,8 +269,18 @@ def test_bundled_tags_name_real_units_and_follow_the_successions() -> None:
     assert derived == new_border
 
 
-def test_bundled_offices_file_is_empty_and_loads(loaded: Session) -> None:
-    assert load_offices(loaded, BUNDLED_OFFICES) == 0
+def test_bundled_offices_load_with_the_bundled_units(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        load_units(session)
+        assert load_offices(session, BUNDLED_OFFICES) == 94  # every unit of Đà Nẵng (2025)
+        assert load_offices(session, BUNDLED_OFFICES) == 0
+        hai_chau = get_unit(session, "20242")
+        assert hai_chau is not None and hai_chau.name == "Phường Hải Châu"
+        office = session.scalars(select(OneStopOffice).where(OneStopOffice.unit_id == hai_chau.id)).one()
+        assert office.address == "Số 15 đường Lê Hồng Phong, phường Hải Châu"
+        assert (office.phone, office.phone_verified) == ("0903570134", False)
+        assert office.latitude == pytest.approx(16.063728) and office.longitude == pytest.approx(108.222472)
+        assert office.source is not None and "duckvhuynh" in office.source
 
 
 def test_offices_load_and_update(loaded: Session, tmp_path: Path) -> None:
@@ -288,6 +298,29 @@ def test_offices_load_and_update(loaded: Session, tmp_path: Path) -> None:
         "0237 111 111",
         "Thôn 1",
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"latitude": 16.0}, "cần cả vĩ độ"),
+        ({"latitude": "16", "longitude": 108.0}, "phải là số"),
+        ({"latitude": 96.0, "longitude": 108.0}, "tọa độ không hợp lệ"),
+        ({"phone_verified": "no"}, "phone_verified"),
+        ({"fax": "1"}, "fax"),
+    ],
+)
+def test_bad_office_entries_are_rejected_and_nothing_is_loaded(
+    loaded: Session, tmp_path: Path, extra: dict[str, Any], message: str
+) -> None:
+    path = tmp_path / "offices.json"
+    good = {"unit": "00097", "address": "Số 1"}
+    path.write_text(
+        json.dumps({"offices": [good, {"unit": "16225", "address": "Thôn 2", **extra}]}), encoding="utf-8"
+    )
+    with pytest.raises(UnitDataError, match=message):
+        load_offices(loaded, path)
+    assert loaded.scalars(select(OneStopOffice)).first() is None
 
 
 def test_offices_with_unknown_units_are_rejected(loaded: Session, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from knowledge.importers.offices import build as build_offices
 from knowledge.importers.procedures import build as build_procedures
 from knowledge.importers.units import build as build_units
 
@@ -23,6 +24,7 @@ def main() -> None:
         parser.error(f"{raw} does not exist")
     print("procedures:", build_procedures(args.shared, DATA_DIR / "procedures.json.gz"))
     print("units:", build_units(args.shared, DATA_DIR / "units.json.gz"))
+    print("offices:", build_offices(args.shared, DATA_DIR / "offices.json"))
 
 
 if __name__ == "__main__":

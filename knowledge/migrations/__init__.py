@@ -52,6 +52,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0003", "pending_reloads", None),
     ("0004", "procedures", "publisher"),
     ("0005", "apology_letters", None),
+    ("0006", "one_stop_offices", "latitude"),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
