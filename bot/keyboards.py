@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     LEGAL = "l"  # l:<procedure code>
     RELATED = "r"  # r:<procedure code>
     UNIT = "u"  # u:<era>:<unit code>
+    AREA = "a"  # a:<era>:<unit code>:<page> — the communes of a province or an old district
     PAGE = "t"  # t:<page>
 
 

@@ -53,6 +53,14 @@ COMMUNE_HINT = "Gõ /xa để chọn xã/phường, tôi sẽ chỉ nơi nộp h
 DEEP_LINK_UNKNOWN = "Liên kết này không trỏ tới xã/phường nào tôi biết."
 OLD_NAME = "{name} (cũ)"
 CHOICE_OLD = "{old} ({province} cũ) → {new}"
+# A province or a district is never taken as the commune: the bot asks which commune of it.
+COMMUNE_AREA = (
+    "Tôi cần biết xã/phường của bạn, không chỉ {area}. "
+    "Bạn gõ tên xã/phường, hoặc chọn một trong {count} xã/phường dưới đây:"
+)
+COMMUNE_AREA_PAGE = "Trang {page}/{pages}."
+COMMUNE_AREA_EMPTY = "Tôi cần biết xã/phường của bạn, không chỉ {area}. Bạn gõ tên xã/phường giúp tôi."
+CHOICE_AREA = "{area}: chọn xã/phường…"
 
 # --- Search ------------------------------------------------------------------------------------
 

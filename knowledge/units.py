@@ -359,6 +359,28 @@ def current_successors(session: Session, unit: Unit) -> list[Unit]:
     return [new for new, _ in sorted(rows, key=lambda row: (not row[1], row[0].code))]
 
 
+def communes_within(session: Session, unit: Unit) -> list[Unit]:
+    """The 2025 communes, wards and special zones someone living in ``unit`` may live in now.
+
+    A current commune is itself; a current province its communes; an old unit (commune, district,
+    province) the current communes that it, or any commune under it, went into. Sorted by name.
+    Only these can be a citizen's commune: a province or a district never is.
+    """
+    if unit.is_current:
+        found = [unit] if is_communal(unit) else descendants(session, unit)
+    else:
+        old_ids = [unit.id, *(u.id for u in descendants(session, unit))]
+        found = list(
+            session.scalars(
+                select(Unit)
+                .join(UnitSuccession, UnitSuccession.new_unit_id == Unit.id)
+                .where(UnitSuccession.old_unit_id.in_(old_ids))
+            )
+        )
+    communes = {u.id: u for u in found if u.is_current and is_communal(u)}
+    return sorted(communes.values(), key=lambda u: (_base(u.name), u.code))
+
+
 def descendants(session: Session, unit: Unit) -> list[Unit]:
     """Every unit below ``unit`` in its era, level by level, by code within a level."""
     result: list[Unit] = []
