@@ -348,3 +348,21 @@ def test_overlapping_confirmations_apply_only_one(
         # the test's first load, then one of the two confirmations
         assert [entry.detail["from_version"] for entry in reloads] == [None, first_id]
         assert session.scalar(select(func.count(CatalogueVersion.id))) == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        gzip.compress(b'{"procedures": []}' * 100)[:-30],
+        b"[" * 200_000 + b"]" * 200_000,
+        b'{"procedures": [{"code": "1.000001", "name": "A", "channels": [{"channel": "truc_tiep", "days": NaN}]}]}',
+    ],
+    ids=["truncated gzip", "deep nesting", "NaN"],
+)
+def test_cli_a_broken_file_is_refused_not_crashed(cli: Run, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.json.gz"
+    path.write_bytes(content)
+    code, out, err = cli("reload", str(path), "--yes")
+    assert code == 1 and out == ""
+    assert err.startswith("Tệp bị từ chối, không thay đổi gì.") and "Traceback" not in err
+    assert cli("reload", "/dev/zero")[0] == 1
