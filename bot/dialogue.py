@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
 from bot.answercache import AnswerCache, Card, Listed, Screen
-from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callback
+from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callback, whole_number
 from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc, link, procedure_card
 from index.query import MAX_QUERY_CHARS
 from index.service import SearchResult, SearchService
@@ -137,11 +137,6 @@ def _reply(card: Card | Screen) -> Reply:
 
 def _screen(reply: Reply) -> Screen:
     return Screen(tuple(reply.doc.lines), tuple(tuple(row) for row in reply.buttons))
-
-
-def _number(text: str) -> int | None:
-    """A page number from a button: ASCII digits only ("²" is a digit to ``str.isdigit``)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
 
 
 class Dialogue:
@@ -313,13 +308,13 @@ class Dialogue:
             user, answers = self._visit(session, user_id)
             if action in (Action.UNIT, Action.AREA) and len(ids) in (2, 3):
                 unit = get_unit(session, ids[1], era=ids[0])
-                page = _number(ids[2]) if len(ids) == 3 else 1
+                page = whole_number(ids[2]) if len(ids) == 3 else 1
                 if unit is not None and page is not None and not is_communal(unit):
                     return [self._area(session, user, unit, page)]  # a province or a district
                 if action is Action.UNIT and unit is not None and is_commune(unit):
                     return [self._commune_chosen(user, unit, None)]
             elif action is Action.PAGE:
-                page = _number(ids[0])
+                page = whole_number(ids[0])
                 if user.unit is not None and page is not None:
                     return [self._page(session, answers, user.unit, page)]
             elif action is Action.CARD:

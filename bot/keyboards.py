@@ -60,6 +60,12 @@ def parse_callback(data: str) -> tuple[Action, list[str]] | None:
     return (action, ids) if ids and all(ids) else None
 
 
+def whole_number(text: str, digits: int = 6) -> int | None:
+    """A number in callback data or a command's argument: ASCII digits only, at most ``digits`` of
+    them; None otherwise. (``str.isdigit`` accepts "²" and "٣", and ``int`` refuses the first.)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
+
 def in_rows(buttons: Sequence[Button], per_row: int) -> Rows:
     return [list(buttons[start : start + per_row]) for start in range(0, len(buttons), per_row)]
 

@@ -195,6 +195,12 @@ ADMIN_CANCELLED = "Đã huỷ; danh mục không thay đổi."
 ADMIN_NOT_APPLIED = "Không áp dụng: {reason}"
 ADMIN_ROLLED_BACK = "Đã quay về phiên bản #{restored} (lưu thành phiên bản #{version})."
 ADMIN_ROLLBACK_FAILED = "Không khôi phục được: {reason}"
+ADMIN_STATS_HOW = "Cách dùng: /stats [số ngày, từ 1 đến 3660; mặc định 7]"
+ADMIN_EXPORT_CAPTION = (
+    "Danh mục đang dùng: phiên bản {version}, {count} thủ tục. "
+    "Sửa rồi gửi lại tệp này kèm chú thích /reload."
+)
+ADMIN_EXPORT_EMPTY = "Chưa có danh mục nào được nạp."
 ADMIN_STATS_HEADER = "Từ {first} đến {last}: {total} câu hỏi, {share} không tìm được thủ tục phù hợp."
 ADMIN_STATS_DAY = "{day}: {queries} câu, {unanswered} không tìm thấy"
 ADMIN_STATS_TOP = "Câu hỏi không tìm thấy hay gặp nhất (nên bổ sung từ vựng):"

@@ -29,6 +29,7 @@ from knowledge.models import Base, utcnow
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving time in Vietnam
 MAX_QUERY_CHARS = 300
+MAX_STATS_DAYS = 3660  # ten years: /stats looks no further back
 FLUSH_SECONDS = 1.0
 FLUSH_ROWS = 200  # a batch this long is written at once rather than at the next tick
 MAX_BUFFERED = 20_000  # while the database refuses the log, the oldest entries beyond this are dropped
@@ -248,9 +249,10 @@ class UsageStats:
 
 
 def usage_stats(session: Session, *, days: int = 7, top: int = 15, today: date | None = None) -> UsageStats:
-    """Figures over the last ``days`` calendar days (Vietnam time), today included."""
+    """Figures over the last ``days`` calendar days (Vietnam time), today included; ``days`` is
+    taken between 1 and ``MAX_STATS_DAYS``."""
     last = today or datetime.now(VIETNAM).date()
-    first = last - timedelta(days=max(days, 1) - 1)
+    first = last - timedelta(days=min(max(days, 1), MAX_STATS_DAYS) - 1)
     in_range = QueryLogEntry.day.between(first, last)
     unanswered = func.sum(case((QueryLogEntry.answered.is_(False), 1), else_=0))
     per_day = session.execute(

@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.dialogue import Reply
-from bot.handlers.replies import send_replies
+from bot.handlers.replies import acknowledge, send_replies
 from bot.handlers.services import services_of
 from bot.keyboards import Action
 from bot.render import Doc
@@ -74,7 +74,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    await query.answer()
+    await acknowledge(query)
     dialogue = services_of(context).dialogue
     replies = await asyncio.to_thread(dialogue.button, _user_id(update), query.data)
     await send_replies(update, context, replies)
