@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from collections.abc import Callable, Iterator
@@ -318,10 +319,8 @@ def test_overlapping_confirmations_apply_only_one(
 
     def current_version_then_wait(session: Session) -> CatalogueVersion | None:
         version = real_current_version(session)
-        try:  # let the other confirmation read the version too, if it can
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other one reads it too, if it can
             both_read.wait()
-        except threading.BrokenBarrierError:
-            pass
         return version
 
     monkeypatch.setattr(reload_module, "current_version", current_version_then_wait)
@@ -355,7 +354,8 @@ def test_overlapping_confirmations_apply_only_one(
     [
         gzip.compress(b'{"procedures": []}' * 100)[:-30],
         b"[" * 200_000 + b"]" * 200_000,
-        b'{"procedures": [{"code": "1.000001", "name": "A", "channels": [{"channel": "truc_tiep", "days": NaN}]}]}',
+        b'{"procedures": [{"code": "1.000001", "name": "A",'
+        b' "channels": [{"channel": "truc_tiep", "days": NaN}]}]}',
     ],
     ids=["truncated gzip", "deep nesting", "NaN"],
 )
