@@ -190,12 +190,15 @@ class Official(Base):
 
 
 class Invite(Base):
-    """A one-time, expiring token an admin hands out; consuming it makes the user an official."""
+    """A one-time, expiring token an admin hands out; consuming it makes the user an official.
+
+    Only the token's SHA-256 is kept (in the column ``token``): the database holds no usable invite.
+    """
 
     __tablename__ = "official_invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column("token", String(64), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
