@@ -145,6 +145,7 @@ INLINE_NO_FIELD = "Mã {code}"
 # --- Errors ------------------------------------------------------------------------------------
 
 ERROR = "Xin lỗi, tôi vừa gặp trục trặc khi xử lý yêu cầu của bạn. Bạn thử lại sau ít phút nhé."
+BUSY = "Xin lỗi, hệ thống đang bận nên tôi chưa trả lời kịp. Bạn thử lại sau ít phút nhé."
 STALE_BUTTON = "Nút này đã cũ. Bạn gõ lại câu hỏi giúp tôi nhé."
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Gõ /help để xem tôi làm được gì."
 NOT_TEXT = "Tôi chỉ đọc được tin nhắn chữ. Bạn gõ việc cần làm giúp tôi nhé."
@@ -197,8 +198,7 @@ ADMIN_ROLLED_BACK = "Đã quay về phiên bản #{restored} (lưu thành phiên
 ADMIN_ROLLBACK_FAILED = "Không khôi phục được: {reason}"
 ADMIN_STATS_HOW = "Cách dùng: /stats [số ngày, từ 1 đến 3660; mặc định 7]"
 ADMIN_EXPORT_CAPTION = (
-    "Danh mục đang dùng: phiên bản {version}, {count} thủ tục. "
-    "Sửa rồi gửi lại tệp này kèm chú thích /reload."
+    "Danh mục đang dùng: phiên bản {version}, {count} thủ tục. Sửa rồi gửi lại tệp này kèm chú thích /reload."
 )
 ADMIN_EXPORT_EMPTY = "Chưa có danh mục nào được nạp."
 ADMIN_STATS_HEADER = "Từ {first} đến {last}: {total} câu hỏi, {share} không tìm được thủ tục phù hợp."

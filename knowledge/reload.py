@@ -35,6 +35,7 @@ from knowledge.catalogue import (
     current_version,
     parse_catalogue,
 )
+from knowledge.db import without_statement_timeout
 from knowledge.models import Base, CatalogueVersion, Procedure, ProcedureStatus, utcnow
 from knowledge.versionwatch import announce
 
@@ -157,6 +158,7 @@ def _lock(session: Session) -> None:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
+        without_statement_timeout(session)  # another admin's change may hold the lock a while
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     elif connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection

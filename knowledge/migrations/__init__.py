@@ -101,6 +101,10 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the schema to ``revision`` (adopting a create_all database); returns the new revision."""
     config = alembic_config()
     with engine.connect() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:  # waiting for another process's migration, or a long one, is no stuck database
+            conn.execute(text("SET statement_timeout = 0"))
+            conn.commit()
         _lock(conn, True)
         try:
             config.attributes["connection"] = conn
@@ -112,6 +116,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         finally:
             conn.rollback()
             _lock(conn, False)
+            if postgres:
+                conn.execute(text("RESET statement_timeout"))  # back to the engine's own
+                conn.commit()
     return current_revision(engine)
 
 
