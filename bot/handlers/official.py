@@ -30,7 +30,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import texts
 from bot.dialogue import Reply
-from bot.handlers.replies import send_replies
+from bot.handlers.replies import acknowledge, send_replies
 from bot.handlers.services import services_of
 from bot.keyboards import MAX_CALLBACK_BYTES, Button, Rows, to_markup
 from bot.render import Doc, fill, to_html
@@ -341,7 +341,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or query.data is None or chat is None:
         return
-    await query.answer()
+    await acknowledge(query)  # a button pressed long ago still gets its content
     store, user_id, now = services_of(context).store, _user_id(update), _now(context)
     prefix, *ids = query.data.split(":")
     if prefix == PAGE_PREFIX:
