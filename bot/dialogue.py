@@ -377,8 +377,8 @@ class Dialogue:
     def _candidates_within(
         self, session: Session, text: str, area: str
     ) -> tuple[UnitMatch | None, list[tuple[UnitMatch, Unit]]]:
-        era, _, code = area.partition(":")
-        unit = get_unit(session, code, era=era)
+        era, _, area_code = area.partition(":")
+        unit = get_unit(session, area_code, era=era)
         if unit is None:
             return None, []
         inside = {code for code, _name in self._area_communes(session, unit)}

@@ -40,7 +40,7 @@ def _private_file(path: Path) -> None:
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
+        if file.is_file() and stat.S_IMODE(file.stat().st_mode) & 0o077:
             file.chmod(0o600)
 
 

@@ -151,8 +151,8 @@ def test_a_row_the_database_refuses_is_dropped_and_logged(
 def test_closing_the_log_with_the_database_gone_loses_nothing_silently(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    (tmp_path / "gone" / "log.sqlite3").mkdir(parents=True)  # a folder where the file should be
     engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'log.sqlite3'}")
-    (tmp_path / "gone" / "log.sqlite3").mkdir()  # a folder where the file should be: cannot open
     log = QueryLog(make_sessionmaker(engine), interval=3600)
     log.record("khai sinh", answered=True, result_count=1)
     with caplog.at_level(logging.ERROR, logger="knowledge.usage"):
