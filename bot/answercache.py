@@ -10,11 +10,12 @@ as current; when another version is current (a reload not followed yet) it answe
 a cached answer never outlives its catalogue. Following a new version replaces the whole cache, and
 a thread still holding the old one fills a cache nobody reads any more.
 
-Procedures are kept as the ``Procedure`` rows first loaded, detached from their session once it
-ends (sessions do not expire them on commit): they are only ever read, by any thread, never added
-to another session. Per-unit exceptions
-(``ApplicabilityOverride``) are taken as they were when an answer was cached, as the search index
-does; they are loaded with the units and have no other writer.
+Only plain immutable values are kept (search hits, rendered lines and buttons, names), never a
+database row: a row belongs to the session that loaded it, and a request that fails after loading
+one rolls its transaction back, which expires the row — shared, it would fail every later request
+that read it. A failed request can therefore leave nothing behind but values it finished
+computing. Per-unit exceptions (``ApplicabilityOverride``) are taken as they were when an answer
+was cached, as the search index does; they are loaded with the units and have no other writer.
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ from typing import Generic, TypeVar
 from bot.keyboards import Button
 from bot.render import Line
 from index.service import SearchResult
-from knowledge.models import Procedure
 
 SEARCHES = 4096  # (query, commune, top) → ranked hits
 CARDS = 4096  # (procedure, commune) → a rendered card, a few KiB each
-PROCEDURES = 1024  # code → the procedure's row, a few KiB each
+SCREENS = 1024  # (button, procedure) → its papers, legal basis or related procedures, rendered
 LISTINGS = 512  # commune → what it handles, for /thutuc pages
 
 K = TypeVar("K")
@@ -76,6 +76,14 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Screen:
+    """A reply that depends on the catalogue only: a procedure's papers, legal basis, related ones."""
+
+    lines: tuple[Line, ...]
+    buttons: tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
 class Listed:
     """One procedure of a /thutuc list."""
 
@@ -89,5 +97,5 @@ class AnswerCache:
     version: int | None  # the catalogue version every entry was computed from
     searches: LRU[tuple[str, int | None, int], SearchResult] = field(default_factory=lambda: LRU(SEARCHES))
     cards: LRU[tuple[str, int | None], Card] = field(default_factory=lambda: LRU(CARDS))
-    procedures: LRU[str, Procedure] = field(default_factory=lambda: LRU(PROCEDURES))
+    screens: LRU[tuple[str, str], Screen] = field(default_factory=lambda: LRU(SCREENS))
     listings: LRU[int, tuple[Listed, ...]] = field(default_factory=lambda: LRU(LISTINGS))

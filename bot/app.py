@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable
 from types import ModuleType
 from typing import Any
@@ -37,6 +38,9 @@ HANDLER_MODULES: list[ModuleType] = [official, citizen, inline, admin]  # offici
 # Handlers spend their time in worker threads on the database and search; more concurrency than
 # this only lengthens httpx's connection-pool bookkeeping (quadratic in waiting requests).
 MAX_CONCURRENT_UPDATES = 16
+# A reply Telegram refuses with 429 is sent again after its retry_after, this many times at most
+# (PTB's AIORateLimiter holds every request meanwhile): the citizen still gets the answer.
+RATE_LIMIT_RETRIES = 3
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 BotApplication = Application[
@@ -117,6 +121,9 @@ def build_application(
     """
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    # PTB 22 deprecates time periods given as integers and warns each time it makes one, a 429's
+    # RetryAfter included; the bot reads none of them, so it takes PTB's timedelta behaviour now.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     owns_services = services is None
 
     async def post_init(app: BotApplication) -> None:
@@ -146,7 +153,7 @@ def build_application(
         bot_url, file_url = api_urls(api)
         builder = builder.base_url(bot_url).base_file_url(file_url)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     if not updater:
         builder = builder.updater(None)
     app: BotApplication = builder.build()

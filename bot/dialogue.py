@@ -22,27 +22,49 @@ from itertools import groupby
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
-from bot.answercache import AnswerCache, Card, Listed
-from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callback
+from bot.answercache import AnswerCache, Card, Listed, Screen
+from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callback, whole_number
 from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc, link, procedure_card
 from index.query import MAX_QUERY_CHARS
 from index.service import SearchResult, SearchService
 from knowledge.applicability import competence, general_reception, procedures_for_unit
 from knowledge.catalogue import catalogue_version_id, get_procedure
-from knowledge.models import ChatUser, Procedure, Unit
+from knowledge.models import ChatUser, Era, Procedure, Unit
 from knowledge.portal import portal_link, portal_search_link
-from knowledge.units import UnitMatch, current_successors, get_office, get_unit, resolve_unit, unit_label
+from knowledge.units import (
+    UnitMatch,
+    communes_within,
+    current_successors,
+    get_office,
+    get_unit,
+    is_communal,
+    resolve_unit,
+    unit_label,
+)
 from knowledge.usage import QueryLog
-from knowledge.users import get_user, set_commune, set_last_results, set_pending, user_unit, visit
+from knowledge.users import (
+    get_user,
+    is_commune,
+    set_commune,
+    set_last_results,
+    set_pending,
+    user_unit,
+    visit,
+)
 
 AWAIT_COMMUNE = {"await": "commune"}
 UNIT_MIN_SCORE = 70.0  # below this a commune match is a guess, not an answer
 UNIT_MARGIN = 8.0  # matches this close to the best one are offered as choices too
 UNIT_SURE_SCORE = 90.0  # a name typed with a slip still scores above this; a question hardly ever does
 MAX_UNIT_CHOICES = 8
+AREA_PAGE = 12  # communes of a province offered per page (two per row)
+AREA_SCOPED_MATCHES = 30  # names resolved when looking for a commune within a province
+MAX_CACHED_AREAS = 256
 RESULTS = 5
 CLEAR_LEAD = 0.05  # how far the best hit's score (0..1) must be ahead of the next to be shown alone
 BUTTON_LABEL_CHARS = 60
+ECHO_CHARS = 80  # what the user wrote, quoted back in a reply
+LINK_QUERY_CHARS = 100  # what the user wrote, passed on to the portal's search
 CHOICE_LABEL_CHARS = 80
 MAX_CACHED_LABELS = 10_000
 _SPACES = re.compile(r"\s+")
@@ -99,6 +121,16 @@ def _receiver_anywhere(procedure: Procedure) -> str | None:
     return found.body
 
 
+def echo(text: str, limit: int = ECHO_CHARS, more: str = "…") -> str:
+    """What the user wrote, as a reply quotes it: at most ``limit`` characters, cut after a word
+    when one ends in the second half, then ``more``. A whole page pasted in is not sent back."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit // 2, limit + 1)
+    return text[: cut if cut > 0 else limit].rstrip() + more
+
+
 def query_key(text: str) -> str:
     """The query as search reads it, up to the spelling normalisation: the search-cache key.
 
@@ -109,9 +141,13 @@ def query_key(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text[:MAX_QUERY_CHARS])).strip()
 
 
-def _reply(card: Card) -> Reply:
-    """A fresh reply from a cached card: callers may add lines to it."""
+def _reply(card: Card | Screen) -> Reply:
+    """A fresh reply from a cached card or screen: callers may add lines to it."""
     return Reply(Doc(list(card.lines)), [list(row) for row in card.buttons])
+
+
+def _screen(reply: Reply) -> Screen:
+    return Screen(tuple(reply.doc.lines), tuple(tuple(row) for row in reply.buttons))
 
 
 class Dialogue:
@@ -130,6 +166,8 @@ class Dialogue:
         self.queries = QueryLog(sessions)
         # unit id -> label: names are static data, walking parents is not free
         self._labels: dict[int, str] = {}
+        # (era, code) of a province or old district -> its communes' (code, name): static unit data
+        self._areas: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._answers = AnswerCache(None)
         self.follow_catalogue()
 
@@ -180,6 +218,8 @@ class Dialogue:
             user = get_user(session, user_id)
             if payload:
                 unit = get_unit(session, payload.strip())
+                if unit is not None and not is_communal(unit):  # a province or a district
+                    return [Reply(greeting), self._area(session, user, unit, 1)]
                 successors = current_successors(session, unit) if unit is not None else []
                 if unit is not None and len(successors) == 1:
                     return [Reply(greeting), self._commune_chosen(user, successors[0], unit)]
@@ -242,13 +282,13 @@ class Dialogue:
             if user.pending.get("await") == "commune":
                 # People often ask their question straight away instead of naming their commune: a
                 # weak resemblance to some commune's name then loses to a confident search.
-                best, options = self._candidates(session, text)
+                best, options = self._candidates(session, text, user.pending.get("area"))
                 result = self._search(answers, text, None)
                 question = bool(result.hits and result.confident)
                 if best is not None and options and (best.score >= UNIT_SURE_SCORE or not question):
-                    return [self._commune_reply(user, text, best, options)]
+                    return [self._commune_reply(session, user, text, best, options)]
                 if not question:
-                    return [Reply(Doc().add(fill(texts.COMMUNE_NOT_FOUND, text=text)))]
+                    return [Reply(Doc().add(fill(texts.COMMUNE_NOT_FOUND, text=echo(text))))]
                 reply = self._results(session, answers, user, result, None)
                 reply.doc.blank().add(texts.COMMUNE_HINT)
                 return [reply]
@@ -277,26 +317,23 @@ class Dialogue:
         action, ids = parsed
         with self.sessions.begin() as session:
             user, answers = self._visit(session, user_id)
-            if action is Action.UNIT and len(ids) == 2:
+            if action in (Action.UNIT, Action.AREA) and len(ids) in (2, 3):
                 unit = get_unit(session, ids[1], era=ids[0])
-                if unit is not None and unit.is_current:
+                page = whole_number(ids[2]) if len(ids) == 3 else 1
+                if unit is not None and page is not None and not is_communal(unit):
+                    return [self._area(session, user, unit, page)]  # a province or a district
+                if action is Action.UNIT and unit is not None and is_commune(unit):
                     return [self._commune_chosen(user, unit, None)]
-            elif action is Action.PAGE and ids[0].isdigit():
-                if user.unit is not None:
-                    return [self._page(session, answers, user.unit, int(ids[0]))]
+            elif action is Action.PAGE:
+                page = whole_number(ids[0])
+                if user.unit is not None and page is not None:
+                    return [self._page(session, answers, user.unit, page)]
             elif action is Action.CARD:
                 card = self._card(session, answers, ids[0], user.unit)
                 return [_reply(card) if card else Reply(Doc().add(texts.PROCEDURE_GONE))]
-            else:
-                procedure = self._procedure(session, answers, ids[0])
-                if procedure is None:
-                    return [Reply(Doc().add(texts.PROCEDURE_GONE))]
-                if action is Action.DOCUMENTS:
-                    return [Reply(documents_doc(procedure), [[self._back(procedure)]])]
-                if action is Action.LEGAL:
-                    return [Reply(legal_doc(procedure), [[self._back(procedure)]])]
-                if action is Action.RELATED:
-                    return [self._related(session, answers, procedure)]
+            elif action in (Action.DOCUMENTS, Action.LEGAL, Action.RELATED):
+                screen = self._details(session, answers, action, ids[0])
+                return [_reply(screen) if screen else Reply(Doc().add(texts.PROCEDURE_GONE))]
         return [Reply(Doc().add(texts.STALE_BUTTON))]
 
     # --- inline mode -----------------------------------------------------------------------------
@@ -326,9 +363,17 @@ class Dialogue:
     # --- the commune -----------------------------------------------------------------------------
 
     def _candidates(
-        self, session: Session, text: str
+        self, session: Session, text: str, area: str | None = None
     ) -> tuple[UnitMatch | None, list[tuple[UnitMatch, Unit]]]:
-        """The best match for a typed commune name, and the 2025 units it may mean (one: no doubt)."""
+        """The best match for a typed commune name, and the 2025 units it may mean (one: no doubt).
+
+        With ``area`` ("era:code" of the province or district the user was just asked about), the
+        names within it come first: "Hồng Hà" then means that province's Hồng Hà.
+        """
+        if area is not None:
+            scoped = self._candidates_within(session, text, area)
+            if scoped[1]:
+                return scoped
         matches = [m for m in resolve_unit(session, text, limit=5) if m.score >= UNIT_MIN_SCORE]
         if not matches:
             return None, []
@@ -340,29 +385,116 @@ class Dialogue:
                     options.setdefault((unit.era, unit.code), (match, unit))
         return best, list(options.values())
 
+    def _candidates_within(
+        self, session: Session, text: str, area: str
+    ) -> tuple[UnitMatch | None, list[tuple[UnitMatch, Unit]]]:
+        era, _, area_code = area.partition(":")
+        unit = get_unit(session, area_code, era=era)
+        if unit is None:
+            return None, []
+        inside = {code for code, _name in self._area_communes(session, unit)}
+        options: dict[str, tuple[UnitMatch, Unit]] = {}
+        best = None
+        for match in resolve_unit(session, text, limit=AREA_SCOPED_MATCHES):
+            if match.score < UNIT_MIN_SCORE:
+                break
+            for current in match.current:
+                if current.code in inside and is_commune(current):
+                    best = best or match
+                    options.setdefault(current.code, (match, current))
+        return best, list(options.values())
+
     def find_commune(self, text: str) -> list[tuple[Unit, str]]:
-        """The 2025 units (with their labels) a typed name may mean: one when clear, none when unknown."""
+        """The 2025 communes (with their labels) a typed name may mean: one when clear, none when
+        unknown or when it names a province or a district."""
         with self.sessions() as session:
-            return [(unit, self._label(unit)) for _match, unit in self._candidates(session, text)[1]]
+            return [
+                (unit, self._label(unit))
+                for _match, unit in self._candidates(session, text)[1]
+                if is_commune(unit)
+            ]
 
     def _commune_reply(
-        self, user: ChatUser, text: str, best: UnitMatch, options: list[tuple[UnitMatch, Unit]]
+        self,
+        session: Session,
+        user: ChatUser,
+        text: str,
+        best: UnitMatch,
+        options: list[tuple[UnitMatch, Unit]],
     ) -> Reply:
-        """Settle the commune from a typed name, or ask which of the candidates is meant."""
-        if len(options) == 1:
-            match, unit = options[0]
+        """Settle the commune from a typed name, or ask which of the candidates is meant.
+
+        A province or a district is never taken for the commune: it is offered as a way to the
+        communes within it.
+        """
+        communes = [(match, unit) for match, unit in options if is_commune(unit)]
+        areas = list(
+            {
+                (area := match.unit if not is_communal(match.unit) else unit).id: area
+                for match, unit in options
+                if not is_commune(unit)
+            }.values()
+        )
+        if not communes and len(areas) == 1:
+            return self._area(session, user, areas[0], 1)
+        if len(communes) == 1 and not areas:
+            match, unit = communes[0]
             return self._commune_chosen(user, unit, match.unit)
-        matched = {match.unit.id for match, _unit in options}
-        if len(matched) == 1 and not best.unit.is_current:
-            return self._choices(best.unit, [unit for _match, unit in options])
+        matched = {match.unit.id for match, _unit in communes}
+        if len(matched) == 1 and not areas and not best.unit.is_current:
+            return self._choices(best.unit, [unit for _match, unit in communes])
         buttons = [
             Button(
                 _short(self._choice_label(match, unit), CHOICE_LABEL_CHARS),
                 callback(Action.UNIT, unit.era, unit.code),
             )
-            for match, unit in options[:MAX_UNIT_CHOICES]
+            for match, unit in communes[:MAX_UNIT_CHOICES]
+        ] + [
+            Button(
+                _short(texts.CHOICE_AREA.format(area=self._area_label(area)), CHOICE_LABEL_CHARS),
+                callback(Action.AREA, area.era, area.code, 1),
+            )
+            for area in areas[:MAX_UNIT_CHOICES]
         ]
-        return Reply(Doc().add(fill(texts.COMMUNE_CHOOSE, text=text)), in_rows(buttons, 1))
+        return Reply(Doc().add(fill(texts.COMMUNE_CHOOSE, text=echo(text))), in_rows(buttons, 1))
+
+    def _area_label(self, area: Unit) -> str:
+        return self._label(area) if area.is_current else self._old_label(area)
+
+    def _area_communes(self, session: Session, area: Unit) -> tuple[tuple[str, str], ...]:
+        """The (code, name) of the 2025 communes within a province or an old unit, by name."""
+        key = (area.era, area.code)
+        communes = self._areas.get(key)
+        if communes is None:
+            if len(self._areas) >= MAX_CACHED_AREAS:
+                self._areas.clear()
+            communes = self._areas[key] = tuple((u.code, u.name) for u in communes_within(session, area))
+        return communes
+
+    def _area(self, session: Session, user: ChatUser | None, area: Unit, page: int) -> Reply:
+        """Ask which commune of a province (or an old district) the user lives in: type its name,
+        or pick it from the communes listed page by page."""
+        communes = self._area_communes(session, area)
+        if user is not None:
+            set_pending(user, {**AWAIT_COMMUNE, "area": f"{area.era}:{area.code}"})
+        label = b(self._area_label(area))
+        if not communes:
+            return Reply(Doc().add(fill(texts.COMMUNE_AREA_EMPTY, area=label)))
+        pages = math.ceil(len(communes) / AREA_PAGE)
+        page = min(max(page, 1), pages)
+        doc = Doc().add(fill(texts.COMMUNE_AREA, area=label, count=str(len(communes))))
+        if pages > 1:
+            doc.add(fill(texts.COMMUNE_AREA_PAGE, page=str(page), pages=str(pages)))
+        shown = communes[(page - 1) * AREA_PAGE : page * AREA_PAGE]
+        buttons = [Button(_short(name), callback(Action.UNIT, Era.TWO_TIER, code)) for code, name in shown]
+        navigation = []
+        if page > 1:
+            navigation.append(
+                Button(texts.BUTTON_PREVIOUS, callback(Action.AREA, area.era, area.code, page - 1))
+            )
+        if page < pages:
+            navigation.append(Button(texts.BUTTON_NEXT, callback(Action.AREA, area.era, area.code, page + 1)))
+        return Reply(doc, [*in_rows(buttons, 2), navigation], edit=True)
 
     def _choice_label(self, match: UnitMatch, unit: Unit) -> str:
         """The 2025 unit with its province; for an old name, that name and its old province first."""
@@ -440,12 +572,15 @@ class Dialogue:
         return Reply(doc, in_rows(buttons, 1))
 
     def _no_results(self, result: SearchResult) -> Reply:
-        doc = Doc().add(fill(texts.NO_RESULTS, query=result.query.strip()))
+        doc = Doc().add(fill(texts.NO_RESULTS, query=echo(result.query)))
         if result.suggestions:
             items = texts.SUGGESTION_SEPARATOR.join(f"«{s}»" for s in result.suggestions)
             doc.add(fill(texts.SUGGESTIONS, items=items))
         portal = Doc().add(
-            fill(texts.NO_RESULTS_PORTAL, portal=link(texts.PORTAL_NAME, portal_search_link(result.query)))
+            fill(
+                texts.NO_RESULTS_PORTAL,
+                portal=link(texts.PORTAL_NAME, portal_search_link(echo(result.query, LINK_QUERY_CHARS, ""))),
+            )
         )
         return Reply(doc.extend(portal).blank().add(texts.SEARCH_TIP))
 
@@ -500,7 +635,7 @@ class Dialogue:
         card = answers.cards.get(key) if answers is not None else None
         if card is not None:
             return card
-        procedure = self._procedure(session, answers, code)
+        procedure = get_procedure(session, code)
         if procedure is None:
             return None
         row = []
@@ -523,22 +658,35 @@ class Dialogue:
             answers.cards.put(key, card)
         return card
 
-    def _procedure(self, session: Session, answers: AnswerCache | None, code: str) -> Procedure | None:
-        """The procedure with this code, from the answer cache when it holds it."""
-        code = code.strip()
-        procedure = answers.procedures.get(code) if answers is not None else None
+    def _details(
+        self, session: Session, answers: AnswerCache | None, action: Action, code: str
+    ) -> Screen | None:
+        """A procedure's papers, legal basis or related procedures; None when there is no such
+        procedure. Kept in the answer cache as rendered lines, never as the database row."""
+        key = (action.value, code.strip())
+        screen = answers.screens.get(key) if answers is not None else None
+        if screen is not None:
+            return screen
+        procedure = get_procedure(session, code)
         if procedure is None:
-            procedure = get_procedure(session, code)
-            if procedure is not None and answers is not None:
-                answers.procedures.put(code, procedure)
-        return procedure
+            return None
+        if action is Action.DOCUMENTS:
+            reply = Reply(documents_doc(procedure), [[self._back(procedure)]])
+        elif action is Action.LEGAL:
+            reply = Reply(legal_doc(procedure), [[self._back(procedure)]])
+        else:
+            reply = self._related(session, procedure)
+        screen = _screen(reply)
+        if answers is not None:
+            answers.screens.put(key, screen)
+        return screen
 
     def _back(self, procedure: Procedure) -> Button:
         return Button(texts.BUTTON_CARD, callback(Action.CARD, procedure.code))
 
-    def _related(self, session: Session, answers: AnswerCache | None, procedure: Procedure) -> Reply:
+    def _related(self, session: Session, procedure: Procedure) -> Reply:
         doc = Doc().add(fill(texts.RELATED_HEADER, name=b(procedure.name)))
-        related = [p for code in procedure.related if (p := self._procedure(session, answers, code))]
+        related = [p for code in procedure.related if (p := get_procedure(session, code))]
         if not related:
             return Reply(doc.add(texts.RELATED_NONE), [[self._back(procedure)]])
         buttons = []

@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     LEGAL = "l"  # l:<procedure code>
     RELATED = "r"  # r:<procedure code>
     UNIT = "u"  # u:<era>:<unit code>
+    AREA = "a"  # a:<era>:<unit code>:<page> — the communes of a province or an old district
     PAGE = "t"  # t:<page>
 
 
@@ -57,6 +58,12 @@ def parse_callback(data: str) -> tuple[Action, list[str]] | None:
         return None
     ids = rest.split(SEPARATOR) if rest else []
     return (action, ids) if ids and all(ids) else None
+
+
+def whole_number(text: str, digits: int = 6) -> int | None:
+    """A number in callback data or a command's argument: ASCII digits only, at most ``digits`` of
+    them; None otherwise. (``str.isdigit`` accepts "²" and "٣", and ``int`` refuses the first.)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
 
 
 def in_rows(buttons: Sequence[Button], per_row: int) -> Rows:

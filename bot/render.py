@@ -141,6 +141,13 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def visible_length(line: Line) -> int:
+    """What a line counts towards Telegram's limit: its visible text, not its markup. A message's
+    4,096 characters are counted after the HTML is parsed, so tags, escapes and links' addresses
+    count for nothing."""
+    return sum(telegram_length(span.text) for span in line)
+
+
 def _split_words(text: str, fits: Callable[[str], bool]) -> list[str]:
     """Cut ``text`` into pieces that each fit, preferring to cut after a space."""
     pieces: list[str] = []
@@ -164,56 +171,66 @@ def _split_words(text: str, fits: Callable[[str], bool]) -> list[str]:
 
 
 def _split_span(span: Span, limit: int) -> list[Span]:
-    def fits(text: str) -> bool:
-        return telegram_length(span_html(Span(text, span.style, span.url))) <= limit
+    """A span longer than a whole message, cut between words; each piece keeps the span's style
+    (and link: only a link whose own text exceeds a message is ever cut, and each piece still leads
+    to the address)."""
+    pieces = _split_words(span.text, lambda text: telegram_length(text) <= limit)
+    return [Span(text, span.style, span.url) for text in pieces]
 
-    return [Span(text, span.style, span.url) for text in _split_words(span.text, fits)]
 
-
-def _line_pieces(line: Line, limit: int) -> list[str]:
-    """One over-long line as HTML pieces each within ``limit``: split between spans, then inside one."""
-    pieces: list[str] = []
-    current = ""
+def _line_pieces(line: Line, limit: int) -> list[tuple[str, int]]:
+    """One over-long line as HTML pieces each within ``limit`` (with their visible length): cut
+    between spans, and inside a span only when it alone exceeds the limit."""
+    pieces: list[tuple[str, int]] = []
+    current, size = "", 0
     for span in line:
-        rendered = span_html(span)
-        if telegram_length(current + rendered) <= limit:
-            current += rendered
+        length = telegram_length(span.text)
+        if size + length <= limit:
+            current, size = current + span_html(span), size + length
             continue
         if current:
-            pieces.append(current)
-            current = ""
-        if telegram_length(rendered) <= limit:
-            current = rendered
+            pieces.append((current, size))
+            current, size = "", 0
+        if length <= limit:
+            current, size = span_html(span), length
             continue
-        rendered_parts = [span_html(part) for part in _split_span(span, limit)]
-        pieces.extend(rendered_parts[:-1])
-        current = rendered_parts[-1]
+        parts = [(span_html(part), telegram_length(part.text)) for part in _split_span(span, limit)]
+        pieces.extend(parts[:-1])
+        current, size = parts[-1]
     if current:
-        pieces.append(current)
+        pieces.append((current, size))
     return pieces
 
 
 def html_chunks(doc: Doc, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The document as HTML messages, each within ``limit``; cuts fall between lines when possible."""
+    """The document as HTML messages, each within ``limit`` as Telegram counts it (visible text in
+    UTF-16 units); cuts fall between lines when possible, never inside a tag or a link. A message
+    with nothing visible (Telegram refuses it) is not made."""
     chunks: list[str] = []
     current: list[str] = []
     size = 0
+    seen = False  # whether the current chunk shows anything
+
+    def flush() -> None:
+        if seen:
+            chunks.append("\n".join(current).strip())
+
     for line in doc.lines:
-        rendered = line_html(line)
-        length = telegram_length(rendered)
-        pieces = _line_pieces(line, limit) if length > limit else [rendered]
-        for piece in pieces:
-            piece_length = telegram_length(piece)
+        length = visible_length(line)
+        pieces = _line_pieces(line, limit) if length > limit else [(line_html(line), length)]
+        shows = any(span.text.strip() for span in line)
+        for piece, piece_length in pieces:
             joined = size + piece_length + (1 if current else 0)
             if current and joined > limit:
-                chunks.append("\n".join(current).strip())
-                current, size = [], 0
+                flush()
+                current, size, seen = [], 0, False
                 joined = piece_length
             current.append(piece)
             size = joined
+            seen = seen or shows
     if current:
-        chunks.append("\n".join(current).strip())
-    return [chunk for chunk in chunks if chunk]
+        flush()
+    return chunks
 
 
 # --- Procedure cards ---------------------------------------------------------------------------

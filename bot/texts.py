@@ -53,6 +53,14 @@ COMMUNE_HINT = "Gõ /xa để chọn xã/phường, tôi sẽ chỉ nơi nộp h
 DEEP_LINK_UNKNOWN = "Liên kết này không trỏ tới xã/phường nào tôi biết."
 OLD_NAME = "{name} (cũ)"
 CHOICE_OLD = "{old} ({province} cũ) → {new}"
+# A province or a district is never taken as the commune: the bot asks which commune of it.
+COMMUNE_AREA = (
+    "Tôi cần biết xã/phường của bạn, không chỉ {area}. "
+    "Bạn gõ tên xã/phường, hoặc chọn một trong {count} xã/phường dưới đây:"
+)
+COMMUNE_AREA_PAGE = "Trang {page}/{pages}."
+COMMUNE_AREA_EMPTY = "Tôi cần biết xã/phường của bạn, không chỉ {area}. Bạn gõ tên xã/phường giúp tôi."
+CHOICE_AREA = "{area}: chọn xã/phường…"
 
 # --- Search ------------------------------------------------------------------------------------
 
@@ -172,6 +180,7 @@ INLINE_NO_FIELD = "Mã {code}"
 # --- Errors ------------------------------------------------------------------------------------
 
 ERROR = "Xin lỗi, tôi vừa gặp trục trặc khi xử lý yêu cầu của bạn. Bạn thử lại sau ít phút nhé."
+BUSY = "Xin lỗi, hệ thống đang bận nên tôi chưa trả lời kịp. Bạn thử lại sau ít phút nhé."
 STALE_BUTTON = "Nút này đã cũ. Bạn gõ lại câu hỏi giúp tôi nhé."
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Gõ /help để xem tôi làm được gì."
 NOT_TEXT = "Tôi chỉ đọc được tin nhắn chữ. Bạn gõ việc cần làm giúp tôi nhé."
@@ -222,6 +231,11 @@ ADMIN_CANCELLED = "Đã huỷ; danh mục không thay đổi."
 ADMIN_NOT_APPLIED = "Không áp dụng: {reason}"
 ADMIN_ROLLED_BACK = "Đã quay về phiên bản #{restored} (lưu thành phiên bản #{version})."
 ADMIN_ROLLBACK_FAILED = "Không khôi phục được: {reason}"
+ADMIN_STATS_HOW = "Cách dùng: /stats [số ngày, từ 1 đến 3660; mặc định 7]"
+ADMIN_EXPORT_CAPTION = (
+    "Danh mục đang dùng: phiên bản {version}, {count} thủ tục. Sửa rồi gửi lại tệp này kèm chú thích /reload."
+)
+ADMIN_EXPORT_EMPTY = "Chưa có danh mục nào được nạp."
 ADMIN_STATS_HEADER = "Từ {first} đến {last}: {total} câu hỏi, {share} không tìm được thủ tục phù hợp."
 ADMIN_STATS_DAY = "{day}: {queries} câu, {unanswered} không tìm thấy"
 ADMIN_STATS_TOP = "Câu hỏi không tìm thấy hay gặp nhất (nên bổ sung từ vựng):"

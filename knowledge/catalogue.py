@@ -21,10 +21,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from knowledge.datafile import DataFileError
+from knowledge.datafile import DataFileError, decode_json, gunzip_bounded, read_bounded, unstorable
 from knowledge.models import CatalogueVersion, Level, Procedure, ProcedureStatus
 
 BUNDLED_CATALOGUE = Path(__file__).parent / "data" / "procedures.json.gz"
+# The largest catalogue read, as a file and once decompressed: the whole national catalogue is
+# about 24 MB of JSON; a file past this is refused rather than read into memory.
+MAX_CATALOGUE_BYTES = 64 * 1024 * 1024
 CODE_RE = re.compile(r"^\d{1,2}\.\d{6}(\.[0-9A-Za-z]+)*$")
 
 
@@ -157,21 +160,18 @@ def _format_validation_error(exc: ValidationError) -> str:
 
 
 def parse_catalogue(raw: bytes, source: str = "<bytes>") -> Catalogue:
-    """Validate a catalogue file's bytes. Raises CatalogueError listing every bad record."""
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except OSError as exc:
-            raise CatalogueError(f"{source}: tệp gzip hỏng ({exc})") from exc
+    """Validate a catalogue file's bytes. Raises CatalogueError listing every bad record, or saying
+    why the file as a whole is refused (too big, broken gzip, not JSON; see knowledge.datafile)."""
+    raw = gunzip_bounded(raw, MAX_CATALOGUE_BYTES, source, CatalogueError)
     checksum = hashlib.sha256(raw).hexdigest()
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CatalogueError(f"{source}: không phải JSON hợp lệ ({exc})") from exc
+    document = decode_json(raw, source, CatalogueError)
     if isinstance(document, list):
         document = {"procedures": document}
     if not isinstance(document, dict) or not isinstance(document.get("procedures"), list):
         raise CatalogueError(f'{source}: thiếu danh sách "procedures"')
+    problem = unstorable({key: value for key, value in document.items() if key != "procedures"})
+    if problem:
+        raise CatalogueError(f"{source}: {problem}")
 
     records: list[ProcedureRecord] = []
     errors: list[RecordError] = []
@@ -181,6 +181,10 @@ def parse_catalogue(raw: bytes, source: str = "<bytes>") -> Catalogue:
         code = code if isinstance(code, str) else None
         if not isinstance(item, dict):
             errors.append(RecordError(index, None, "bản ghi không phải đối tượng JSON"))
+            continue
+        problem = unstorable(item)  # what either database would refuse when it is applied
+        if problem:
+            errors.append(RecordError(index, code, problem))
             continue
         try:
             record = ProcedureRecord.model_validate(item)
@@ -201,12 +205,13 @@ def parse_catalogue(raw: bytes, source: str = "<bytes>") -> Catalogue:
     return Catalogue(version, checksum, records, document.get("generated"), extra)
 
 
+def read_catalogue_file(path: Path) -> bytes:
+    """A catalogue file's bytes: a regular file of at most ``MAX_CATALOGUE_BYTES`` (CatalogueError)."""
+    return read_bounded(path, MAX_CATALOGUE_BYTES, CatalogueError)
+
+
 def read_catalogue(path: Path) -> Catalogue:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CatalogueError(f"{path}: không đọc được tệp ({exc.strerror})") from exc
-    return parse_catalogue(raw, str(path))
+    return parse_catalogue(read_catalogue_file(path), str(path))
 
 
 def serialize_catalogue(catalogue: Catalogue) -> bytes:

@@ -35,6 +35,7 @@ from knowledge.catalogue import (
     current_version,
     parse_catalogue,
 )
+from knowledge.db import without_statement_timeout
 from knowledge.models import Base, CatalogueVersion, Procedure, ProcedureStatus, utcnow
 from knowledge.versionwatch import announce
 
@@ -147,9 +148,22 @@ def plan_reload(sessions: sessionmaker[Session], catalogue: Catalogue, source: s
 
 
 def _lock(session: Session) -> None:
-    """Serialise catalogue changes across workers (PostgreSQL); SQLite serialises writers itself."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise catalogue changes, before anything is read: the version check that follows must
+    see the last change committed, and no other change may commit until this one does.
+
+    PostgreSQL: an advisory lock held until the transaction ends. SQLite: the write lock, taken at
+    once (``BEGIN IMMEDIATE``); Python's driver would otherwise begin the transaction only at the
+    first write, after the version was read outside it, and two overlapping confirmations would
+    both pass the check.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        without_statement_timeout(session)  # another admin's change may hold the lock a while
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def apply_reload(sessions: sessionmaker[Session], plan: ReloadPlan, actor: str) -> ChangeResult:

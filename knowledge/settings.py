@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     error_chat_id: int | None = Field(default=None, alias="TTHC_ERROR_CHAT_ID")
     error_report_minutes: float = Field(default=30, gt=0, alias="TTHC_ERROR_REPORT_MINUTES")
     error_reports_per_hour: int = Field(default=10, ge=1, alias="TTHC_ERROR_REPORTS_PER_HOUR")
+    # How long the bot waits for the database (a lock, a connection, a statement on PostgreSQL)
+    # before it answers "busy"; a citizen's reply waits at most this plus a little.
+    db_timeout: float = Field(default=5.0, gt=0, le=300, alias="TTHC_DB_TIMEOUT")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

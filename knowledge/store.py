@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.applicability import load_overrides
 from knowledge.catalogue import BUNDLED_CATALOGUE, apply_catalogue, current_version, read_catalogue
-from knowledge.db import make_engine, make_sessionmaker
+from knowledge.db import make_engine, make_sessionmaker, without_statement_timeout
 from knowledge.migrations import prepare_schema
 from knowledge.models import CatalogueVersion, Unit
 from knowledge.settings import Settings, get_settings
@@ -56,6 +56,7 @@ class Store:
         with self.sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql":
                 # Several workers may start at once: the first loads, the others then find it done.
+                without_statement_timeout(session)
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOAD_LOCK_KEY})
             procedures = units = offices = overrides = 0
             if current_version(session) is None:
@@ -84,9 +85,13 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(settings: Settings | None = None, *, load: bool = True) -> Store:
+def open_store(settings: Settings | None = None, *, load: bool = True, serving: bool = False) -> Store:
+    """The database of ``settings``; ``serving`` (the bot) adds a statement timeout on PostgreSQL
+    (``TTHC_DB_TIMEOUT``) so that a stuck database is answered "busy" (see knowledge.db)."""
     settings = settings or get_settings()
-    engine = make_engine(settings.db_url)
+    engine = make_engine(
+        settings.db_url, settings.db_timeout, statement_timeout=settings.db_timeout if serving else None
+    )
     store = Store(settings, engine, make_sessionmaker(engine))
     if load:
         store.ensure_loaded()

@@ -13,8 +13,6 @@ and province, or, for a 2025 commune, the old districts and provinces it was mad
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 import threading
 import unicodedata
@@ -29,7 +27,7 @@ from sqlalchemy import Engine, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from knowledge.catalogue import RecordError
-from knowledge.datafile import DataFileError
+from knowledge.datafile import DataFileError, decode_json, gunzip_bounded, read_bounded
 from knowledge.models import (
     COMMUNAL_KINDS,
     PROVINCIAL_KINDS,
@@ -55,20 +53,14 @@ class UnitDataError(DataFileError[RecordError]):
 # --------------------------------------------------------------------------- reading data files
 
 
+MAX_DATA_FILE_BYTES = 64 * 1024 * 1024  # the bundled units file is 2 MB once decompressed
+
+
 def read_json_file(path: Path) -> Any:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UnitDataError(f"{path}: không đọc được tệp ({exc.strerror})") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except OSError as exc:
-            raise UnitDataError(f"{path}: tệp gzip hỏng ({exc})") from exc
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnitDataError(f"{path}: không phải JSON hợp lệ ({exc})") from exc
+    """A JSON data file (optionally gzip'd), bounded as catalogue files are (knowledge.datafile)."""
+    raw = read_bounded(path, MAX_DATA_FILE_BYTES, UnitDataError)
+    raw = gunzip_bounded(raw, MAX_DATA_FILE_BYTES, str(path), UnitDataError)
+    return decode_json(raw, str(path), UnitDataError)
 
 
 def _list_of(document: Any, key: str, path: Path) -> list[Any]:
@@ -386,6 +378,28 @@ def current_successors(session: Session, unit: Unit) -> list[Unit]:
         .where(UnitSuccession.old_unit_id == unit.id)
     ).all()
     return [new for new, _ in sorted(rows, key=lambda row: (not row[1], row[0].code))]
+
+
+def communes_within(session: Session, unit: Unit) -> list[Unit]:
+    """The 2025 communes, wards and special zones someone living in ``unit`` may live in now.
+
+    A current commune is itself; a current province its communes; an old unit (commune, district,
+    province) the current communes that it, or any commune under it, went into. Sorted by name.
+    Only these can be a citizen's commune: a province or a district never is.
+    """
+    if unit.is_current:
+        found = [unit] if is_communal(unit) else descendants(session, unit)
+    else:
+        old_ids = [unit.id, *(u.id for u in descendants(session, unit))]
+        found = list(
+            session.scalars(
+                select(Unit)
+                .join(UnitSuccession, UnitSuccession.new_unit_id == Unit.id)
+                .where(UnitSuccession.old_unit_id.in_(old_ids))
+            )
+        )
+    communes = {u.id: u for u in found if u.is_current and is_communal(u)}
+    return sorted(communes.values(), key=lambda u: (_base(u.name), u.code))
 
 
 def descendants(session: Session, unit: Unit) -> list[Unit]:

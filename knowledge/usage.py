@@ -5,7 +5,9 @@ Only the query text and how well it was answered are kept — no Telegram id —
 people ask, not who asked it.
 
 The bot writes through a :class:`QueryLog`, which batches the inserts; ``log_query`` writes one
-entry inside the caller's transaction.
+entry inside the caller's transaction. Text is cleaned before it is kept (no NUL, which PostgreSQL
+refuses, no lone surrogate, which is not UTF-8), and a row the database still refuses is dropped
+and logged: one citizen's message must never stop the log for everyone.
 """
 
 from __future__ import annotations
@@ -19,16 +21,21 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Text, case, func, insert, select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from knowledge.models import Base, utcnow
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving time in Vietnam
 MAX_QUERY_CHARS = 300
+MAX_STATS_DAYS = 3660  # ten years: /stats looks no further back
 FLUSH_SECONDS = 1.0
 FLUSH_ROWS = 200  # a batch this long is written at once rather than at the next tick
 MAX_BUFFERED = 20_000  # while the database refuses the log, the oldest entries beyond this are dropped
 _SPACES = re.compile(r"\s+")
+# The database is down or busy: the entries are kept for the next round, not dropped.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +52,13 @@ class QueryLogEntry(Base):
 
 
 def normalise_query(text: str) -> str:
-    """NFC, lower case, single spaces: so "Cấp lại  CCCD" and "cấp lại cccd" count as one query."""
-    text = unicodedata.normalize("NFC", text)
+    """NFC, lower case, single spaces: so "Cấp lại  CCCD" and "cấp lại cccd" count as one query.
+
+    Control characters (NUL among them) and lone surrogates are dropped: neither database stores
+    them, and nobody means them.
+    """
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text))
+    text = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cs"))
     return _SPACES.sub(" ", text).strip().lower()[:MAX_QUERY_CHARS]
 
 
@@ -131,36 +143,72 @@ class QueryLog:
                 self._thread = threading.Thread(target=self._run, name="query-log-writer", daemon=True)
                 self._thread.start()
         if self._closed:
-            self.flush()
+            self._flush_or_log()
         elif waiting >= self.batch:
             self._wake.set()
         return True
 
     def flush(self) -> int:
-        """Write every queued entry now; returns how many were written."""
+        """Write every queued entry now; returns how many were written.
+
+        While the database cannot be reached the entries are kept (raising its error); an entry it
+        refuses is dropped and logged, and the others are written.
+        """
         with self._write_lock:
             with self._lock:
                 rows, self._pending = self._pending, []
             if not rows:
                 return 0
             try:
-                with self.sessions.begin() as session:
-                    session.execute(insert(QueryLogEntry), rows)
-            except Exception:
-                with self._lock:  # kept for the next round, oldest dropped beyond the bound
-                    self._pending = (rows + self._pending)[-MAX_BUFFERED:]
+                self._insert(rows)
+                return len(rows)
+            except UNAVAILABLE:
+                self._keep(rows)
                 raise
-            return len(rows)
+            except Exception:
+                pass  # some row is refused: write them one by one below
+            for number, row in enumerate(rows):
+                try:
+                    self._insert([row])
+                except UNAVAILABLE:
+                    self._keep(rows[number:])
+                    raise
+                except Exception as exc:
+                    log.warning(
+                        "query log: an entry the database refused was dropped (%s)", type(exc).__name__
+                    )
+                    rows[number] = {}
+            return sum(1 for row in rows if row)
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        with self.sessions.begin() as session:
+            session.execute(insert(QueryLogEntry), rows)
+
+    def _keep(self, rows: list[dict[str, Any]]) -> None:
+        """Keep unwritten entries for the next round, the oldest dropped beyond the bound."""
+        with self._lock:
+            self._pending = ([row for row in rows if row] + self._pending)[-MAX_BUFFERED:]
+
+    def _flush_or_log(self) -> None:
+        try:
+            self.flush()
+        except UNAVAILABLE:
+            log.error(
+                "query log: %d entries not written, the database is unavailable",
+                len(self._pending),
+                exc_info=True,
+            )
 
     def close(self) -> None:
-        """Stop the writer thread and write what is left."""
+        """Stop the writer thread and write what is left; never raises (a stopping bot must exit
+        cleanly): what the database cannot take now is logged as lost."""
         with self._lock:
             self._closed = True
             thread, self._thread = self._thread, None
         self._wake.set()
         if thread is not None:
             thread.join()
-        self.flush()
+        self._flush_or_log()
 
     def _run(self) -> None:
         while not self._closed:
@@ -201,9 +249,10 @@ class UsageStats:
 
 
 def usage_stats(session: Session, *, days: int = 7, top: int = 15, today: date | None = None) -> UsageStats:
-    """Figures over the last ``days`` calendar days (Vietnam time), today included."""
+    """Figures over the last ``days`` calendar days (Vietnam time), today included; ``days`` is
+    taken between 1 and ``MAX_STATS_DAYS``."""
     last = today or datetime.now(VIETNAM).date()
-    first = last - timedelta(days=max(days, 1) - 1)
+    first = last - timedelta(days=min(max(days, 1), MAX_STATS_DAYS) - 1)
     in_range = QueryLogEntry.day.between(first, last)
     unanswered = func.sum(case((QueryLogEntry.answered.is_(False), 1), else_=0))
     per_day = session.execute(

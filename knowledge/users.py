@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from knowledge.catalogue import CURRENT_VERSION_ID, catalogue_version_id
-from knowledge.models import ChatUser, Unit
+from knowledge.models import COMMUNAL_KINDS, ChatUser, Unit
 
 MAX_LAST_RESULTS = 10
 
@@ -30,9 +30,24 @@ _USER_BY_TELEGRAM_ID = (
 )
 
 
+def is_commune(unit: Unit) -> bool:
+    """Whether ``unit`` may be a user's commune: a 2025 commune, ward or special zone."""
+    return unit.is_current and unit.kind in COMMUNAL_KINDS
+
+
+def _checked(user: ChatUser) -> ChatUser:
+    """The row, without a commune that is none (a province recorded before that was refused): such a
+    row is answered as if no commune were chosen, and cleared when the transaction commits."""
+    if user.unit is not None and not is_commune(user.unit):
+        user.unit_id = None
+        user.unit = None
+    return user
+
+
 def find_user(session: Session, telegram_id: int) -> ChatUser | None:
     """The user's row with their commune (loaded in the same query: nearly every update needs it)."""
-    return session.scalars(_USER_BY_TELEGRAM_ID, {"telegram_id": telegram_id}).first()
+    user = session.scalars(_USER_BY_TELEGRAM_ID, {"telegram_id": telegram_id}).first()
+    return _checked(user) if user is not None else None
 
 
 def get_user(session: Session, telegram_id: int) -> ChatUser:
@@ -63,7 +78,7 @@ def visit(session: Session, telegram_id: int) -> tuple[ChatUser, int | None]:
     transaction, read in one query: nearly every update needs both."""
     row = session.execute(_USER_AND_VERSION, {"telegram_id": telegram_id}).first()
     if row is not None:
-        return row[0], row[1]
+        return _checked(row[0]), row[1]
     return get_user(session, telegram_id), catalogue_version_id(session)
 
 
@@ -74,7 +89,13 @@ def user_unit(session: Session, telegram_id: int) -> Unit | None:
 
 
 def set_commune(user: ChatUser, unit: Unit) -> ChatUser:
-    """Remember the user's commune; whatever the bot was waiting for is settled by it."""
+    """Remember the user's commune; whatever the bot was waiting for is settled by it.
+
+    Raises ValueError for a unit that is not a 2025 commune, ward or special zone: a province or a
+    district recorded as the commune would make every later answer fail.
+    """
+    if not is_commune(unit):
+        raise ValueError(f"{unit!r} is not a current commune")
     if user.unit_id != unit.id:
         user.unit_id = unit.id
         user.unit = unit

@@ -84,15 +84,16 @@ def populate(sessions: sessionmaker[Session]) -> None:
         load_units(session, UNITS, tags_path=None)
 
 
-def open_world(db_url: str, index_dir: Path) -> Services:
-    """Services over a fresh database at ``db_url`` holding the test world, and its search index."""
-    engine = make_engine(db_url)
+def open_world(db_url: str, index_dir: Path, *, db_timeout: float = 5.0) -> Services:
+    """Services over a fresh database at ``db_url`` holding the test world, and its search index;
+    the database is opened as the bot opens it (``db_timeout``: TTHC_DB_TIMEOUT)."""
+    engine = make_engine(db_url, db_timeout, statement_timeout=db_timeout)
     create_schema(engine)
     sessions = make_sessionmaker(engine)
     populate(sessions)
     search = SearchService(sessions, index_dir)
     search.ensure_index()
-    settings = Settings(TTHC_DATA_DIR=index_dir.parent, DATABASE_URL=db_url)
+    settings = Settings(TTHC_DATA_DIR=index_dir.parent, DATABASE_URL=db_url, TTHC_DB_TIMEOUT=db_timeout)
     return Services(
         Store(settings, engine, sessions), search, Dialogue(sessions, search, bot_username="tthc_bot")
     )

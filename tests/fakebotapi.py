@@ -5,7 +5,9 @@ serves getMe, getUpdates (long polling from a queue the test pushes updates into
 editMessageText, answerCallbackQuery, answerInlineQuery, sendPhoto and sendDocument (multipart),
 setMyCommands, deleteWebhook and the other calls PTB makes while starting and stopping. It records
 every call, keeps the messages it "sent" so a test can press their buttons, and answers unknown
-methods with Telegram's 404 so an unexpected call fails loudly.
+methods with Telegram's 404 so an unexpected call fails loudly. ``fail`` makes the next calls of a
+method fail as Telegram's do: refused (429 with ``retry_after``, 400 "query is too old"), or
+carried out but answered too late for the bot's timeout.
 
 Usage::
 
@@ -43,6 +45,16 @@ class UploadedFile:
     filename: str | None
     content_type: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How one call of a method fails: an error answer (not carried out), or a late answer."""
+
+    error_code: int = 429
+    description: str = "Too Many Requests: retry after 1"
+    retry_after: int | None = None
+    late: float = 0.0  # > 0: the call is carried out, and answered after this many seconds
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,8 @@ class FakeBotAPI:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # what the bot sent, by chat and id
         self.pushed_at: dict[int, float] = {}  # update_id -> time.perf_counter() when pushed
         self.polls: list[dict[str, Any]] = []  # the parameters of each getUpdates call, in order
+        self.refused: list[Call] = []  # calls answered with an error by ``fail``
+        self._failures: dict[str, list[Failure]] = defaultdict(list)
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -210,12 +224,29 @@ class FakeBotAPI:
                 self._changed.notify_all()
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         received = time.perf_counter()
+        failure = self._failures[method].pop(0) if self._failures.get(method) else None
+        if failure is not None and not failure.late:
+            self.refused.append(Call(method, params, files, received))
+            error: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.error_code,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                error["parameters"] = {"retry_after": failure.retry_after}
+            return web.json_response(error, status=failure.error_code)
         handler = self._handlers.get(method)
         result = handler(params, files) if handler is not None else None
         await self._record(Call(method, params, files, received, result))
         if handler is None:
             return web.json_response(_METHOD_NOT_FOUND, status=404)
+        if failure is not None:
+            await asyncio.sleep(failure.late)
         return web.json_response({"ok": True, "result": result})
+
+    def fail(self, method: str, *failures: Failure) -> None:
+        """The next calls of ``method`` fail, one per ``Failure``, in order; later ones succeed."""
+        self._failures[method].extend(failures)
 
     # --- the control API: driving a server that runs in another process (the benchmark) -------
 

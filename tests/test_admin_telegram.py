@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from bot.dialogue import Dialogue
 from bot.handlers.services import Services
 from index.service import SearchService
 from knowledge.audit import AuditEntry
-from knowledge.catalogue import current_version
+from knowledge.catalogue import current_version, parse_catalogue
 from knowledge.compliance import roles
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.models import Era, Procedure, Unit
@@ -257,3 +259,59 @@ async def test_grant_publishes_the_officials_menu_and_revoke_withdraws_it(
     assert withdrawn.params["scope"] == scope
     await api.say(ADMIN, "/revoke 555")  # nothing left to remove: nothing to withdraw
     assert len(api.calls_to("deleteMyCommands")) == 1
+
+
+# --- bad files and bad arguments are refused, never answered with the apology (issue 13) --------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cut.json.gz", gzip.compress(catalogue_bytes())[:-40]),
+        ("deep.json", b"[" * 200_000 + b"]" * 200_000),
+        ("nan.json", catalogue_bytes(procedure_record(code=NEW_CODE)).replace(b'"days": 1', b'"days": NaN')),
+    ],
+)
+async def test_a_broken_document_is_refused_with_the_reason(
+    api: FakeBotAPI, world: Services, name: str, content: bytes
+) -> None:
+    before = state(world)
+    [refusal] = await api.expect(ADMIN, lambda: api.send_document(ADMIN, name, content, caption="/reload"))
+    assert refusal.text.startswith(f"<b>{texts.ADMIN_FILE_REJECTED}</b>") and refusal.buttons == []
+    assert state(world) == before
+
+
+async def test_a_server_path_that_is_no_catalogue_is_refused(api: FakeBotAPI, world: Services) -> None:
+    before = state(world)
+    [refusal] = await api.say(ADMIN, "/reload /dev/zero")
+    assert texts.ADMIN_FILE_REJECTED in refusal.text and "/dev/zero" in refusal.text
+    assert state(world) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("/stats ²", texts.ADMIN_STATS_HOW),
+        ("/stats 999999999", texts.ADMIN_STATS_HOW),
+        ("/stats 0", texts.ADMIN_STATS_HOW),
+        ("/grant ² 16225", texts.ADMIN_GRANT_HOW),
+        ("/grant 99999999999999999999999 16225", texts.ADMIN_GRANT_HOW),
+        ("/revoke ²", texts.ADMIN_REVOKE_HOW),
+    ],
+)
+async def test_bad_arguments_are_refused_politely(api: FakeBotAPI, command: str, usage: str) -> None:
+    [reply] = await api.say(ADMIN, command)
+    assert reply.text == html.escape(usage, quote=False)
+
+
+async def test_export_sends_the_catalogue_gzipped(api: FakeBotAPI, world: Services) -> None:
+    """The plain JSON of the whole catalogue (23.5 MB) is more than a bot may download (20 MB): the
+    export an admin edits and sends back is a .json.gz (issue 13, item 10)."""
+    await api.say(ADMIN, "/export")
+    [sent] = await api.wait_for_calls("sendDocument", 1)
+    upload = sent.files["document"]
+    assert upload.filename is not None and upload.filename.endswith(".json.gz")
+    exported = parse_catalogue(upload.content, upload.filename)
+    assert {record.code for record in exported.procedures} == {r["code"] for r in citizen_records()}
+    [refusal] = await api.say(CITIZEN, "/export")
+    assert refusal.text == texts.UNKNOWN_COMMAND

@@ -143,3 +143,44 @@ def test_the_caches_are_bounded() -> None:
     assert cache.get(2) == "2"  # now the most recently used
     cache.put(5, "5")
     assert cache.get(3) is None and cache.get(2) == "2" and cache.get(5) == "5"
+
+
+def test_a_failed_request_cannot_poison_the_answer_cache(
+    world: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that fails half-way (its transaction rolled back) leaves nothing in the shared
+    caches that another citizen's request could trip over (issue 13, item 1)."""
+    dialogue = world.dialogue
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the request fails after the procedure was read")
+
+    monkeypatch.setattr("bot.dialogue.competence", broken)
+    with pytest.raises(RuntimeError):
+        dialogue.button(USER, callback(Action.CARD, BIRTH))
+    monkeypatch.undo()
+    other = USER + 1  # another citizen, no commune
+    assert "Đăng ký khai sinh" in plain(dialogue.button(other, callback(Action.CARD, BIRTH)))
+    assert "Tờ khai đăng ký khai sinh" in plain(dialogue.button(other, callback(Action.DOCUMENTS, BIRTH)))
+    assert "Đăng ký kết hôn" in plain(dialogue.button(other, callback(Action.RELATED, BIRTH)))
+    assert "Đăng ký khai sinh" in plain(dialogue.button(USER, callback(Action.CARD, BIRTH)))
+
+
+def test_the_answer_cache_holds_no_database_rows(world: Services) -> None:
+    from sqlalchemy import inspect as orm_inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+
+    dialogue = world.dialogue
+    for action in (Action.CARD, Action.DOCUMENTS, Action.LEGAL, Action.RELATED):
+        dialogue.button(USER, callback(action, BIRTH))
+    dialogue.text(USER, "đăng ký kết hôn")
+    dialogue.procedures(USER)
+    cache = dialogue._answers
+    values: list[Any] = []
+    for lru in vars(cache).values():
+        if isinstance(lru, LRU):
+            values.extend(lru._items.values())
+    assert values
+    for value in values:
+        with pytest.raises(NoInspectionAvailable):
+            orm_inspect(value)

@@ -222,3 +222,91 @@ def test_a_province_specific_card_names_its_province(dialogue: Dialogue, world: 
     dialogue.follow_catalogue()
     text = plain(dialogue.button(USER, callback(Action.CARD, "1.115490")))
     assert "🏛 Thủ tục riêng của Tỉnh Thanh Hóa." in text
+
+
+# --- a province or a district is never a commune (issue 13, item 1) ----------------------------
+
+
+def unit_of(world: Services, user_id: int) -> Unit | None:
+    with world.store.sessions() as session:
+        user = find_user(session, user_id)
+        return user.unit if user is not None else None
+
+
+def unit_buttons(replies: list[Reply]) -> list[str]:
+    return [b.data or "" for reply in replies for row in reply.buttons for b in row if b.data]
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["typed city", "typed province", "the bot's own province button", "deep link to a province"],
+)
+def test_province_as_commune_is_never_recorded(dialogue: Dialogue, world: Services, how: str) -> None:
+    dialogue.start(USER)
+    if how == "typed city":
+        replies = dialogue.text(USER, "Hà Nội")
+    elif how == "typed province":
+        replies = dialogue.text(USER, "Thanh Hóa")
+    elif how == "the bot's own province button":
+        replies = dialogue.button(USER, callback(Action.UNIT, Era.TWO_TIER, "38"))
+    else:
+        replies = dialogue.start(USER, "Lan", "38")
+    assert unit_of(world, USER) is None
+    assert "xã/phường" in plain(replies)
+    choices = unit_buttons(replies)
+    assert choices and all(data.startswith(("u:2025:", "a:")) for data in choices)
+    with world.store.sessions() as session:
+        assert pending_of(session, USER).get("await") == "commune"
+    # Choosing from the buttons settles a real commune, and the next question is answered.
+    [commune] = [data for data in choices if data.startswith("u:")][:1]
+    dialogue.button(USER, commune)
+    chosen = unit_of(world, USER)
+    assert chosen is not None and chosen.kind in ("commune", "ward", "township", "special_zone")
+    assert "Đăng ký khai sinh" in plain(dialogue.text(USER, "làm giấy khai sinh"))
+
+
+def test_a_commune_named_after_the_province_is_found_within_it(dialogue: Dialogue, world: Services) -> None:
+    dialogue.start(USER)
+    dialogue.text(USER, "Thanh Hóa")
+    text = plain(dialogue.text(USER, "Thượng Ninh"))  # typed after being asked which commune of it
+    assert "Đã ghi nhận" in text and "Xã Thượng Ninh, tỉnh Thanh Hóa" in text
+
+
+def test_an_old_district_is_never_recorded(dialogue: Dialogue, world: Services) -> None:
+    dialogue.start(USER)
+    replies = dialogue.button(USER, callback(Action.UNIT, Era.THREE_TIER, "402"))  # Huyện Như Xuân
+    assert unit_of(world, USER) is None
+    assert callback(Action.UNIT, Era.TWO_TIER, "16225") in unit_buttons(replies)
+
+
+def test_a_province_with_many_communes_is_paged(dialogue: Dialogue, world: Services) -> None:
+    with world.store.sessions.begin() as session:
+        province = session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER, Unit.code == "40")).one()
+        for number in range(130):
+            session.add(
+                Unit(
+                    era=Era.TWO_TIER,
+                    code=f"{80000 + number}",
+                    name=f"Xã Thử Nghiệm {number:03d}",
+                    kind="commune",
+                    parent_id=province.id,
+                    province_code="40",
+                    tags=[],
+                )
+            )
+    dialogue.start(USER)
+    [first] = dialogue.text(USER, "Tỉnh Nghệ An")
+    assert "131" in to_plain(first.doc)  # the fixture's Xã Cát Ngạn and the 130 above
+    labels = [b.label for row in first.buttons for b in row]
+    assert texts.BUTTON_NEXT in labels and len(labels) <= 20
+    seen: set[str] = set()
+    reply = first
+    for _page in range(30):
+        seen.update(d for d in unit_buttons([reply]) if d.startswith("u:"))
+        following = [b.data for row in reply.buttons for b in row if b.label == texts.BUTTON_NEXT]
+        if not following:
+            break
+        [reply] = dialogue.button(USER, following[0] or "")
+        assert reply.edit  # pages replace each other
+    assert len(seen) == 131
+    assert unit_of(world, USER) is None

@@ -137,8 +137,9 @@ async def test_failures_are_reported_to_the_admins_throttled(world: Services, tm
         assert texts.OPS_UPDATE_COMMAND.format(command="/hong") in first.text and "1001" in first.text
 
         await api.say(CITIZEN, PERSONAL, replies=2)  # the same failure again, within the window
-        [sorry, _] = await api.say(CITIZEN, "/mang", replies=2)  # a network error is not reported
-        assert sorry.text == texts.ERROR
+        # A send that timed out is neither reported nor apologised for: it was most likely delivered.
+        [answer] = await api.say(CITIZEN, "/mang")
+        assert answer.text == texts.UNKNOWN_COMMAND  # the real handlers' answer, no apology before it
         assert len(api.sent_to(ADMIN)) == 1
 
         clock.now += world.store.settings.error_report_minutes * 60

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
 import threading
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 import knowledge
 from bot.cli import main
+from knowledge.compliance.roles import consume_invite
 from knowledge.db import create_schema, make_engine
 from knowledge.migrations import (
     BASELINE_REVISION,
@@ -220,3 +222,31 @@ def test_dossiers_move_to_their_day_of_reception(bare: Engine) -> None:
         assert str(conn.scalar(text("SELECT received_day FROM dossiers"))) == "2021-04-01"
         summary = conn.execute(text("SELECT day, received, in_progress FROM dossier_daily")).one()
         assert (str(summary[0]), summary[1], summary[2]) == ("2021-04-01", 1, 1)
+
+
+def test_invites_made_before_tokens_were_hashed_keep_working(bare: Engine) -> None:
+    """Migration 0007 replaces every stored invite token by its hash: an invite sent before still
+    opens, and the database no longer holds it in clear (issue 13, item 10)."""
+    config = alembic_config()
+    with bare.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0006")
+        conn.execute(
+            text(
+                "INSERT INTO units (id, era, code, name, kind, province_code, tags)"
+                " VALUES (1, '2025', '16225', 'Xã Thượng Ninh', 'commune', '38', '[]')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO official_invites (token, unit_id, created_by, created_at, expires_at)"
+                " VALUES ('clear-token-sent-last-week', 1, 7, '2026-03-01 08:00', '2099-01-01 00:00')"
+            )
+        )
+    upgrade(bare)
+    with bare.connect() as conn:
+        stored = conn.execute(text("SELECT token_hash FROM official_invites")).scalar()
+    assert stored == hashlib.sha256(b"clear-token-sent-last-week").hexdigest()
+    with Session(bare) as session, session.begin():
+        official = consume_invite(session, "inv_clear-token-sent-last-week", 555)
+        assert official is not None and official.unit_id == 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from collections.abc import Callable, Iterator
@@ -295,3 +296,73 @@ def test_bad_file_is_not_staged(session_factory: sessionmaker[Session]) -> None:
         stage_reload(session_factory, raw_catalogue(procedure_record(code="x"), version="v"), "x.json", "t")
     with session_factory() as session:
         assert session.scalar(select(func.count(PendingReload.id))) == 0
+
+
+def test_overlapping_confirmations_apply_only_one(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins confirm at the same moment two files staged against the same version: the first
+    is applied, the second is refused as stale — on SQLite as on PostgreSQL (issue 13, item 4)."""
+    import threading
+
+    from knowledge import reload as reload_module
+
+    load(session_factory, procedure_record(code="1.000001"), version="v1")
+    staged = [
+        stage_reload(session_factory, raw_catalogue(procedure_record(code=code), version=code), code, actor)[
+            0
+        ]
+        for code, actor in (("1.000005", "telegram:1"), ("1.000006", "telegram:2"))
+    ]
+    both_read = threading.Barrier(2, timeout=2)
+    real_current_version = reload_module.current_version
+
+    def current_version_then_wait(session: Session) -> CatalogueVersion | None:
+        version = real_current_version(session)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other one reads it too, if it can
+            both_read.wait()
+        return version
+
+    monkeypatch.setattr(reload_module, "current_version", current_version_then_wait)
+    outcomes: list[str] = []
+
+    def confirm(pending_id: int) -> None:
+        try:
+            confirm_reload(session_factory, pending_id, f"telegram:{pending_id}")
+            outcomes.append("applied")
+        except StaleReloadError:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=confirm, args=(pending_id,)) for pending_id in staged]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["applied", "stale"]
+    with session_factory() as session:
+        reloads = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "reload").order_by(AuditEntry.id)
+        ).all()
+        first_id = session.scalars(select(CatalogueVersion.id).order_by(CatalogueVersion.id)).first()
+        # the test's first load, then one of the two confirmations
+        assert [entry.detail["from_version"] for entry in reloads] == [None, first_id]
+        assert session.scalar(select(func.count(CatalogueVersion.id))) == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        gzip.compress(b'{"procedures": []}' * 100)[:-30],
+        b"[" * 200_000 + b"]" * 200_000,
+        b'{"procedures": [{"code": "1.000001", "name": "A",'
+        b' "channels": [{"channel": "truc_tiep", "days": NaN}]}]}',
+    ],
+    ids=["truncated gzip", "deep nesting", "NaN"],
+)
+def test_cli_a_broken_file_is_refused_not_crashed(cli: Run, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.json.gz"
+    path.write_bytes(content)
+    code, out, err = cli("reload", str(path), "--yes")
+    assert code == 1 and out == ""
+    assert err.startswith("Tệp bị từ chối, không thay đổi gì.") and "Traceback" not in err
+    assert cli("reload", "/dev/zero")[0] == 1

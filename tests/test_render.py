@@ -140,8 +140,7 @@ def test_long_card_is_split_under_the_limit_between_lines() -> None:
     chunks = html_chunks(documents_doc(card))
     assert len(chunks) > 1
     for chunk in chunks:
-        assert 0 < telegram_length(chunk) <= MESSAGE_LIMIT
-        check_html(chunk)
+        assert 0 < telegram_length(check_html(chunk).text) <= MESSAGE_LIMIT
     joined = "\n".join(chunks)
     assert all(f"Giấy tờ số {n} " in joined for n in range(200))
 
@@ -149,7 +148,7 @@ def test_long_card_is_split_under_the_limit_between_lines() -> None:
 def test_a_single_huge_line_is_split_inside_without_breaking_tags() -> None:
     doc = Doc().add(b("đ&<" * 3000), " ", link("liên kết " * 800, "https://example.org/"))
     chunks = html_chunks(doc, limit=1000)
-    assert all(telegram_length(chunk) <= 1000 for chunk in chunks)
+    assert all(telegram_length(check_html(chunk).text) <= 1000 for chunk in chunks)
     text = "".join(check_html(chunk).text for chunk in chunks)
     assert text.replace(" ", "") == ("đ&<" * 3000 + "liên kết " * 800).replace(" ", "")
 
@@ -165,10 +164,24 @@ def test_chunks_always_fit_and_lose_nothing(lines: list[str], limit: int) -> Non
     for line in lines:
         doc.add(b(line), line)
     chunks = html_chunks(doc, limit=limit)
-    assert all(0 < telegram_length(chunk) <= limit for chunk in chunks)
+    assert all(0 < telegram_length(check_html(chunk).text) <= limit for chunk in chunks)
     visible = "".join(check_html(chunk).text for chunk in chunks)
     expected = "".join(line + line for line in lines)
     assert re.sub(r"\s", "", visible) == re.sub(r"\s", "", expected)
+
+
+def test_length_is_counted_as_telegram_does_and_a_link_is_never_cut() -> None:
+    """Telegram counts a message's visible text (UTF-16 units), not its markup: a short link to a
+    long address costs its label only, and is never cut apart (issue 13, item 2)."""
+    long_url = "https://dichvucong.gov.vn/tim-kiem?keyword=" + "%C4%91" * 2000
+    doc = Doc().add("x" * 3000, " ", link("Cổng Dịch vụ công quốc gia", long_url))
+    [chunk] = html_chunks(doc)
+    assert chunk.endswith(f'<a href="{long_url}">Cổng Dịch vụ công quốc gia</a>')
+    escaped = Doc().add("&" * MESSAGE_LIMIT)  # 4,096 visible characters, 20,480 of HTML
+    assert html_chunks(escaped) == ["&amp;" * MESSAGE_LIMIT]
+    doc = Doc().add("y " * 2040, link("Cổng Dịch vụ công quốc gia", long_url), " z")
+    first, second = html_chunks(doc)
+    assert "<a" not in first and second.startswith(f'<a href="{long_url}">Cổng Dịch vụ công quốc gia</a>')
 
 
 def test_callback_data_fits_64_bytes_for_the_longest_codes() -> None:

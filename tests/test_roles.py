@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from knowledge.compliance.roles import (
@@ -102,3 +104,14 @@ def test_expired_or_unknown_invites_give_nothing(
 def test_only_admins_create_invites(session: Session, tree: dict[str, Unit], settings: Settings) -> None:
     with pytest.raises(PermissionError):
         create_invite(session, tree["commune"], OFFICIAL, settings=settings)
+
+
+def test_invite_tokens_are_stored_hashed(session: Session, tree: dict[str, Unit], settings: Settings) -> None:
+    """Whoever reads the database (a backup, a copied SQLite file) finds no usable invite: only the
+    SHA-256 of each token is kept (issue 13, item 10)."""
+    invite = create_invite(session, tree["commune"], ADMIN, now=NOW, settings=settings)
+    stored = session.execute(text("SELECT token FROM official_invites")).scalars().all()
+    assert stored == [hashlib.sha256(invite.token.encode()).hexdigest()]
+    assert invite.token not in stored[0]
+    assert consume_invite(session, stored[0], OFFICIAL, now=NOW) is None  # the stored value opens nothing
+    assert consume_invite(session, invite.token, OFFICIAL, now=NOW) is not None

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge.db import make_engine, make_sessionmaker
 from knowledge.usage import QueryLog, QueryLogEntry, log_query, normalise_query, usage_stats
 
 
@@ -105,3 +109,55 @@ def test_a_full_batch_is_written_without_waiting_for_the_tick(session_factory: s
         "câu hỏi 2",
     ]
     log.close()
+
+
+def test_one_unstorable_query_never_blocks_the_log(
+    session_factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A NUL (refused by PostgreSQL) or a lone surrogate (refused by SQLite's UTF-8) in one query
+    once made every batch fail, every second, for ever (issue 13, item 3)."""
+    log = QueryLog(session_factory, interval=3600)
+    log.record("trước", answered=True, result_count=1)
+    log.record("khai\x00sinh", answered=False, result_count=0)
+    log.record("cấp \ud800 lại", answered=False, result_count=0)
+    log.record("\x00\ud83d", answered=False, result_count=0)  # nothing left once cleaned
+    log.record("sau", answered=True, result_count=1)
+    assert log.flush() == 4
+    assert [query for query, _answered, _count in logged(session_factory)] == [
+        "trước",
+        "khaisinh",
+        "cấp lại",
+        "sau",
+    ]
+    log.close()
+
+
+def test_a_row_the_database_refuses_is_dropped_and_logged(
+    session_factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    log = QueryLog(session_factory, interval=3600)
+    log.record("một", answered=True, result_count=1)
+    log.record("hai", answered=True, result_count=1)
+    log.record("ba", answered=True, result_count=1)
+    log._pending[1]["result_count"] = 2**70  # no integer column holds it
+    with caplog.at_level(logging.WARNING, logger="knowledge.usage"):
+        assert log.flush() == 2
+        log.close()  # nothing is left to retry
+    assert [query for query, _answered, _count in logged(session_factory)] == ["một", "ba"]
+    assert any("dropped" in record.getMessage() for record in caplog.records)
+    assert log.flush() == 0
+
+
+def test_closing_the_log_with_the_database_gone_loses_nothing_silently(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "gone" / "log.sqlite3").mkdir(parents=True)  # a folder where the file should be
+    engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'log.sqlite3'}")
+    log = QueryLog(make_sessionmaker(engine), interval=3600)
+    log.record("khai sinh", answered=True, result_count=1)
+    with caplog.at_level(logging.ERROR, logger="knowledge.usage"):
+        log.close()  # does not raise: a stopping bot must still exit cleanly
+    assert any(
+        "1" in record.getMessage() and "not written" in record.getMessage() for record in caplog.records
+    )
+    engine.dispose()

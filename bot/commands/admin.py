@@ -28,6 +28,8 @@ from knowledge.reload import (
 from knowledge.store import Store, open_store
 from knowledge.usage import usage_stats
 
+TELEGRAM_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the largest file a bot may download
+
 GROUPS = (
     ("added", "Thêm mới", "+"),
     ("changed", "Thay đổi", "~"),
@@ -143,6 +145,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = Path(args.file)
     path.write_bytes(gzip.compress(raw) if path.suffix == ".gz" else raw)
     print(f"Đã ghi {len(catalogue.procedures)} thủ tục vào {path}.")
+    if path.suffix != ".gz" and len(raw) > TELEGRAM_DOWNLOAD_BYTES:
+        print(
+            f"Lưu ý: tệp lớn hơn {TELEGRAM_DOWNLOAD_BYTES // 2**20} MB, bot không tải về được khi gửi "
+            "kèm /reload; hãy ghi ra tệp .json.gz (hoặc dùng /export trong Telegram).",
+            file=sys.stderr,
+        )
     return 0
 
 

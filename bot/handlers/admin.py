@@ -1,11 +1,16 @@
-"""Admin commands on Telegram: /reload (a document or a server path), /rollback, /stats, /grant,
-/revoke, /officials, /invite.
+"""Admin commands on Telegram: /reload (a document or a server path), /rollback, /export, /stats,
+/grant, /revoke, /officials, /invite.
 
 Only ``TTHC_ADMIN_IDS`` may use them; anyone else gets the same answer as for a command that does
 not exist, so nothing tells a stranger that admin commands are there. They are not published in the
 command menu for the same reason. ``/grant`` publishes the officials' commands in the new official's
 chat; ``/revoke`` withdraws them once he is an official of no unit. ``/invite`` makes a one-time,
 expiring deep link that binds whoever opens it to the unit as its official.
+
+A bad file is refused with the reason ("Tệp bị từ chối"), whatever is wrong with it: a server path
+is read only if it is a regular file within the size limit, and a gzip only up to the same limit
+once decompressed (knowledge.datafile). /export sends the catalogue as a .json.gz: its plain JSON
+is over the 20 MB a bot may download, so it could not be sent back with /reload.
 
 A reload shows the difference and waits for the "apply" button. The file is kept in the database
 (knowledge.reload.stage_reload), so the button works whichever worker receives it. After a change
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gzip
 import logging
 import re
 from collections.abc import Callable, Coroutine
@@ -39,12 +45,12 @@ from telegram.ext import (
 from bot import texts
 from bot.dialogue import Reply
 from bot.handlers.official import publish_menu
-from bot.handlers.replies import send_replies
+from bot.handlers.replies import acknowledge, send_replies
 from bot.handlers.services import services_of
-from bot.keyboards import Button
-from bot.render import Doc, b, fill
+from bot.keyboards import Button, whole_number
+from bot.render import Doc, b, fill, to_html
 from knowledge.audit import AuditAction, telegram_actor, write_audit
-from knowledge.catalogue import CatalogueError
+from knowledge.catalogue import CatalogueError, read_catalogue_file, serialize_catalogue
 from knowledge.compliance import roles
 from knowledge.models import Era, Unit
 from knowledge.reload import (
@@ -53,11 +59,12 @@ from knowledge.reload import (
     ReloadError,
     confirm_reload,
     discard_reload,
+    export_catalogue,
     rollback,
     stage_reload,
 )
 from knowledge.units import get_unit, unit_label
-from knowledge.usage import usage_stats
+from knowledge.usage import MAX_STATS_DAYS, usage_stats
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +75,7 @@ DIFF_LIST_LIMIT = 15  # procedures listed per group; the counts are always compl
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 RELOAD_CAPTION = re.compile(r"^/reload(@\w+)?(\s|$)")
 INVITE_MAX_HOURS = 30 * 24
+USER_ID_DIGITS = 16  # Telegram user ids fit in 52 bits
 VIETNAM = timedelta(hours=7)  # invites store naive UTC; admins read Vietnam time
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -84,7 +92,7 @@ def admin_only(handler: Handler) -> Handler:
             await handler(update, context)
             return
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await acknowledge(update.callback_query)
         elif update.effective_message is not None:
             await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
 
@@ -171,9 +179,9 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     path = Path(" ".join(context.args)).expanduser()
     try:
-        raw = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        await _say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(f"{path}: {exc.strerror}"))
+        raw = await asyncio.to_thread(read_catalogue_file, path)
+    except CatalogueError as exc:
+        await _say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(str(exc)))
         return
     await _stage(update, context, raw, str(path))
 
@@ -199,7 +207,7 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query = update.callback_query
     if query is None or query.data is None:
         return
-    await query.answer()
+    await acknowledge(query)
     await query.edit_message_reply_markup(None)  # one press only
     _, choice, pending = query.data.split(":")
     services = services_of(context)
@@ -234,8 +242,35 @@ async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 @admin_only
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/export``: the loaded catalogue as a .json.gz document, the file ``/reload`` takes back."""
+    services = services_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+
+    def exported() -> tuple[str, str, int, bytes]:
+        with services.store.sessions() as session:
+            catalogue = export_catalogue(session)
+        label = re.sub(r"[^0-9A-Za-z._-]+", "-", catalogue.version)[:40].strip("-.") or "export"
+        raw = gzip.compress(serialize_catalogue(catalogue))
+        return f"danh-muc-{label}.json.gz", catalogue.version, len(catalogue.procedures), raw
+
+    name, version, count, raw = await asyncio.to_thread(exported)
+    if not count:
+        await _say(update, context, Doc().add(texts.ADMIN_EXPORT_EMPTY))
+        return
+    caption = to_html(Doc().add(fill(texts.ADMIN_EXPORT_CAPTION, version=b(version), count=str(count))))
+    await context.bot.send_document(chat.id, raw, filename=name, caption=caption)
+
+
+@admin_only
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    days = int(context.args[0]) if context.args and context.args[0].isdigit() else 7
+    args = context.args or []
+    days = whole_number(args[0], 4) if len(args) == 1 else 7 if not args else None
+    if days is None or not 1 <= days <= MAX_STATS_DAYS:
+        await _say(update, context, Doc().add(texts.ADMIN_STATS_HOW))
+        return
     services = services_of(context)
 
     def figures() -> Doc:
@@ -271,11 +306,12 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 @admin_only
 async def grant_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
-    if len(args) != 2 or not args[0].isdigit():
+    user_id = whole_number(args[0], USER_ID_DIGITS) if len(args) == 2 else None
+    if user_id is None:
         await _say(update, context, Doc().add(texts.ADMIN_GRANT_HOW))
         return
     services = services_of(context)
-    user_id, code = int(args[0]), args[1]
+    code = args[1]
     admin_id = _admin_id(update)
 
     def do_grant() -> str | None:
@@ -334,11 +370,12 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 @admin_only
 async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
-    if len(args) not in (1, 2) or not args[0].isdigit():
+    user_id = whole_number(args[0], USER_ID_DIGITS) if len(args) in (1, 2) else None
+    if user_id is None:
         await _say(update, context, Doc().add(texts.ADMIN_REVOKE_HOW))
         return
     services = services_of(context)
-    user_id, code = int(args[0]), (args[1] if len(args) == 2 else None)
+    code = args[1] if len(args) == 2 else None
     admin = _actor(update)
 
     def do_revoke() -> tuple[int, bool] | None:
@@ -390,6 +427,7 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         ),
         CallbackQueryHandler(confirm_button, pattern=CALLBACK_PATTERN),
         CommandHandler("rollback", rollback_command, filters=private),
+        CommandHandler("export", export_command, filters=private),
         CommandHandler("stats", stats_command, filters=private),
         CommandHandler("grant", grant_command, filters=private),
         CommandHandler("revoke", revoke_command, filters=private),

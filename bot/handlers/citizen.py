@@ -1,12 +1,13 @@
 """The citizen's conversation on Telegram: /start, /xa, /thutuc, /help, free text and buttons.
 
-Dialogue steps touch the database, so they run in a worker thread (``asyncio.to_thread``) and the
-event loop stays free for other users' updates.
+Dialogue steps touch the database, so they run in a worker thread and the event loop stays free for
+other users' updates; a step that does not finish within the deadline is answered "busy"
+(``answer_in_thread``).
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
 from telegram import Update
 from telegram.ext import (
@@ -20,8 +21,8 @@ from telegram.ext import (
 
 from bot import texts
 from bot.dialogue import Reply
-from bot.handlers.replies import send_replies
-from bot.handlers.services import services_of
+from bot.handlers.replies import acknowledge, send_replies
+from bot.handlers.services import answer_in_thread, services_of
 from bot.keyboards import Action
 from bot.render import Doc
 
@@ -42,23 +43,28 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = context.args[0] if context.args else None
     dialogue = services_of(context).dialogue
     name = user.first_name if user else None
-    replies = await asyncio.to_thread(dialogue.start, _user_id(update), name, payload)
+    replies = await answer_in_thread(
+        context, functools.partial(dialogue.start, _user_id(update), name, payload)
+    )
     await send_replies(update, context, replies)
 
 
 async def change_commune(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialogue = services_of(context).dialogue
-    await send_replies(update, context, await asyncio.to_thread(dialogue.change_commune, _user_id(update)))
+    replies = await answer_in_thread(context, functools.partial(dialogue.change_commune, _user_id(update)))
+    await send_replies(update, context, replies)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialogue = services_of(context).dialogue
-    await send_replies(update, context, await asyncio.to_thread(dialogue.help, _user_id(update)))
+    replies = await answer_in_thread(context, functools.partial(dialogue.help, _user_id(update)))
+    await send_replies(update, context, replies)
 
 
 async def procedures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialogue = services_of(context).dialogue
-    await send_replies(update, context, await asyncio.to_thread(dialogue.procedures, _user_id(update)))
+    replies = await answer_in_thread(context, functools.partial(dialogue.procedures, _user_id(update)))
+    await send_replies(update, context, replies)
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,7 +72,9 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not message.text:
         return
     dialogue = services_of(context).dialogue
-    replies = await asyncio.to_thread(dialogue.text, _user_id(update), message.text)
+    replies = await answer_in_thread(
+        context, functools.partial(dialogue.text, _user_id(update), message.text)
+    )
     await send_replies(update, context, replies)
 
 
@@ -74,9 +82,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    await query.answer()
+    await acknowledge(query)
     dialogue = services_of(context).dialogue
-    replies = await asyncio.to_thread(dialogue.button, _user_id(update), query.data)
+    replies = await answer_in_thread(
+        context, functools.partial(dialogue.button, _user_id(update), query.data)
+    )
     await send_replies(update, context, replies)
 
 

@@ -1,5 +1,11 @@
 """The error handler: log the failure with its traceback, answer the user politely, and report it.
 
+The log names the update by its ids and kind, never by what the user wrote or their name. The user
+is told "busy" when the database did not answer in time (or could not be reached), and the usual
+apology otherwise — except after a send that timed out: Telegram may well have delivered it (it
+often has), and an apology would then contradict the answer. A 429 is retried by PTB's rate
+limiter before it ever reaches this handler (bot.app).
+
 Reports go to ``TTHC_ERROR_CHAT_ID``, else to every admin, and are throttled so that a failure hit by
 every user at once does not flood the admins: one report per error signature (its type and where it
 was raised) per ``TTHC_ERROR_REPORT_MINUTES``, and at most ``TTHC_ERROR_REPORTS_PER_HOUR`` in all. The
@@ -19,12 +25,15 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.handlers.services import SERVICES_KEY, Services
+from bot.handlers.replies import acknowledge
+from bot.handlers.services import SERVICES_KEY, Busy, Services
 from bot.render import Doc, b, code, fill, to_html
 from knowledge.settings import Settings, get_settings
 
@@ -34,6 +43,8 @@ THROTTLE_KEY = "error_throttle"
 HOUR = 3600.0
 MESSAGE_LIMIT = 500  # characters of the exception's message in a report
 NOT_REPORTED = (NetworkError, Forbidden)  # Telegram unreachable; a user who blocked the bot
+# The database was too slow (a lock, a statement timeout, no answer at all) or could not be reached.
+BUSY = (Busy, OperationalError, InterfaceError, PoolTimeout)
 
 
 class ErrorThrottle:
@@ -109,6 +120,18 @@ def _detail(update: Update) -> str | None:
     return None
 
 
+def log_summary(update: object) -> str:
+    """The update as the log names it: its ids and kind, nothing the user wrote, not their name."""
+    if not isinstance(update, Update):
+        return describe(update)
+    parts = [f"update {update.update_id}", describe(update)]
+    if update.effective_user is not None:
+        parts.append(f"user {update.effective_user.id}")
+    if update.effective_chat is not None:
+        parts.append(f"chat {update.effective_chat.id}")
+    return ", ".join(parts)
+
+
 def report_doc(error: BaseException, update: object, held_back: int) -> Doc:
     message = str(error)
     if len(message) > MESSAGE_LIMIT:
@@ -154,14 +177,24 @@ async def report(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("could not report the failure to chat %s", chat_id, exc_info=True)
 
 
+def apology(error: BaseException | None) -> str | None:
+    """What to tell the user after ``error``; None when telling them would be wrong."""
+    if isinstance(error, TimedOut):
+        return None  # a send that timed out was most likely delivered
+    if isinstance(error, BUSY):
+        return texts.BUSY
+    return texts.ERROR
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("update %r failed", update, exc_info=context.error)
-    if isinstance(update, Update):
+    log.error("%s failed", log_summary(update), exc_info=context.error)
+    text = apology(context.error)
+    if isinstance(update, Update) and text is not None:
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer()
+                await acknowledge(update.callback_query)
             if update.effective_chat is not None and update.inline_query is None:
-                await context.bot.send_message(update.effective_chat.id, texts.ERROR)
+                await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             log.warning("could not tell the user about the failure", exc_info=True)
     await report(update, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
 from telegram import (
     InlineKeyboardButton,
@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, ContextTypes, InlineQueryHandler
 
 from bot import texts
-from bot.handlers.services import services_of
+from bot.handlers.services import answer_in_thread, services_of
 from bot.render import html_chunks
 
 COMMANDS: list[tuple[str, str]] = []
@@ -27,7 +27,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is None:
         return
     dialogue = services_of(context).dialogue
-    found = await asyncio.to_thread(dialogue.inline, query.from_user.id, query.query)
+    found = await answer_in_thread(
+        context, functools.partial(dialogue.inline, query.from_user.id, query.query)
+    )
     results = [
         InlineQueryResultArticle(
             id=result.code,

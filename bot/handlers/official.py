@@ -28,7 +28,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import official_dialogue, texts
 from bot.dialogue import Reply
-from bot.handlers.replies import send_replies
+from bot.handlers.replies import acknowledge, send_replies
 from bot.handlers.services import services_of
 from bot.keyboards import to_markup
 from bot.official_dialogue import CALLBACK_PATTERN, OfficialDialogue, Out
@@ -119,7 +119,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    await query.answer()
+    await acknowledge(query)  # a button pressed long ago still gets its content
     outs = await asyncio.to_thread(dialogue_of(context).button, _user_id(update), query.data)
     if outs:
         await send_outs(update, context, outs)

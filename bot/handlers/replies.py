@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.dialogue import Reply
 from bot.keyboards import to_markup
 from bot.render import html_chunks
+
+log = logging.getLogger(__name__)
+
+
+async def acknowledge(query: CallbackQuery) -> None:
+    """Answer a pressed button (Telegram stops the spinner). A button pressed long ago can no longer
+    be answered ("query is too old"): that costs nothing, the reply is still sent."""
+    try:
+        await query.answer()
+    except BadRequest as exc:
+        log.info("callback query %s not answered: %s", query.id, exc.message)
 
 
 async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:

@@ -199,12 +199,15 @@ class Official(Base):
 
 
 class Invite(Base):
-    """A one-time, expiring token an admin hands out; consuming it makes the user an official."""
+    """A one-time, expiring token an admin hands out; consuming it makes the user an official.
+
+    Only the token's SHA-256 is kept: the database holds no usable invite.
+    """
 
     __tablename__ = "official_invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)

@@ -3,13 +3,16 @@
 An admin creates a one-time invite for a unit; its token travels in a Telegram deep link
 (``https://t.me/<bot>?start=inv_<token>``). Consuming it binds the user to the unit as an official,
 who then sees that unit and its descendants. An invite that is unknown, used or expired gives
-nothing, and the caller is not told which (the bot's refusal reveals nothing). Every function works
-in the caller's session and flushes; the caller commits.
+nothing, and the caller is not told which (the bot's refusal reveals nothing). Only the token's
+SHA-256 is stored: the token itself exists in the link and nowhere else. Every function works in the
+caller's session and flushes; the caller commits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -80,6 +83,23 @@ def can_view(session: Session, telegram_id: int, unit: Unit, settings: Settings 
     return False
 
 
+def token_hash(token: str) -> str:
+    """What is stored of an invite's token (64 hexadecimal characters)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    """An invite just made, with its token: the only time the token is known (only its hash is kept)."""
+
+    invite: Invite
+    token: str
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.invite.expires_at
+
+
 def create_invite(
     session: Session,
     unit: Unit,
@@ -87,13 +107,14 @@ def create_invite(
     ttl: timedelta = DEFAULT_INVITE_TTL,
     now: datetime | None = None,
     settings: Settings | None = None,
-) -> Invite:
+) -> NewInvite:
     """A fresh one-time invite to become the unit's official (the creator must be an admin)."""
     if not is_admin(created_by, settings):
         raise PermissionError("chỉ quản trị viên mới tạo được lời mời")
     now = now or utcnow_naive()
+    token = secrets.token_urlsafe(24)
     invite = Invite(
-        token=secrets.token_urlsafe(24),
+        token_hash=token_hash(token),
         unit_id=unit.id,
         created_by=created_by,
         created_at=now,
@@ -102,10 +123,10 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
-    return invite
+    return NewInvite(invite, token)
 
 
-def invite_link(bot_username: str, invite: Invite) -> str:
+def invite_link(bot_username: str, invite: NewInvite) -> str:
     """The deep link: Telegram passes ``inv_<token>`` to the bot's /start (64 characters at most)."""
     return f"https://t.me/{bot_username.lstrip('@')}?start={INVITE_PREFIX}{invite.token}"
 
@@ -115,16 +136,16 @@ def consume_invite(
 ) -> Official | None:
     """Use an invite (the /start payload, with or without its prefix) for the user; None when the
     invite is unknown, already used or expired."""
-    token = payload.removeprefix(INVITE_PREFIX)
+    hashed = token_hash(payload.removeprefix(INVITE_PREFIX))
     now = now or utcnow_naive()
     # A conditional update claims the invite atomically: two users racing for it cannot both win.
     claim = (
         update(Invite)
-        .where(Invite.token == token, Invite.used_at.is_(None), Invite.expires_at > now)
+        .where(Invite.token_hash == hashed, Invite.used_at.is_(None), Invite.expires_at > now)
         .values(used_at=now, used_by=telegram_id)
     )
     claimed = cast(CursorResult[Any], session.execute(claim)).rowcount
     if not claimed:
         return None
-    invite = session.scalars(select(Invite).where(Invite.token == token)).one()
+    invite = session.scalars(select(Invite).where(Invite.token_hash == hashed)).one()
     return grant(session, telegram_id, invite.unit, granted_by=invite.created_by)

@@ -53,6 +53,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0004", "procedures", "publisher"),
     ("0005", "apology_letters", None),
     ("0006", "one_stop_offices", "latitude"),
+    ("0007", "official_invites", "token_hash"),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
@@ -117,6 +118,10 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the schema to ``revision`` (adopting a create_all database); returns the new revision."""
     config = alembic_config()
     with engine.connect() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:  # waiting for another process's migration, or a long one, is no stuck database
+            conn.execute(text("SET statement_timeout = 0"))
+            conn.commit()
         _lock(conn, True)
         try:
             config.attributes["connection"] = conn
@@ -128,6 +133,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         finally:
             conn.rollback()
             _lock(conn, False)
+            if postgres:
+                conn.execute(text("RESET statement_timeout"))  # back to the engine's own
+                conn.commit()
     return current_revision(engine)
 
 
