@@ -110,7 +110,7 @@ def test_invite_tokens_are_stored_hashed(session: Session, tree: dict[str, Unit]
     """Whoever reads the database (a backup, a copied SQLite file) finds no usable invite: only the
     SHA-256 of each token is kept (issue 13, item 10)."""
     invite = create_invite(session, tree["commune"], ADMIN, now=NOW, settings=settings)
-    stored = session.execute(text("SELECT token FROM official_invites")).scalars().all()
+    stored = session.execute(text("SELECT token_hash FROM official_invites")).scalars().all()
     assert stored == [hashlib.sha256(invite.token.encode()).hexdigest()]
     assert invite.token not in stored[0]
     assert consume_invite(session, stored[0], OFFICIAL, now=NOW) is None  # the stored value opens nothing
