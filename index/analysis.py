@@ -28,7 +28,7 @@ from underthesea import text_normalize, word_tokenize
 from whoosh.analysis import Token, Tokenizer
 from whoosh.support.charset import accent_map
 
-ANALYSIS_VERSION = "11"
+ANALYSIS_VERSION = "12"
 
 _SYLLABLE_RE = re.compile(r"\w+")
 _SPACES_RE = re.compile(r"\s+")

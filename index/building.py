@@ -89,6 +89,9 @@ def build_schema() -> Schema:
         "field_key": ID(),
         "levels": KEYWORD(stored=True, commas=True),
         "in_force": ID(stored=True),
+        # a province's own procedure (portal_type "specific"): "1", and the code of its province
+        "specific": ID(stored=True),
+        "province": ID(stored=True),
         "vocabulary": STORED(),  # the folded syllables of all indexed text, for the confidence check
         "audience": STORED(),  # whom it is for: "person", "organisation" or both (index.levels)
         # the name and keywords as indexed (abbreviations spelled out), for ranking
@@ -191,6 +194,8 @@ def _document(procedure: Procedure, texts: dict[str, str], vocabulary: Vocabular
         "field_key": field_key(procedure.field),
         "levels": ",".join(str(level) for level in procedure.levels or []),
         "in_force": "1" if procedure.in_force else "0",
+        "specific": "1" if procedure.portal_type == "specific" else "0",
+        "province": procedure.province or "",
         "vocabulary": " ".join(sorted({s for source in DESCRIBING for s in syllables(texts[source])})),
         "audience": " ".join(sorted(audience_of(str(a) for a in procedure.audiences or []))),
     }
