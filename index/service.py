@@ -76,8 +76,8 @@ class _Snapshot:
 
     Everything is read into memory when the build is opened (the catalogue is a few thousand
     procedures), so a rebuild may replace the files on disk while searches go on, and searches share
-    it without locks: nothing in it changes but the cache of filter masks, whose entries are
-    computed from immutable data and replaced whole.
+    it without locks: nothing in it changes but the caches of filter masks and offered entries,
+    whose entries are computed from immutable data and replaced whole.
     """
 
     def __init__(self, stamp: Stamp, index_dir: Path, vocabulary: Vocabulary) -> None:
@@ -92,6 +92,7 @@ class _Snapshot:
         if self.weights.codes != [str(doc["code"]) for doc in stored]:
             raise ValueError("term weights and whoosh index hold different procedures")
         self._masks: dict[tuple[str | None, str | None, frozenset[str]], NDArray[np.bool_]] = {}
+        self._offered: dict[frozenset[str], list[Entry]] = {}
         lexicon: set[str] = set()
         for fieldname in LEXICON_FIELDS:
             lexicon.update(self.weights.terms(fieldname))
@@ -143,12 +144,12 @@ class _Snapshot:
         return list(zip(best.tolist(), scores[best].tolist(), strict=True))
 
     def offered(self, provinces: frozenset[str]) -> list[Entry]:
-        """The procedures in force offered to the users of ``provinces`` (see ``allowed``)."""
-        return [
-            entry
-            for entry, offered in zip(self.entries, self.allowed(None, None, provinces), strict=True)
-            if offered
-        ]
+        """The procedures in force offered to the users of ``provinces`` (see ``allowed``); cached."""
+        offered = self._offered.get(provinces)
+        if offered is None:
+            offered = [self.entries[number] for number in np.flatnonzero(self.allowed(None, None, provinces))]
+            self._offered[provinces] = offered
+        return offered
 
     def allowed(
         self, level: str | None, field: str | None, provinces: frozenset[str] = frozenset()
