@@ -85,7 +85,7 @@ FLAG_ISSUES = {
     "channel_text_unparsed": "có văn bản cách thức thực hiện nhưng không tách được thành kênh",
     "no_documents": "không có thành phần hồ sơ",
     "no_steps": "không có trình tự thực hiện",
-    "no_levels": "không xác định được cấp thực hiện (chỉ 'Cơ quan khác')",
+    "no_levels": "không xác định được cấp thực hiện (chỉ 'Cơ quan khác', hoặc không nguồn nào nêu)",
     "no_legal_basis": "không có căn cứ pháp lý",
     "related_name_unresolved": "thủ tục liên quan chỉ có tên, không tìm được mã",
 }
