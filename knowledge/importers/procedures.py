@@ -1132,10 +1132,9 @@ def select(
     for code, entry in portal.entries.items():
         if entry.offered and not CODE_RE.match(code):
             report.dropped["invalid_code"].append(code)
-        elif not entry.offered and code in crawl:
-            report.dropped["internal_procedure"].append(code)
+    # every code the list offers, and the crawl's and the exports' (their internal ones set aside)
     codes = {code for code, entry in portal.entries.items() if entry.offered and CODE_RE.match(code)}
-    codes |= {code for code, candidate in crawl.items() if not _internal(code, portal)}
+    codes |= crawl.keys()
     casing = NameCasing(entry.name for entry in portal.entries.values())
 
     merged: list[tuple[dict[str, Any], Candidate | None]] = []
@@ -1174,11 +1173,6 @@ def select(
             report.dropped["schema_invalid"].append(record["code"])
     _tally(records, portal, report)
     return records
-
-
-def _internal(code: str, portal: opengov.PortalCatalogue) -> bool:
-    entry = portal.entries.get(code)
-    return entry is not None and entry.type == opengov.INTERNAL
 
 
 def _tally(records: list[ProcedureRecord], portal: opengov.PortalCatalogue, report: ImportReport) -> None:
