@@ -1,6 +1,7 @@
 """Benchmark: Vietnamese search — quality, query latency, index build time and memory.
 
     .venv/bin/python -m bench.search [--eval-dir ../shared/eval] [--rounds 3] [--no-synthetic]
+                                     [--before OLD_CATALOGUE]
 
 On the bundled catalogue, in a fresh SQLite database:
 
@@ -10,7 +11,9 @@ On the bundled catalogue, in a fresh SQLite database:
   and warm passes (``--rounds``), p50 / p95 / p99, beside FTS5 in the same run;
 - index build time and peak memory (max RSS of a fresh process that only builds) for the catalogue
   and for a synthetic catalogue three times as large (each record twice more, with other codes and
-  with names, results and documents recombined from other records, so the vocabulary grows too).
+  with names, results and documents recombined from other records, so the vocabulary grows too);
+- with ``--before FILE``, the quality of the same search over another catalogue file (the previous
+  bundled one, say), beside the bundled catalogue's, in the same run.
 """
 
 from __future__ import annotations
@@ -71,18 +74,21 @@ def _database(folder: Path, catalogue: Catalogue) -> str:
     return url
 
 
-def _build_in_child(url: str, index_dir: str, queue: multiprocessing.Queue[tuple[float, float]]) -> None:
+def _build_in_child(
+    url: str, index_dir: str, queue: multiprocessing.Queue[tuple[float, float, float]]
+) -> None:
     engine = make_engine(url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     build_index(make_sessionmaker(engine), Path(index_dir))
-    seconds = time.perf_counter() - started
-    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    queue.put((seconds, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
-def measure_build(url: str, index_dir: Path) -> tuple[float, float]:
-    """(seconds, peak MB) of a full build in a fresh process."""
+def measure_build(url: str, index_dir: Path) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, peak MB) of a full build in a fresh process. On a busy machine the CPU
+    time says more than the wall-clock time (the build runs on one core)."""
     context = multiprocessing.get_context("spawn")
-    queue: multiprocessing.Queue[tuple[float, float]] = context.Queue()
+    queue: multiprocessing.Queue[tuple[float, float, float]] = context.Queue()
     process = context.Process(target=_build_in_child, args=(url, str(index_dir), queue))
     process.start()
     result = queue.get()
@@ -99,13 +105,20 @@ def percentiles(samples: list[float]) -> str:
     return f"{at(0.5):.1f} / {at(0.95):.1f} / {at(0.99):.1f}"
 
 
-def timings(run: Callable[[str], object], queries: list[str]) -> list[float]:
+def timings(
+    run: Callable[[str], object], queries: list[str], clock: Callable[[], float] = time.perf_counter
+) -> list[float]:
+    """Milliseconds per query, wall-clock or (``time.process_time``) CPU."""
     samples = []
     for query in queries:
-        started = time.perf_counter()
+        started = clock()
         run(query)
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.append((clock() - started) * 1000)
     return samples
+
+
+def _codes(service: SearchService, query: str) -> list[str]:
+    return [hit.code for hit in service.search(query, top=DEPTH).hits]
 
 
 def _top(ranker: Ranker, query: str) -> list[str]:
@@ -117,6 +130,7 @@ def main() -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--rounds", type=int, default=3, help="warm passes over the dev queries")
     parser.add_argument("--no-synthetic", action="store_true", help="skip the 3× catalogue build")
+    parser.add_argument("--before", type=Path, help="another catalogue file: its quality beside this one's")
     args = parser.parse_args()
 
     files = sorted(args.eval_dir.glob("*_dev.jsonl"))
@@ -125,16 +139,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         folder = Path(tmp)
         url = _database(folder, catalogue)
-        seconds, peak = measure_build(url, folder / "index")
+        seconds, cpu, peak = measure_build(url, folder / "index")
         print(f"## Search (catalogue {catalogue.version}, {len(catalogue.procedures)} procedures)\n")
-        print("| index build | procedures | seconds | peak RSS MB |\n|---|---:|---:|---:|")
-        print(f"| bundled catalogue | {len(catalogue.procedures)} | {seconds:.1f} | {peak:.0f} |")
+        print("| index build | procedures | seconds | CPU seconds | peak RSS MB |\n|---|---:|---:|---:|---:|")
+        print(f"| bundled catalogue | {len(catalogue.procedures)} | {seconds:.1f} | {cpu:.1f} | {peak:.0f} |")
         if not args.no_synthetic:
             large = synthetic(catalogue, 3)
             (folder / "large").mkdir()
             large_url = _database(folder / "large", large)
-            seconds, peak = measure_build(large_url, folder / "large" / "index")
-            print(f"| synthetic ×3 | {len(large.procedures)} | {seconds:.1f} | {peak:.0f} |")
+            seconds, cpu, peak = measure_build(large_url, folder / "large" / "index")
+            print(f"| synthetic ×3 | {len(large.procedures)} | {seconds:.1f} | {cpu:.1f} | {peak:.0f} |")
 
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
@@ -150,18 +164,22 @@ def main() -> int:
         queries = [j.query for items in judgements.values() for j in items]
         first = timings(lambda q: service.search(q, top=DEPTH), queries)
         warm: list[float] = []
+        warm_cpu: list[float] = []
         fts: list[float] = []
         for _ in range(max(args.rounds, 1)):
             warm += timings(lambda q: service.search(q, top=DEPTH), queries)
+            warm_cpu += timings(lambda q: service.search(q, top=DEPTH), queries, time.process_time)
             fts += timings(lambda q: baselines["fts5"](q, DEPTH), queries)
         print(f"\n| latency, {len(queries)} dev queries | p50 / p95 / p99 ms |\n|---|---|")
         print(f"| tthc-bot, first pass | {percentiles(first)} |")
         print(f"| tthc-bot, warm ({args.rounds} passes) | {percentiles(warm)} |")
+        print(f"| tthc-bot, warm, CPU time ({args.rounds} passes) | {percentiles(warm_cpu)} |")
         print(f"| FTS5 baseline, same run | {percentiles(fts)} |")
 
         print("\n| quality | " + " | ".join(METRICS) + " |\n|---|" + "---:|" * len(METRICS))
         extra = {f.stem: read_judgements(f) for f in sorted(EXTRA_QUERIES.glob("*.jsonl"))}
-        for name, items in {**judgements, **extra}.items():
+        sets = {**judgements, **extra}
+        for name, items in sets.items():
             rankers: dict[str, Callable[[str], list[str]]] = {
                 "tthc-bot": lambda q: [h.code for h in service.search(q, top=DEPTH).hits],
                 **{n: functools.partial(_top, r) for n, r in baselines.items()},
@@ -170,8 +188,30 @@ def main() -> int:
                 figures = evaluate_ranker(ranker, items)
                 cells = " | ".join(f"{figures[m]:.3f}" for m in METRICS)
                 print(f"| {name} (n={figures['n']}) {ranker_name} | {cells} |")
+        if args.before:
+            compare(args.before, folder / "before", service, sets)
         engine.dispose()
     return 0
+
+
+def compare(path: Path, folder: Path, after: SearchService, sets: dict[str, list[Judgement]]) -> None:
+    """The search's quality over the catalogue at ``path`` → over the bundled one, set by set."""
+    before_catalogue = read_catalogue(path)
+    folder.mkdir()
+    engine = make_engine(_database(folder, before_catalogue))
+    before = SearchService(make_sessionmaker(engine), folder / "index")
+    before.ensure_index()
+    print(
+        f"\n| before ({len(before_catalogue.procedures)} procedures) → after | "
+        + " | ".join(METRICS)
+        + " |\n|---|"
+        + "---|" * len(METRICS)
+    )
+    for name, items in sets.items():
+        figures = [evaluate_ranker(functools.partial(_codes, service), items) for service in (before, after)]
+        cells = " | ".join(f"{figures[0][m]:.3f} → {figures[1][m]:.3f}" for m in METRICS)
+        print(f"| {name} (n={figures[1]['n']}) | {cells} |")
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,7 @@
 """Vietnamese text analysis shared by indexing and querying.
 
-whoosh pickles the schema, analyzers included, into every index it writes, so the classes here are
-referenced by their import path from the files on disk. Keep this module's name and the class names
-stable; when their behaviour changes, bump ``ANALYSIS_VERSION`` so that existing indexes are seen as
-stale and rebuilt.
+When the analysis changes (or what an index holds), bump ``ANALYSIS_VERSION`` so that existing
+indexes are seen as stale and rebuilt.
 
 Three views of a text are indexed:
 
@@ -20,15 +18,12 @@ import itertools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
 
 from underthesea import text_normalize, word_tokenize
-from whoosh.analysis import Token, Tokenizer
 from whoosh.support.charset import accent_map
 
-ANALYSIS_VERSION = "11"
+ANALYSIS_VERSION = "12"
 
 _SYLLABLE_RE = re.compile(r"\w+")
 _SPACES_RE = re.compile(r"\s+")
@@ -106,70 +101,18 @@ def _segment(text: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     """underthesea word segments, lowercased, syllables joined with "_", punctuation dropped."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    """``words`` of a text, kept: a catalogue repeats its lĩnh vực and results many times over."""
     normalized = normalize(text).lower()
     if not normalized:
-        return []
+        return ()
     result = []
     for segment in _segment(normalized):
         parts = [_number(part) for part in _SYLLABLE_RE.findall(segment)]
         if parts:
             result.append("_".join(parts))
-    return result
-
-
-class _ListTokenizer(Tokenizer):
-    """A whoosh tokenizer over a list of terms produced by ``_terms`` (positions only, no chars)."""
-
-    def _terms(self, value: str) -> list[str]:
-        raise NotImplementedError
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, term in enumerate(self._terms(value) if tokenize else [value]):
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = term
-            if positions:
-                token.pos = start_pos + pos
-            yield token
-
-
-class WordTokenizer(_ListTokenizer):
-    """The ``words`` view: underthesea segments with diacritics."""
-
-    def _terms(self, value: str) -> list[str]:
-        return words(value)
-
-
-class FoldedTokenizer(_ListTokenizer):
-    """The ``folded`` view: syllables without diacritics."""
-
-    def _terms(self, value: str) -> list[str]:
-        return syllables(value)
-
-
-class PairTokenizer(_ListTokenizer):
-    """The ``pairs`` view: adjacent folded syllables."""
-
-    def _terms(self, value: str) -> list[str]:
-        return text_pairs(value)
+    return tuple(result)

@@ -29,18 +29,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index as whoosh_index
-from whoosh.analysis import Analyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 
-from index.analysis import (
-    ANALYSIS_VERSION,
-    FoldedTokenizer,
-    PairTokenizer,
-    WordTokenizer,
-    fold,
-    syllables,
-    text_pairs,
-)
+from index.analysis import ANALYSIS_VERSION, fold, syllables, text_pairs, words
 from index.fulltext import FullText
 from index.levels import audience_of
 from index.vocabulary import Vocabulary, load_vocabulary
@@ -52,7 +43,7 @@ from knowledge.models import Procedure
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 
-# Which views each indexed field gets: w = words, f = folded syllables, p = folded pairs.
+# Which views each indexed text gets: w = words, f = folded syllables, p = folded pairs.
 # Segmenting long texts costs the most at build time, so the long texts are folded only.
 VIEWS: dict[str, str] = {
     "name": "wfp",
@@ -67,13 +58,12 @@ VIEWS: dict[str, str] = {
     "agencies": "f",
     "legal": "f",
 }
-# Sources counted into index.fulltext rather than whoosh (see there why).
+# Sources weighed with exact lengths; the others as whoosh weighed them (see index.fulltext).
 LONG_TEXTS = frozenset({"documents", "audiences", "steps", "conditions", "agencies", "legal"})
 # The sources whose syllables make a procedure's ``vocabulary``, against which ranking checks that
 # the best hit explains the query. Steps, conditions and the law mention too much to be evidence.
 DESCRIBING = ("name", "keywords", "field", "result", "documents", "audiences")
-_ANALYZERS: dict[str, type] = {"w": WordTokenizer, "f": FoldedTokenizer, "p": PairTokenizer}
-_FUNCTIONS: dict[str, Callable[[str], list[str]]] = {"f": syllables, "p": text_pairs}
+_FUNCTIONS: dict[str, Callable[[str], list[str]]] = {"w": words, "f": syllables, "p": text_pairs}
 
 
 def field_name(source: str, view: str) -> str:
@@ -81,6 +71,8 @@ def field_name(source: str, view: str) -> str:
 
 
 def build_schema() -> Schema:
+    """What whoosh keeps of each procedure: what ranking reads of it, and the filter keys. The texts'
+    terms are counted and weighed apart (index.fulltext, index.weights)."""
     fields: dict[str, Any] = {
         "code": ID(stored=True, unique=True),
         "name": STORED(),
@@ -89,15 +81,15 @@ def build_schema() -> Schema:
         "field_key": ID(),
         "levels": KEYWORD(stored=True, commas=True),
         "in_force": ID(stored=True),
+        # a province's own procedure (portal_type "specific"): "1", and the code of its province
+        "specific": ID(stored=True),
+        "province": ID(stored=True),
         "vocabulary": STORED(),  # the folded syllables of all indexed text, for the confidence check
         "audience": STORED(),  # whom it is for: "person", "organisation" or both (index.levels)
         # the name and keywords as indexed (abbreviations spelled out), for ranking
         "spelled_name": STORED(),
         "spelled_keywords": STORED(),
     }
-    for name in indexed_fields():
-        analyzer: Analyzer = _ANALYZERS[name.rpartition("_")[2]]()
-        fields[name] = TEXT(analyzer=analyzer, phrase=False)
     return Schema(**fields)
 
 
@@ -139,22 +131,12 @@ def catalogue_stamp(session: Session) -> tuple[str | None, str | None]:
     return (version.version, version.checksum) if version else (None, None)
 
 
-def indexed_fields() -> list[str]:
-    """The whoosh fields a query is scored on (the long texts are in index.fulltext)."""
-    return [
-        field_name(source, view)
-        for source, views in VIEWS.items()
-        if source not in LONG_TEXTS
-        for view in views
-    ]
-
-
-def long_text_analyzers() -> dict[str, Callable[[str], list[str]]]:
-    """Index field → analyzer of the views of the long texts."""
+def text_analyzers(long: bool) -> dict[str, Callable[[str], list[str]]]:
+    """Index field → analyzer of the views of the long texts (``long``) or of the short ones."""
     return {
         field_name(source, view): _FUNCTIONS[view]
         for source, views in VIEWS.items()
-        if source in LONG_TEXTS
+        if (source in LONG_TEXTS) == long
         for view in views
     }
 
@@ -191,14 +173,11 @@ def _document(procedure: Procedure, texts: dict[str, str], vocabulary: Vocabular
         "field_key": field_key(procedure.field),
         "levels": ",".join(str(level) for level in procedure.levels or []),
         "in_force": "1" if procedure.in_force else "0",
+        "specific": "1" if procedure.portal_type == "specific" else "0",
+        "province": procedure.province or "",
         "vocabulary": " ".join(sorted({s for source in DESCRIBING for s in syllables(texts[source])})),
         "audience": " ".join(sorted(audience_of(str(a) for a in procedure.audiences or []))),
     }
-    for source, views in VIEWS.items():
-        if source in LONG_TEXTS:
-            continue
-        for view in views:
-            document[field_name(source, view)] = texts[source]
     return document
 
 
@@ -248,8 +227,9 @@ def build_index(
                 writer.add_document(**_document(procedure, text, vocabulary))
             writer.commit()
             codes = [procedure.code for procedure in procedures]
-            fulltext = FullText.build(codes, texts, long_text_analyzers())
-            TermWeights.compute(ix, fulltext, indexed_fields()).save(target)
+            short = FullText.build(codes, texts, text_analyzers(long=False), whoosh_lengths=True)
+            long = FullText.build(codes, texts, text_analyzers(long=True))
+            TermWeights.compute(short, long).save(target)
             ix.close()
             stamp = Stamp(build, version, checksum, analysis, len(procedures))
             pending = index_dir / f"{CURRENT_FILE}.{build}"

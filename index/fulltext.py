@@ -1,11 +1,14 @@
-"""BM25 postings of the long texts of each procedure, counted beside the whoosh index.
+"""BM25 postings of every indexed text of each procedure, counted when the index is built.
 
-A procedure's documents, steps, conditions, agencies and legal basis hold twenty times the words of
-its name. whoosh writes postings one by one in Python, which made those texts most of the build
-time; they need neither word segmentation nor anything else whoosh offers, only the BM25 weight of
-a folded term in a document. So they are counted here into plain postings when the index is built,
-and weighed the way whoosh weighs its own fields (same BM25F formula and idf), so that the scores of
-both add up as before; ``index.weights`` keeps the weights of both.
+whoosh writes postings one by one in Python, which made them most of the build time, while a search
+needs nothing of whoosh but each term's BM25F weight in each document (``index.weights``). So the
+terms are counted here into plain postings and weighed with whoosh's BM25F formula and idf.
+
+Two kinds of fields are kept, as the ranking was tuned on them: the short texts (name, keywords,
+field, result) weighed exactly as whoosh weighed them when it indexed them — with the field lengths
+as whoosh stores them, rounded to a byte, and its very expression, so that every weight is the same
+float — and the long texts (documents, steps, conditions, agencies, legal basis), which were always
+counted here, with exact lengths.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 B, K1 = 0.75, 1.2  # BM25F's parameters, for the whoosh fields too (index.weights)
 
@@ -25,18 +29,28 @@ NO_POSTINGS: Postings = (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float6
 
 
 class FullText:
-    """Postings per (field, term): document numbers and term counts, with each field's lengths."""
+    """Postings per (field, term): document numbers and term counts, with each field's lengths.
+
+    With ``whoosh_lengths`` a document's field length is the one whoosh stores (rounded to a byte),
+    and a weight is computed the way ``whoosh.scoring.BM25F`` computed it."""
 
     def __init__(
         self,
         codes: Sequence[str],
         lengths: dict[str, array[int]],
         postings: dict[str, dict[str, bytes]],
+        *,
+        whoosh_lengths: bool = False,
     ) -> None:
         self.codes = list(codes)
         self._lengths = lengths
         self._postings = postings
-        self._length_arrays = {name: np.array(values, dtype=np.float64) for name, values in lengths.items()}
+        self._whoosh = whoosh_lengths
+        stored = (lambda n: byte_to_length(length_to_byte(n))) if whoosh_lengths else (lambda n: n)
+        self._length_arrays = {
+            name: np.array([stored(n) for n in values], dtype=np.float64) for name, values in lengths.items()
+        }
+        # whoosh's average is the exact total over the documents, as here
         self._average = {
             name: (sum(values) / len(values) if values else 0.0) or 1.0 for name, values in lengths.items()
         }
@@ -47,6 +61,8 @@ class FullText:
         codes: Sequence[str],
         texts: Iterable[dict[str, str]],
         analyzers: dict[str, Callable[[str], list[str]]],
+        *,
+        whoosh_lengths: bool = False,
     ) -> FullText:
         """Count the terms ``analyzers`` (index field → analyzer) find in each document's text for
         the field (``texts`` in the order of ``codes``; a field reads the text under its source name,
@@ -64,7 +80,7 @@ class FullText:
             name: {term: values.tobytes() for term, values in by_term.items()}
             for name, by_term in found.items()
         }
-        return cls(codes, lengths, postings)
+        return cls(codes, lengths, postings, whoosh_lengths=whoosh_lengths)
 
     @property
     def fields(self) -> frozenset[str]:
@@ -82,5 +98,8 @@ class FullText:
         docs = values[:, 0].astype(np.intp)
         counts = values[:, 1].astype(np.float64)
         idf = math.log(len(self.codes) / (len(docs) + 1)) + 1  # whoosh's idf
-        norm = K1 * ((1 - B) + B * self._length_arrays[fieldname][docs] / self._average[fieldname])
+        lengths, average = self._length_arrays[fieldname], self._average[fieldname]
+        if self._whoosh:  # whoosh.scoring.BM25F's own expression, term for term
+            return docs, idf * ((counts * (K1 + 1)) / (counts + K1 * ((1 - B) + B * lengths[docs] / average)))
+        norm = K1 * ((1 - B) + B * lengths[docs] / average)
         return docs, idf * counts * (K1 + 1) / (counts + norm)

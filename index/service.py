@@ -37,6 +37,7 @@ from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.applicability import procedures_for_unit
 from knowledge.models import COMMUNAL_KINDS, Unit
+from knowledge.units import current_successors
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,8 @@ class _Snapshot:
 
     Everything is read into memory when the build is opened (the catalogue is a few thousand
     procedures), so a rebuild may replace the files on disk while searches go on, and searches share
-    it without locks: nothing in it changes but the cache of filter masks, whose entries are
-    computed from immutable data and replaced whole.
+    it without locks: nothing in it changes but the caches of filter masks and offered entries,
+    whose entries are computed from immutable data and replaced whole.
     """
 
     def __init__(self, stamp: Stamp, index_dir: Path, vocabulary: Vocabulary) -> None:
@@ -90,7 +91,8 @@ class _Snapshot:
         self.weights = TermWeights.load(folder)
         if self.weights.codes != [str(doc["code"]) for doc in stored]:
             raise ValueError("term weights and whoosh index hold different procedures")
-        self._masks: dict[tuple[str | None, str | None], NDArray[np.bool_]] = {}
+        self._masks: dict[tuple[str | None, str | None, frozenset[str]], NDArray[np.bool_]] = {}
+        self._offered: dict[frozenset[str], list[Entry]] = {}
         lexicon: set[str] = set()
         for fieldname in LEXICON_FIELDS:
             lexicon.update(self.weights.terms(fieldname))
@@ -108,6 +110,12 @@ class _Snapshot:
         self.lexicon = frozenset(lexicon)
         self.lexicon_list = sorted(lexicon)
         self.in_force = frozenset(i for i, doc in enumerate(stored) if doc.get("in_force") == "1")
+        # A province's own procedures, offered only to the users of that province.
+        self.specific = frozenset(i for i, doc in enumerate(stored) if doc.get("specific") == "1")
+        self.by_province: dict[str, frozenset[int]] = {}
+        for number in sorted(self.specific):
+            province = str(stored[number].get("province") or "")
+            self.by_province[province] = self.by_province.get(province, frozenset()) | {number}
         self.by_level: dict[str, frozenset[int]] = {}
         self.by_field: dict[str, frozenset[int]] = {}
         for number, entry in enumerate(self.entries):
@@ -135,12 +143,26 @@ class _Snapshot:
         best = found[np.lexsort((found, -scores[found]))[:CANDIDATES]]
         return list(zip(best.tolist(), scores[best].tolist(), strict=True))
 
-    def allowed(self, level: str | None, field: str | None) -> NDArray[np.bool_]:
-        """A mask of the documents in force that match the level and field filters (cached)."""
-        key = (str(level) if level else None, field_key(field) if field else None)
+    def offered(self, provinces: frozenset[str]) -> list[Entry]:
+        """The procedures in force offered to the users of ``provinces`` (see ``allowed``); cached."""
+        offered = self._offered.get(provinces)
+        if offered is None:
+            offered = [self.entries[number] for number in np.flatnonzero(self.allowed(None, None, provinces))]
+            self._offered[provinces] = offered
+        return offered
+
+    def allowed(
+        self, level: str | None, field: str | None, provinces: frozenset[str] = frozenset()
+    ) -> NDArray[np.bool_]:
+        """A mask of the documents in force that match the level and field filters, leaving out the
+        province-specific procedures of every province but ``provinces`` (the user's; none known:
+        all of them). Cached."""
+        key = (str(level) if level else None, field_key(field) if field else None, provinces)
         mask = self._masks.get(key)
         if mask is None:
-            allowed = self.in_force
+            allowed = self.in_force - self.specific
+            for province in provinces:
+                allowed |= self.by_province.get(province, frozenset()) & self.in_force
             if key[0]:
                 allowed = allowed & self.by_level.get(key[0], frozenset())
             if key[1]:
@@ -164,6 +186,7 @@ class SearchService:
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
         self._unit_codes: dict[tuple[str, int], frozenset[str] | None] = {}
+        self._unit_provinces: dict[int, frozenset[str]] = {}
         self._codes_lock = threading.Lock()
 
     # -- index lifecycle -------------------------------------------------------------------------
@@ -248,7 +271,8 @@ class SearchService:
             hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
             return SearchResult(hits, True, [], query)
 
-        allowed = snapshot.allowed(level, field)
+        provinces = self._provinces_for(unit)
+        allowed = snapshot.allowed(level, field, provinces)
         candidates = [
             Candidate(snapshot.entries[docnum], score) for docnum, score in snapshot.bm25(plan.terms, allowed)
         ]
@@ -266,7 +290,7 @@ class SearchService:
         rest = (c for c in ranked if c.entry.code not in plan.codes)
         hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         confident = bool(coded) or (bool(ranked) and ranked[0].confident)
-        suggestions = [] if confident else suggest(plan, snapshot.entries)
+        suggestions = [] if confident else suggest(plan, snapshot.offered(provinces))
         broad = not coded and bool(ranked) and _names_a_field(plan.content, ranked[0].entry)
         return SearchResult(hits, confident, suggestions, query, broad)
 
@@ -294,6 +318,20 @@ class SearchService:
             if key not in self._unit_codes:
                 self._unit_codes[key] = self._handled_codes(unit.id)
         return self._unit_codes[key]
+
+    def _provinces_for(self, unit: Unit | None) -> frozenset[str]:
+        """The 2025 provinces of a unit (an old one's successors may lie in several), whose own
+        procedures it is offered; none without a unit. Cached per unit: units do not change."""
+        if unit is None:
+            return frozenset()
+        provinces = self._unit_provinces.get(unit.id)
+        if provinces is None:
+            with self.sessions() as session:
+                attached = session.get(Unit, unit.id)
+                successors = current_successors(session, attached) if attached is not None else []
+                provinces = frozenset(successor.province_code for successor in successors)
+            self._unit_provinces[unit.id] = provinces
+        return provinces
 
     def _handled_codes(self, unit_id: int) -> frozenset[str] | None:
         with self.sessions() as session:

@@ -1,13 +1,10 @@
 """Every term's BM25F weights, computed once, when the index is built.
 
 A query is scored by adding up, term by term, the weights of the documents that hold the term
-(``index.service``). Working out a term's weights means walking its postings in Python; done for
-every term at build time (about a second for the whole catalogue, in the building process), it
-leaves a query nothing but array additions, from its very first term.
-
-The whoosh fields are weighed with whoosh's own BM25F — the same formula, operands and order as
-``whoosh.scoring.BM25FScorer``, with the field lengths as whoosh stores them (rounded to a byte) —
-and the long texts of ``index.fulltext`` with its own: the very floats a searcher would compute.
+(``index.service``). The weights of every term of every field are worked out at build time from the
+postings ``index.fulltext`` counts (the short texts with whoosh's BM25F, the field lengths as whoosh
+stores them, the very floats a whoosh searcher computed; the long texts with exact lengths), so a
+query is nothing but array additions, from its very first term.
 """
 
 from __future__ import annotations
@@ -17,10 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from whoosh.index import FileIndex
-from whoosh.scoring import BM25F
 
-from index.fulltext import K1, NO_POSTINGS, B, FullText, Postings
+from index.fulltext import NO_POSTINGS, FullText, Postings
 
 WEIGHTS_FILE = "weights.pickle"
 _FORMAT = 1
@@ -35,38 +30,15 @@ class TermWeights:
         self._postings = postings
 
     @classmethod
-    def compute(cls, index: FileIndex, fulltext: FullText, fields: Iterable[str]) -> TermWeights:
-        """The weights of every term of the whoosh ``fields`` of ``index`` and of ``fulltext``."""
-        weighting = BM25F(B=B, K1=K1)
+    def compute(cls, *fulltexts: FullText) -> TermWeights:
+        """The weights of every term of every field of ``fulltexts`` (built over the same codes)."""
         postings: dict[str, dict[str, tuple[bytes, bytes]]] = {}
-        with index.searcher(weighting=weighting) as searcher:
-            reader = searcher.reader()
-            count = reader.doc_count_all()
-            for fieldname in fields:
-                lengths = np.array(
-                    [reader.doc_field_length(n, fieldname, 1) for n in range(count)], dtype=np.float64
-                )
-                average = searcher.avg_field_length(fieldname) or 1
-                by_term = postings[fieldname] = {}
-                for raw in reader.lexicon(fieldname):
-                    term = raw.decode("utf-8")
-                    matcher = reader.postings(fieldname, term)
-                    docs: list[int] = []
-                    frequencies: list[float] = []
-                    while matcher.is_active():
-                        docs.append(matcher.id())
-                        frequencies.append(matcher.weight())
-                        matcher.next()
-                    numbers = np.array(docs, dtype=np.intp)
-                    tf = np.array(frequencies, dtype=np.float64)
-                    idf = weighting.idf(searcher, fieldname, term)
-                    weights = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths[numbers] / average)))
-                    by_term[term] = _pack(numbers, weights)
-        for fieldname in fulltext.fields:
-            postings[fieldname] = {
-                term: _pack(*fulltext.weights(fieldname, term)) for term in fulltext.terms(fieldname)
-            }
-        return cls(fulltext.codes, postings)
+        for fulltext in fulltexts:
+            for fieldname in fulltext.fields:
+                postings[fieldname] = {
+                    term: _pack(*fulltext.weights(fieldname, term)) for term in fulltext.terms(fieldname)
+                }
+        return cls(fulltexts[0].codes, postings)
 
     def save(self, folder: Path) -> None:
         data = {"format": _FORMAT, "codes": self.codes, "postings": self._postings}

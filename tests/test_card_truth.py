@@ -153,13 +153,16 @@ CARDS: dict[str, Card] = {
     "1.004194": Card(  # đăng ký tạm trú
         first=("Tờ khai thay đổi thông tin cư trú (Mẫu CT01", "Thông tin chứng minh về chỗ ở hợp pháp"),
         time=every(ONLINE_DIRECT, ("3 ngày làm việc",)),
-        fee={"truc_tiep": paid("10.000 đồng"), "truc_tuyen": paid("7.000 đồng")},
+        fee={  # the portal's detail: three items per channel, the 0 one an exemption
+            "truc_tiep": Fee(amounts=("10.000 đồng", "15.000 đồng"), says=("miễn phí",)),
+            "truc_tuyen": Fee(amounts=("7.000 đồng", "5.000 đồng"), says=("miễn phí",)),
+        },
         cases=("Đăng ký tạm trú theo danh sách",),
     ),
-    "1.002755": Card(  # gia hạn tạm trú: column 5.000, text "thu 7.000 đồng" online
+    "1.002755": Card(  # gia hạn tạm trú: online, the 5.000 item's text says "thu 7.000 đồng"
         first=("Tờ khai thay đổi thông tin cư trú (Mẫu CT01",),
         time=every(ONLINE_DIRECT, ("3 ngày làm việc",)),
-        fee={"truc_tiep": paid("10.000 đồng"), "truc_tuyen": paid("5.000 đồng", "7.000 đồng")},
+        fee={"truc_tiep": paid("10.000 đồng", "15.000 đồng"), "truc_tuyen": paid("5.000 đồng", "7.000 đồng")},
         cases=("Gia hạn tạm trú theo danh sách",),
         flags=("fee_value_differs",),
     ),
@@ -194,7 +197,10 @@ CARDS: dict[str, Card] = {
             "trong đó",
         ),
         time=every(ONLINE_DIRECT, ("5 ngày làm việc",)),
-        fee={"truc_tiep": paid("10.000 đồng"), "truc_tuyen": paid("5.000 đồng")},
+        fee={  # the portal's detail: the amount, and 0 for those exempted
+            "truc_tiep": Fee(amounts=("10.000 đồng",), says=("miễn phí",)),
+            "truc_tuyen": Fee(amounts=("5.000 đồng",), says=("miễn phí",)),
+        },
         cases=("Trường hợp thành viên hộ gia đình đăng ký tách hộ là vợ, chồng đã ly hôn",),
     ),
     # Căn cước, hộ chiếu, giấy thông hành.

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.commands.catalogue import procedure_json
+from knowledge.catalogue import BUNDLED_CATALOGUE, read_catalogue
 from knowledge.db import make_engine
 from knowledge.models import (
     CatalogueVersion,
@@ -204,6 +205,45 @@ def test_show_json_gives_the_procedure_with_its_portal_page(cli: Callable[..., R
     assert all({"channel", "time", "fee"} <= set(c) for c in data["channels"])
     assert data["documents"] and all(d["name"] for d in data["documents"])
     assert "60/2014/QH13" in {basis["number"] for basis in data["legal_basis"]}
+
+
+def test_show_json_says_where_each_field_came_from(cli: Callable[..., Run]) -> None:
+    birth = cli("show", "1.001193", "--json").json()
+    assert birth["details"] == "full" and birth["publisher"] == "Bộ Tư pháp"
+    assert birth["executing_agencies"] == ["Ủy ban nhân dân cấp xã"]
+    assert (
+        birth["sources"]["documents"] == "opengov_detail"
+        and birth["sources"]["portal_url"] == "opengov_detail"
+    )
+    assert "province" not in birth and birth["portal_type"] == "standard" and birth["on_portal_list"] is True
+    # known from the portal's list only: an honest summary with its own page
+    allowance = cli("show", "1.001776", "--json").json()
+    assert allowance["details"] == "summary" and not allowance["documents"] and not allowance["channels"]
+    assert allowance["publisher"] == "Bộ Y tế" and allowance["sources"]["levels"] == "opengov_list_agencies"
+    assert UUID_LINK.match(allowance["portal_url"])
+    card = cli("show", "1.001776").out.splitlines()
+    assert "Hồ sơ, thời hạn, lệ phí: xem trên Cổng Dịch vụ công quốc gia" in card
+    # one province's own procedure names its province
+    land = cli("show", "1.115461", "--json").json()
+    assert (land["province"], land["province_name"], land["publisher"]) == (
+        "24",
+        "Tỉnh Bắc Ninh",
+        "UBND tỉnh Bắc Ninh",
+    )
+    assert "Thủ tục riêng của: Tỉnh Bắc Ninh" in cli("show", "1.115461").out.splitlines()
+
+
+def test_export_then_reload_changes_nothing(cli: Callable[..., Run], tmp_path: Path) -> None:
+    exported = tmp_path / "catalogue.json.gz"
+    bundled = len(read_catalogue(BUNDLED_CATALOGUE).procedures)
+    result = cli("export-catalogue", str(exported))
+    assert result.code == 0 and f"Đã ghi {bundled} thủ tục" in result.out
+    catalogue = read_catalogue(exported)
+    assert len(catalogue.procedures) == bundled
+    assert any(record.portal_type == "specific" and record.sources for record in catalogue.procedures)
+    reloaded = cli("reload", str(exported))
+    assert reloaded.code == 0 and "Không có thay đổi nào; không áp dụng." in reloaded.out
+    assert f"không đổi: {len(catalogue.procedures)}" in reloaded.out
 
 
 def test_show_prints_a_readable_card(cli: Callable[..., Run]) -> None:

@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.catalogue import (
     BUNDLED_CATALOGUE,
+    ProcedureRecord,
     apply_catalogue,
     get_procedure,
     parse_catalogue,
     read_catalogue,
 )
 from knowledge.importers.procedures import (
+    PORTAL_DETAIL_RE,
+    ImportReport,
     build,
     clean,
     looks_like_decision_title,
@@ -41,6 +44,7 @@ from knowledge.importers.procedures import (
 FIXTURES = Path(__file__).parent / "fixtures" / "raw_procedures"
 TABLE = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 CRAWLED = date(2026, 7, 20)  # the crawl's date: rates that ended before it are dropped
+PORTAL = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
 
 
 def _row(
@@ -602,68 +606,194 @@ def test_bqp_tables() -> None:
 # ---------------------------------------------------------------------------------------------
 # build() on the fixture tree
 
+# build() on the fixture tree: the portal's list (opengov_dvcqg_catalog, 24 lines cut from the real
+# file, two detail responses), the crawl and the defence exports
+
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ImportReport]:
     out = tmp_path_factory.mktemp("catalogue") / "procedures.json.gz"
     return out, build(FIXTURES, out)
 
 
-def test_build_writes_a_catalogue_that_parses(built: tuple[Path, Any]) -> None:
+@pytest.fixture(scope="module")
+def records(built: tuple[Path, ImportReport]) -> dict[str, ProcedureRecord]:
+    return read_catalogue(built[0]).by_code()
+
+
+def test_build_writes_a_catalogue_that_parses(built: tuple[Path, ImportReport]) -> None:
     out, report = built
     catalogue = parse_catalogue(out.read_bytes(), str(out))
     codes = [record.code for record in catalogue.procedures]
     assert codes == sorted(codes)
-    assert len(codes) == report.records_out
-    assert report.records_in == {"dvcqg": 14, "bqp": 3}
+    assert len(codes) == report.records_out == 22
+    assert report.records_in == {"dvcqg": 16, "bqp": 3, "opengov_list": 22, "opengov_detail": 2}
     assert catalogue.version.startswith("2026-07-20-")
-    birth = catalogue.by_code()["1.001193"]
-    assert birth.ministry == "Bộ Tư pháp" and birth.levels == ["xa"] and birth.source == "dvcqg"
-    assert (
-        birth.portal_url
-        == "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7"
-    )
-    assert str(birth.source_date) == "2026-07-20"
     defence = catalogue.by_code()["1.013124"]
-    assert defence.ministry == "Bộ Quốc phòng" and defence.portal_url is None
+    assert defence.ministry == "Bộ Quốc phòng" and defence.source == "bqp"
     assert str(defence.source_date) == "2026-01-02"
-    assert all(record.online_level is None for record in catalogue.procedures)
+    assert defence.publisher == "Bộ Quốc phòng" and defence.on_portal_list is True
+    # the defence exports carry no link; the portal's list has the page
+    assert defence.portal_url == f"{PORTAL}019d2bfb-8906-75ad-81c6-5e4b6f06089d"
+    assert defence.sources["portal_url"] == "opengov_list" and defence.sources["channels"] == "bqp"
 
 
-def test_build_drops_wrong_records_and_reports_them(built: tuple[Path, Any]) -> None:
+def test_structured_detail_comes_first(records: dict[str, ProcedureRecord]) -> None:
+    birth = records["1.001193"]
+    assert birth.source == "opengov_detail" and str(birth.source_date) == "2026-07-19"
+    assert birth.portal_url == f"{PORTAL}019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7"
+    assert {birth.sources[key] for key in ("channels", "documents", "steps", "legal_basis")} == {
+        "opengov_detail"
+    }
+    assert birth.details == "full" and birth.levels == ["xa"] and birth.online_level == "mot_phan"
+    # the portal says OTHER for the unit: the time is the cases' (1 working day)
+    assert {(c.channel, c.time, c.days) for c in birth.channels} == {
+        (channel, "1 ngày làm việc", 1.0) for channel in ("truc_tuyen", "buu_chinh", "truc_tiep")
+    }
+    # papers keep the portal's heading, originals, copies and e-form marks; what everyone brings first
+    assert [d.name.split(" ")[0] for d in birth.documents[:2]] == ["Tờ", "Giấy"]
+    certificate = next(d for d in birth.documents if d.name.startswith("Giấy chứng sinh;"))
+    assert (certificate.original, certificate.copies, certificate.e_form) == (1, 0, False)
+    assert certificate.group == "* Giấy tờ phải nộp:" and certificate.quantity == "1 bản chính"
+    declaration = next(d for d in birth.documents if d.name.startswith("Tờ khai đăng ký khai sinh"))
+    assert declaration.group is None  # listed under no heading
+    assert birth.executing_agencies == ["Ủy ban nhân dân cấp xã"] and birth.publisher == "Bộ Tư pháp"
+
+
+def test_specific_procedure_names_its_province(records: dict[str, ProcedureRecord]) -> None:
+    land = records["1.115461"]
+    assert (land.portal_type, land.province, land.publisher) == ("specific", "24", "UBND tỉnh Bắc Ninh")
+    assert land.ministry is None and land.details == "full"
+    assert [(d.original, d.copies, d.e_form, d.form) for d in land.documents] == [(1, 0, True, "Mẫu 1..docx")]
+    tuyen_quang = records["1.014325"]  # listed twice: a Tuyên Quang procedure and an internal one
+    assert (tuyen_quang.portal_type, tuyen_quang.province) == ("specific", "08")
+    assert tuyen_quang.name.startswith("Thủ tục thực hiện chính sách hỗ trợ tư vấn pháp luật")
+    assert all(record.province is None for record in records.values() if record.portal_type != "specific")
+
+
+def test_list_only_procedure_is_an_honest_summary(records: dict[str, ProcedureRecord]) -> None:
+    allowance = records["1.001776"]
+    assert allowance.details == "summary" and allowance.source == "opengov_list"
+    assert not allowance.channels and not allowance.documents and not allowance.steps
+    assert allowance.portal_url == f"{PORTAL}019d2bfe-b7e6-740b-9573-24f800e8664d"
+    assert (allowance.field, allowance.publisher, allowance.ministry) == (
+        "Bảo trợ xã hội",
+        "Bộ Y tế",
+        "Bộ Y tế",
+    )
+    assert allowance.executing_agencies == ["Ủy ban nhân dân cấp xã"]
+    assert allowance.audiences == ["Công dân Việt Nam"]
+    # levels read from the executing body's name, and said so
+    assert allowance.levels == ["xa"] and allowance.sources["levels"] == "opengov_list_agencies"
+    assert set(allowance.sources) == {
+        "name",
+        "field",
+        "levels",
+        "implementing_agency",
+        "ministry",
+        "audiences",
+        "portal_url",
+        "publisher",
+        "portal_type",
+        "executing_agencies",
+    }
+
+
+def test_all_caps_names_are_put_in_sentence_case(records: dict[str, ProcedureRecord]) -> None:
+    assert records["1.012590"].name == "Thủ tục đăng ký sinh hoạt tôn giáo tập trung (cấp xã)"
+
+
+def test_crawl_pages_of_another_procedure_give_way_to_the_list(
+    built: tuple[Path, ImportReport], records: dict[str, ProcedureRecord]
+) -> None:
+    _, report = built
+    wrong = {code: (crawl, listed) for code, crawl, listed, _why in report.wrong_pages}
+    assert wrong.keys() == {"2.001428", "3.000332"}
+    assert wrong["3.000332"][0] == "Hỗ trợ phát triển sản xuất cộng đồng."
+    seal = records["2.001428"]
+    assert seal.name == "Đăng ký mẫu con dấu mới (thực hiện tại cấp tỉnh)"
+    # nothing of the other page is kept: a summary under the list's name and page
+    assert seal.details == "summary" and not seal.steps and seal.source == "opengov_list"
+    assert seal.portal_url == f"{PORTAL}019d2bf7-adfd-753a-8621-335a5395a571"
+    assert "dvcqg" not in set(seal.sources.values()) | set(records["3.000332"].sources.values())
+    assert sorted(report.uuid_fixes["from_list"]) == ["2.001428", "3.000332"]
+
+
+def test_crawl_records_without_their_uuid_get_the_lists(
+    built: tuple[Path, ImportReport], records: dict[str, ProcedureRecord]
+) -> None:
+    _, report = built
+    assert "1.000232" in report.uuid_fixes["confirmed"]
+    account = records["1.000232"]
+    assert account.portal_url == f"{PORTAL}019d2bf7-4fe7-7458-b390-fa60d16e0112"
+    assert account.source == "dvcqg" and account.sources["portal_url"] == "opengov_list"
+    assert report.linked == report.records_out
+
+
+def test_codes_the_list_no_longer_has_are_kept_marked(
+    built: tuple[Path, ImportReport], records: dict[str, ProcedureRecord]
+) -> None:
     out, report = built
-    codes = {record.code for record in read_catalogue(out).procedures}
-    assert "2.001428" in report.dropped["decision_title_as_name"]
-    assert "3.000332" in report.dropped["name_differs_from_portal_list"]
-    assert not {"2.001428", "3.000332"} & codes
-    assert {"1.002359", "2.000281"} <= set(report.flagged["same_name_several_codes"]) <= codes
+    stale = records["1.002520"]
+    assert stale.on_portal_list is False and stale.portal_type is None and stale.details == "full"
+    assert stale.portal_url is not None and report.uuid_fixes["unconfirmed"] == ["1.002520"]
+    assert [row["code"] for row in report.stale] == ["1.002520"]
+    assert all(r.on_portal_list for code, r in records.items() if code != "1.002520")
     markdown = out.with_name("import_report.md").read_text(encoding="utf-8")
+    assert "## Not on the portal's current list — 1" in markdown
+    assert "| 1.002520 | Đề nghị miễn, giảm chi phí cưỡng chế thi hành án | Bộ Tư pháp | dvcqg |" in markdown
+
+
+def test_internal_and_malformed_list_lines_are_left_out(
+    built: tuple[Path, ImportReport], records: dict[str, ProcedureRecord]
+) -> None:
+    _, report = built
+    assert "5.002544" not in records  # crawled, but internal on the portal's list
+    assert report.dropped["internal_procedure"] == ["5.002544"]
+    assert "1.0133611" in report.dropped["invalid_code"] and "1.0133611" not in records
+    assert report.list_types == {"STANDARD": 20, "SPECIFIC": 2, "STANDARD_INTERNAL": 2}
+    assert report.listed_twice == ["1.014325"]
+
+
+def test_report_says_where_each_field_came_from(built: tuple[Path, ImportReport]) -> None:
+    out, report = built
+    markdown = out.with_name("import_report.md").read_text(encoding="utf-8")
+    assert f"Records out: {report.records_out} ({report.details['full']} full" in markdown
+    assert "| name | 2 | 1 | 0 | 19 | 0 |" in markdown
+    assert "| 24 | UBND tỉnh Bắc Ninh | 1 |" in markdown and "| 08 | UBND tỉnh Tuyên Quang | 1 |" in markdown
+    assert "| Bộ Công an | 8 |" in markdown
+    assert "### Crawl records of another procedure's page" in markdown and "| 3.000332 |" in markdown
+    assert "## Flags set on records (`flags`)" in markdown
     assert "decision_title_as_name" in markdown and "2.001428" in markdown
-    assert f"Records out: {report.records_out}" in markdown
 
 
-def test_build_is_deterministic(built: tuple[Path, Any], tmp_path: Path) -> None:
+def test_build_is_deterministic(built: tuple[Path, ImportReport], tmp_path: Path) -> None:
     out, _ = built
     again = tmp_path / "procedures.json.gz"
     build(FIXTURES, again)
     assert again.read_bytes() == out.read_bytes()
+    assert again.with_name("import_report.md").read_bytes() == out.with_name("import_report.md").read_bytes()
 
 
-def test_no_dead_portal_links(built: tuple[Path, Any]) -> None:
+def test_no_dead_portal_links(built: tuple[Path, ImportReport]) -> None:
     out, _ = built
     assert "ma_thu_tuc=" not in gzip.decompress(out.read_bytes()).decode("utf-8")
 
 
 def test_bundled_catalogue_validates() -> None:
     catalogue = read_catalogue(BUNDLED_CATALOGUE)
-    assert len(catalogue.procedures) > 2500
-    assert {"1.001193", "1.000894", "1.004222", "1.013124"} <= catalogue.by_code().keys()
+    records = catalogue.procedures
+    assert len(records) >= 5400
+    linked = sum(1 for record in records if record.portal_url and PORTAL_DETAIL_RE.match(record.portal_url))
+    assert linked >= 0.98 * len(records)
+    assert {"1.001193", "1.000894", "1.004222", "1.013124", "1.001776"} <= catalogue.by_code().keys()
+    assert all(record.province for record in records if record.portal_type == "specific")
     document = json.loads(gzip.decompress(BUNDLED_CATALOGUE.read_bytes()))
     assert "ma_thu_tuc=" not in json.dumps(document, ensure_ascii=False)
 
 
 def test_built_catalogue_loads_into_the_database(
-    built: tuple[Path, Any], session_factory: sessionmaker[Session]
+    built: tuple[Path, ImportReport], session_factory: sessionmaker[Session]
 ) -> None:
     out, report = built
     with session_factory.begin() as session:
@@ -676,3 +806,6 @@ def test_built_catalogue_loads_into_the_database(
             "truc_tiep",
             "buu_chinh",
         }
+        land = get_procedure(session, "1.115461")
+        assert land is not None and land.province == "24" and land.sources["documents"] == "opengov_detail"
+        assert land.documents[0]["e_form"] is True

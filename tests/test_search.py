@@ -234,3 +234,43 @@ def test_a_query_that_names_only_a_field_is_broad(service: SearchService, query:
 @pytest.mark.parametrize("query", ["chứng thực bản sao", "đăng ký kết hôn", "1.001193", "kết hôn hộ tịch"])
 def test_a_query_about_one_procedure_is_not_broad(service: SearchService, query: str) -> None:
     assert not service.search(query).broad
+
+
+LAND_BAC_NINH = procedure_record(
+    code="1.115461",
+    name="Xóa ghi nợ tiền sử dụng đất, lệ phí trước bạ trên Giấy chứng nhận đã cấp",
+    field="Đất đai",
+    levels=["tinh"],
+    portal_type="specific",
+    province="24",
+    publisher="UBND tỉnh Bắc Ninh",
+)
+LAND_DA_NANG = procedure_record(
+    **{**LAND_BAC_NINH, "code": "1.115780", "province": "48", "publisher": "UBND Thành phố Đà Nẵng"}
+)
+LAND_NATIONAL = procedure_record(
+    code="1.013978", name="Đăng ký đất đai lần đầu", field="Đất đai", portal_type="standard"
+)
+
+
+def test_a_provinces_own_procedures_are_offered_to_its_users_only(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    service = search_service(session_factory, tmp_path / "index", LAND_BAC_NINH, LAND_DA_NANG, LAND_NATIONAL)
+    with session_factory.begin() as session:
+        bac_ninh = unit(session, "24", kind="province", era="2025", name="Tỉnh Bắc Ninh")
+        commune: Unit = unit(session, "07420", kind="commune", parent=bac_ninh, era="2025")
+        da_nang = unit(session, "48", kind="city", era="2025", name="Thành phố Đà Nẵng")
+    query = "xóa ghi nợ tiền sử dụng đất"
+    assert codes(service.search(query, unit=commune)) == [LAND_BAC_NINH["code"]]
+    assert codes(service.search(query, unit=bac_ninh)) == [LAND_BAC_NINH["code"]]
+    assert codes(service.search(query, unit=da_nang)) == [LAND_DA_NANG["code"]]
+    # no province known: no province's own procedure, not even as "did you mean"
+    nowhere = service.search(query)
+    assert not {LAND_BAC_NINH["code"], LAND_DA_NANG["code"]} & set(codes(nowhere))
+    assert (
+        LAND_BAC_NINH["name"] not in service.search("xoa ghi no tien su dung dat le phi truoc ba").suggestions
+    )
+    assert codes(service.search("đăng ký đất đai lần đầu")) == [LAND_NATIONAL["code"]]
+    # a code typed in full is answered: the user asked for that very procedure
+    assert codes(service.search("1.115780", unit=commune)) == [LAND_DA_NANG["code"]]

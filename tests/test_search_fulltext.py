@@ -1,5 +1,5 @@
-"""The long texts of a procedure (steps, conditions, agencies, law) found at a low weight, and every
-term's weights kept beside the whoosh index."""
+"""The long texts of a procedure (steps, conditions, agencies, law) found at a low weight, every
+term's weights kept beside the whoosh index, and the short texts weighed as whoosh weighs them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from whoosh import index as whoosh_index
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import TEXT, Schema
+from whoosh.scoring import BM25F
 
 from index.analysis import syllables
 from index.building import Stamp, build_index, read_stamp
-from index.fulltext import FullText
+from index.fulltext import K1, B, FullText
 from index.service import SearchService
 from index.weights import WEIGHTS_FILE, TermWeights
 from knowledge.catalogue import apply_catalogue
@@ -94,6 +98,37 @@ def test_weights_follow_bm25() -> None:
     assert in_a > in_b > 0  # more often, in a shorter text
     rare = dict(zip(*(values.tolist() for values in fulltext.weights("steps_f", "tu")), strict=True))
     assert rare[1] > in_b  # a rarer term weighs more
+
+
+def test_short_texts_are_weighed_as_whoosh_weighs_them(tmp_path: Path) -> None:
+    """The same floats as whoosh's own BM25F scorer over a whoosh index of the same texts, field
+    lengths rounded as whoosh stores them (long texts lose precision: 1, 7, 60, 300 syllables)."""
+    texts = [
+        {"name": "ho"},
+        {"name": "cap ho chieu pho thong lan dau"},
+        {"name": " ".join(["ho so"] * 30)},
+        {"name": " ".join(["cap giay phep xay dung ho"] * 50)},
+        {"name": ""},
+    ]
+    ours = FullText.build(
+        [str(n) for n in range(len(texts))], texts, {"name_f": syllables}, whoosh_lengths=True
+    )
+    ix = whoosh_index.create_in(
+        str(tmp_path), Schema(name_f=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False))
+    )
+    with ix.writer() as writer:
+        for text in texts:
+            writer.add_document(name_f=text["name"])
+    with ix.searcher(weighting=BM25F(B=B, K1=K1)) as searcher:
+        for term in ("ho", "cap", "so", "lan"):
+            scorer = searcher.weighting.scorer(searcher, "name_f", term)
+            matcher = searcher.reader().postings("name_f", term)
+            theirs: list[tuple[int, float]] = []
+            while matcher.is_active():
+                theirs.append((matcher.id(), scorer.score(matcher)))
+                matcher.next()
+            docs, weights = ours.weights("name_f", term)
+            assert list(zip(docs.tolist(), weights.tolist(), strict=True)) == theirs
 
 
 def test_unreadable_weights_are_reported(tmp_path: Path) -> None:

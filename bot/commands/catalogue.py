@@ -118,9 +118,13 @@ def cmd_load(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- show
 
 
-def procedure_json(procedure: Procedure) -> dict[str, Any]:
-    """The procedure as `show --json` prints it; portal_url is always a working portal link."""
-    return {
+def procedure_json(procedure: Procedure, province_name: str | None = None) -> dict[str, Any]:
+    """The procedure as `show --json` prints it; portal_url is always a working portal link.
+
+    ``details`` says whether the papers, time and fee are known ("full") or only on the portal
+    ("summary"); ``sources`` which source each field came from; ``province`` (with its name) only for a
+    province's own procedure."""
+    data = {
         **procedure_item(procedure),
         "abolished_by": procedure.abolished_by,
         "portal_url": portal_link(procedure),
@@ -133,7 +137,17 @@ def procedure_json(procedure: Procedure) -> dict[str, Any]:
         "result": procedure.result,
         "competent_agency": procedure.competent_agency,
         "implementing_agency": procedure.implementing_agency,
+        "details": procedure.details,
+        "sources": procedure.sources,
+        "publisher": procedure.publisher,
+        "executing_agencies": procedure.executing_agencies,
+        "portal_type": procedure.portal_type,
+        "on_portal_list": procedure.on_portal_list,
     }
+    if procedure.portal_type == "specific":
+        data["province"] = procedure.province
+        data["province_name"] = province_name
+    return data
 
 
 def procedure_card(data: dict[str, Any]) -> list[str]:
@@ -145,9 +159,17 @@ def procedure_card(data: dict[str, Any]) -> list[str]:
         lines.append("Cấp thực hiện: " + ", ".join(LEVEL_NAMES.get(level, level) for level in data["levels"]))
     status = STATUS_NAMES.get(data["status"], data["status"])
     lines.append(f"Tình trạng: {status}" + (f" ({data['abolished_by']})" if data["abolished_by"] else ""))
+    if data.get("on_portal_list") is False:
+        lines.append("Không còn trong danh sách thủ tục hiện hành của Cổng Dịch vụ công quốc gia")
+    if data.get("publisher"):
+        lines.append(f"Cơ quan công bố: {data['publisher']}")
+    if data.get("portal_type") == "specific":
+        lines.append(f"Thủ tục riêng của: {data.get('province_name') or data.get('province') or 'một tỉnh'}")
     agency = data["competent_agency"] or data["implementing_agency"]
     if agency:
         lines.append(f"Cơ quan thực hiện: {agency}")
+    if data.get("details") == "summary":
+        lines.append("Hồ sơ, thời hạn, lệ phí: xem trên Cổng Dịch vụ công quốc gia")
     if data["channels"]:
         lines.append("Cách thức, thời hạn và lệ phí:")
         for names, details in channel_lines(data["channels"], limit=False):
@@ -182,7 +204,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             procedure = get_procedure(session, args.code)
             if procedure is None:
                 return _fail(f"Không có thủ tục mã {args.code.strip()} trong danh mục.")
-            data = procedure_json(procedure)
+            province = get_unit(session, procedure.province, Era.TWO_TIER) if procedure.province else None
+            data = procedure_json(procedure, province.name if province else None)
     finally:
         store.close()
     if args.json:

@@ -1,15 +1,20 @@
 """Build the bundled procedure catalogue (knowledge/data/procedures.json.gz) from the raw public data.
 
-Two sources under ``<shared>/data/raw``:
+Three sources under ``<shared>/data/raw``:
 
+* ``opengov_dvcqg_catalog`` — the national portal's whole public list (every procedure with its page's
+  UUID, publisher, executing bodies, audiences and type) and 502 structured detail responses; read
+  by ``knowledge.importers.opengov``. Internal procedures (STANDARD_INTERNAL) are not offered.
 * ``chatbot_tthc_dvcqg`` — 2,642 detail pages crawled from the national portal. The page's HTML tables
   were flattened with ``innerText`` and no separators, so the channel table, the dossier table and the
   legal-basis table arrive as one glued string each; most of this module re-splits them.
 * ``bqp_tthc_nhdandz`` — 207 Ministry of Defence records with real tables (some columns shifted).
 
-Records that look wrong are dropped or kept with a flag; every decision is counted in the
-:class:`ImportReport`, which is also written as Markdown next to the catalogue. The output is
-deterministic: records sorted by code, the version and "generated" stamp derive from the data itself.
+Every code of the list and of the other two is one record, merged field by field from what each
+source states, best source first (``knowledge.importers.merge``); a crawl record holding another
+procedure's page is set aside. Every decision is counted in the :class:`ImportReport`, which is also
+written as Markdown next to the catalogue. The output is deterministic: records sorted by code, the
+version and "generated" stamp derive from the data itself.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz
 
 from knowledge.catalogue import CODE_RE, ProcedureRecord
+from knowledge.importers import merge, opengov
 from knowledge.importers.fields import (
     FLAG_MEANINGS,
     Fee,
@@ -41,10 +47,10 @@ from knowledge.importers.fields import (
     tidy_record,
     with_detail,
 )
+from knowledge.importers.names import NameCasing
 
 DVCQG = "chatbot_tthc_dvcqg"
 BQP = "bqp_tthc_nhdandz"
-SOURCE_NAMES = {DVCQG: "dvcqg", BQP: "bqp"}
 
 MINISTRY_FOLDERS = {
     "bo-cong-an": "Bộ Công an",
@@ -62,24 +68,33 @@ PORTAL_DETAIL_RE = re.compile(
     r"^https://dichvucong\.gov\.vn/thu-tuc-hanh-chinh/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
 )
 
-# Issues that remove a record from the catalogue; every other issue only flags it.
+# Issues that set a crawl or BQP record aside (the code stays when another source has it); every
+# other issue only flags the published record.
 DROP_ISSUES = {
     "decision_title_as_name": "tên là tiêu đề một quyết định/văn bản, không phải tên thủ tục",
     "name_differs_from_portal_list": (
         "tên khác hẳn tên trong danh sách của Cổng (trang của thủ tục khác bị tải về)"
+    ),
+    "page_of_another_code": "trang đã tải là trang của một mã khác trong danh sách của Cổng",
+    "internal_procedure": (
+        "thủ tục nội bộ (STANDARD_INTERNAL) trong danh sách của Cổng: không dành cho người dân"
     ),
     "invalid_code": "mã thủ tục không đúng dạng",
     "missing_name": "thiếu tên thủ tục",
     "schema_invalid": "không qua được kiểm tra ProcedureRecord",
     "duplicate_code_other_source": "mã cũng có ở nguồn kia; giữ bản đầy đủ hơn",
 }
+# The crawl saved another procedure's page: its content is discarded, the portal list's is used.
+WRONG_PAGE_ISSUES = frozenset(
+    {"decision_title_as_name", "name_differs_from_portal_list", "page_of_another_code"}
+)
 FLAG_ISSUES = {
     "same_name_several_codes": "cùng một tên dưới nhiều mã (giữ lại: khác cấp thực hiện)",
     "no_channels": "không có cách thức thực hiện (kênh nộp)",
     "channel_text_unparsed": "có văn bản cách thức thực hiện nhưng không tách được thành kênh",
     "no_documents": "không có thành phần hồ sơ",
     "no_steps": "không có trình tự thực hiện",
-    "no_levels": "không xác định được cấp thực hiện (chỉ 'Cơ quan khác')",
+    "no_levels": "không xác định được cấp thực hiện (chỉ 'Cơ quan khác', hoặc không nguồn nào nêu)",
     "no_legal_basis": "không có căn cứ pháp lý",
     "related_name_unresolved": "thủ tục liên quan chỉ có tên, không tìm được mã",
 }
@@ -667,6 +682,7 @@ class Candidate:
     issues: list[str] = field(default_factory=list)
     related_names: list[str] = field(default_factory=list)
     list_name: str | None = None  # the name in the portal's own list, when the source has one
+    formality_id: str | None = None  # the crawl's own record of the page's UUID (often missing)
 
     @property
     def code(self) -> str:
@@ -750,7 +766,12 @@ def dvcqg_candidate(
         "source_date": crawled.isoformat(),
         "flags": channels.flags,
     }
-    candidate = Candidate("dvcqg", record, related_names=related_names(raw.get("thu_tuc_lien_quan")))
+    candidate = Candidate(
+        "dvcqg",
+        record,
+        related_names=related_names(raw.get("thu_tuc_lien_quan")),
+        formality_id=clean(raw.get("formality_id")),
+    )
     if channels.unparsed:
         candidate.issues.append("channel_text_unparsed")
     return candidate
@@ -811,17 +832,83 @@ def read_bqp(folder: Path, coverage: FormatCoverage) -> Iterator[Candidate]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Cross-record checks, the report, the output
+# Merging the sources, the cross-record checks, the report, the output
+
+
+def _similar(name: str, other: str) -> bool:
+    return fuzz.token_set_ratio(_name_key(name), _name_key(other)) >= 60
+
+
+def _check(candidate: Candidate, portal: opengov.PortalCatalogue) -> None:
+    """A crawl or BQP record's own issues; the portal's list tells a page of another procedure."""
+    record = candidate.record
+    entry = portal.entries.get(candidate.code)
+    if not CODE_RE.match(candidate.code):
+        candidate.issues.append("invalid_code")
+    if not record["name"]:
+        candidate.issues.append("missing_name")
+    elif looks_like_decision_title(record["name"]):
+        candidate.issues.append("decision_title_as_name")
+    listed = [name for name in (candidate.list_name, entry.name if entry else None) if name]
+    if record["name"] and any(not _similar(record["name"], name) for name in listed):
+        candidate.issues.append("name_differs_from_portal_list")
+    page = (record.get("portal_url") or "").rpartition("/")[2]
+    owner = portal.by_uuid.get(page)
+    if (
+        owner is not None
+        and owner != candidate.code
+        and not _similar(record["name"], portal.entries[owner].name)
+    ):
+        candidate.issues.append("page_of_another_code")
+        record["portal_url"] = None
+    if entry is not None and entry.type == opengov.INTERNAL:
+        candidate.issues.append("internal_procedure")
+
+
+def _record_checks(record: dict[str, Any], candidate: Candidate | None, report: ImportReport) -> None:
+    """The report's flags on a merged record: what it lacks (papers, steps… only when it is not a
+    summary record, which lacks them by nature)."""
+    checks = [("levels", "no_levels")]
+    if record["details"] == "full":
+        checks += [
+            ("channels", "no_channels"),
+            ("documents", "no_documents"),
+            ("steps", "no_steps"),
+            ("legal_basis", "no_legal_basis"),
+        ]
+    for key, issue in checks:
+        if not record.get(key):
+            report.flagged[issue].append(record["code"])
+    if (
+        candidate is not None
+        and "channel_text_unparsed" in candidate.issues
+        and "channels" not in record["sources"]
+    ):
+        report.flagged["channel_text_unparsed"].append(record["code"])
 
 
 @dataclass
 class ImportReport:
-    records_in: dict[str, int] = field(default_factory=dict)
+    records_in: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     records_out: int = 0
     version: str = ""
     dropped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     flagged: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     formats: Counter[str] = field(default_factory=Counter)
+    list_types: Counter[str] = field(default_factory=Counter)  # lines of the portal's list by type
+    listed_twice: list[str] = field(default_factory=list)  # codes on two lines of the list
+    wrong_pages: list[tuple[str, str, str, str]] = field(default_factory=list)  # code, crawl, list, why
+    uuid_fixes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    stale: list[dict[str, Any]] = field(default_factory=list)
+    field_sources: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_type: Counter[str] = field(default_factory=Counter)
+    by_publisher: Counter[str] = field(default_factory=Counter)
+    details: Counter[str] = field(default_factory=Counter)
+    linked: int = 0  # records with their own portal page
+    by_province: Counter[tuple[str, str]] = field(default_factory=Counter)  # (code, publisher)
+    unplaced: list[str] = field(default_factory=list)
+    record_flags: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    agency_levels: Counter[str] = field(default_factory=Counter)  # derived levels vs the stated ones
 
     @property
     def dropped_codes(self) -> set[str]:
@@ -829,13 +916,15 @@ class ImportReport:
 
     @property
     def flagged_codes(self) -> set[str]:
-        return {code for codes in self.flagged.values() for code in codes} - self.dropped_codes
+        return {code for codes in self.flagged.values() for code in codes}
 
     def __str__(self) -> str:
         sources = ", ".join(f"{name} {count}" for name, count in self.records_in.items())
         return (
-            f"{sum(self.records_in.values())} in ({sources}), {self.records_out} out, "
-            f"{len(self.dropped_codes)} dropped, {len(self.flagged_codes)} flagged; version {self.version}"
+            f"{sum(self.records_in.values())} in ({sources}), {self.records_out} out "
+            f"({self.details['full']} full, {self.details['summary']} summary; "
+            f"{_share(self.linked, self.records_out)} with their portal page), "
+            f"{len(self.stale)} not on the portal's list; version {self.version}"
         )
 
     def to_markdown(self) -> str:
@@ -847,16 +936,41 @@ class ImportReport:
             f"- Catalogue version: `{self.version}`",
             f"- Records in: {sum(self.records_in.values())} "
             f"({', '.join(f'{k}: {v}' for k, v in self.records_in.items())})",
-            f"- Records out: {self.records_out}",
-            f"- Dropped: {len(self.dropped_codes)}",
-            f"- Kept with a flag: {len(self.flagged_codes)}",
+            f"- Portal list lines: {sum(self.list_types.values())} "
+            f"({', '.join(f'{k}: {v}' for k, v in sorted(self.list_types.items()))}); internal ones are not "
+            "offered to citizens"
+            + (
+                f"; listed twice (the line offered to citizens kept): {', '.join(self.listed_twice)}"
+                if self.listed_twice
+                else ""
+            ),
+            f"- Records out: {self.records_out} ({self.details['full']} full, {self.details['summary']} "
+            "summary: papers, time and fee only on the portal)",
+            f"- With their own portal page: {self.linked} ({_share(self.linked, self.records_out)})",
+            f"- By type: {', '.join(f'{k}: {v}' for k, v in sorted(self.by_type.items()))}",
+            f"- Source records set aside: {len(self.dropped_codes)}; "
+            f"records flagged: {len(self.flagged_codes)}",
             "",
-            "## Dropped",
+            "## Procedures by publisher",
             "",
+            "| publisher | procedures |",
+            "|---|---:|",
         ]
+        lines += [f"| {name} | {count} |" for name, count in _by_count(self.by_publisher)]
+        lines += self._sources_section()
+        lines += self._links_section()
+        lines += self._stale_section()
+        lines += self._provinces_section()
+        lines += ["", "## Flags set on records (`flags`)", ""]
+        if not any(self.record_flags.values()):
+            lines.append("(none)")
+        for flag, codes in sorted(self.record_flags.items()):
+            meaning = [FLAG_MEANINGS[flag], ""] if flag in FLAG_MEANINGS else []
+            lines += [f"### `{flag}` — {len(codes)}", "", *meaning, ", ".join(sorted(codes)), ""]
+        lines += ["", "## Source records set aside", ""]
         lines += self._issue_lines(self.dropped, DROP_ISSUES)
         lines += ["", "## Kept, flagged", ""]
-        lines += self._issue_lines(self.flagged, {**FLAG_ISSUES, **FLAG_MEANINGS})
+        lines += self._issue_lines(self.flagged, FLAG_ISSUES)
         lines += [
             "",
             "## Format coverage",
@@ -868,6 +982,88 @@ class ImportReport:
         ]
         lines += [f"| `{name}` | {count} |" for name, count in sorted(self.formats.items())]
         return "\n".join(lines) + "\n"
+
+    def _sources_section(self) -> list[str]:
+        sources = [source for source in merge.SOURCE_ORDER if any(s == source for _, s in self.field_sources)]
+        lines = [
+            "",
+            "## Which source each field came from",
+            "",
+            "Best first: " + ", ".join(f"`{s}`" for s in merge.SOURCE_ORDER) + " (for the name, the lĩnh vực "
+            "and the page the portal's list comes before the crawl: see knowledge/importers/merge.py).",
+            "",
+            "| field | " + " | ".join(sources) + " |",
+            "|---|" + "---:|" * len(sources),
+        ]
+        for name in merge.MERGED_FIELDS:
+            counts = [self.field_sources[(name, source)] for source in sources]
+            if any(counts):
+                lines.append(f"| {name} | " + " | ".join(str(count) for count in counts) + " |")
+        agree, within, total = (self.agency_levels[key] for key in ("agree", "within", "compared"))
+        lines += [
+            "",
+            f"Levels read from the executing bodies' names (`{merge.AGENCIES}`, used only when no other "
+            f"source states them), on the {total} records where another source states them too: the same "
+            f"levels for {agree} ({_share(agree, total)}), levels among the stated ones for {within} "
+            f"({_share(within, total)}; the list often names fewer bodies than execute the procedure).",
+        ]
+        return lines
+
+    def _links_section(self) -> list[str]:
+        lines = ["", "## Portal pages (UUIDs)", ""]
+        meanings = {
+            "confirmed": "crawl records without a formality_id whose page the portal's list confirms",
+            "from_list": "crawl records without a formality_id given their page by the portal's list",
+            "unconfirmed": "crawl records without a formality_id whose code the list lacks (crawl page kept)",
+        }
+        for key, meaning in meanings.items():
+            codes = sorted(self.uuid_fixes.get(key, []))
+            lines.append(
+                f"- {meaning}: {len(codes)}" + (f" — {', '.join(codes)}" if key != "confirmed" else "")
+            )
+        lines += [
+            "",
+            "### Crawl records of another procedure's page",
+            "",
+            "The crawl saved another procedure's page under these codes: its content is discarded, the "
+            "portal list's name and page are used.",
+            "",
+            "| code | name in the crawl | name on the portal's list | why |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {code} | {crawl} | {listed} | {why} |" for code, crawl, listed, why in self.wrong_pages]
+        return lines
+
+    def _stale_section(self) -> list[str]:
+        lines = [
+            "",
+            f"## Not on the portal's current list — {len(self.stale)}",
+            "",
+            'Kept with `on_portal_list: false`. "Same name on the list": the list has a procedure of the '
+            "same name under another code (likely re-coded); none: possibly repealed, merged or renamed.",
+            "",
+            "| code | name | publisher | source | same name on the list |",
+            "|---|---|---|---|---|",
+        ]
+        for stale in self.stale:
+            cells = [stale["code"], stale["name"], stale["publisher"] or "", stale["source"]]
+            lines.append("| " + " | ".join([*cells, ", ".join(stale["same_name"])]) + " |")
+        return lines
+
+    def _provinces_section(self) -> list[str]:
+        lines = [
+            "",
+            "## Province-specific procedures by province",
+            "",
+            "| province | publisher | procedures |",
+            "|---|---|---:|",
+        ]
+        lines += [
+            f"| {code} | {publisher} | {n} |" for (code, publisher), n in sorted(self.by_province.items())
+        ]
+        if self.unplaced:
+            lines += ["", "Publishers placed in no province: " + "; ".join(self.unplaced)]
+        return lines
 
     @staticmethod
     def _issue_lines(issues: dict[str, list[str]], meanings: dict[str, str]) -> list[str]:
@@ -881,89 +1077,178 @@ class ImportReport:
         return lines
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "—"
+
+
+def _by_count(counter: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _name_key(name: str) -> str:
     return " ".join(name.lower().rstrip(".").split())
 
 
-def _check(candidate: Candidate) -> None:
-    record = candidate.record
-    if not CODE_RE.match(candidate.code):
-        candidate.issues.append("invalid_code")
-    if not record["name"]:
-        candidate.issues.append("missing_name")
-    elif looks_like_decision_title(record["name"]):
-        candidate.issues.append("decision_title_as_name")
-    if candidate.list_name is not None and record["name"]:
-        similarity = fuzz.token_set_ratio(_name_key(record["name"]), _name_key(candidate.list_name))
-        if similarity < 60:
-            candidate.issues.append("name_differs_from_portal_list")
-    for key, issue in (
-        ("channels", "no_channels"),
-        ("documents", "no_documents"),
-        ("steps", "no_steps"),
-        ("levels", "no_levels"),
-        ("legal_basis", "no_legal_basis"),
-    ):
-        if not record[key]:
-            candidate.issues.append(issue)
-
-
-def select(candidates: Iterable[Candidate], report: ImportReport) -> list[ProcedureRecord]:
-    """Apply the per-record and cross-record checks; return the records to publish, by code."""
+def _crawl_choice(
+    candidates: Iterable[Candidate], portal: opengov.PortalCatalogue, report: ImportReport
+) -> dict[str, Candidate]:
+    """The crawl or BQP record used for each code: checked, and the more complete of two sources."""
     by_code: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
-        report.records_in[candidate.source] = report.records_in.get(candidate.source, 0) + 1
-        _check(candidate)
+        report.records_in[candidate.source] += 1
+        _check(candidate, portal)
         by_code[candidate.code].append(candidate)
-
-    kept: list[Candidate] = []
-    for group in by_code.values():
+    chosen: dict[str, Candidate] = {}
+    for code, group in by_code.items():
         usable = [c for c in group if not set(c.issues) & DROP_ISSUES.keys()]
         best = max(usable, key=Candidate.completeness, default=None)
-        for candidate in group:
-            if candidate is not best and candidate in usable:
+        for candidate in usable:
+            if candidate is not best:
                 candidate.issues.append("duplicate_code_other_source")
         if best is not None:
-            kept.append(best)
+            chosen[code] = best
         for candidate in group:
-            dropped = candidate is not best
             for issue in candidate.issues:
                 if issue in DROP_ISSUES:
                     report.dropped[issue].append(candidate.code)
-                elif not dropped:
-                    report.flagged[issue].append(candidate.code)
+        entry = portal.entries.get(code)
+        discarded = [c for c in group if c.source == "dvcqg" and set(c.issues) & WRONG_PAGE_ISSUES]
+        if entry is not None and entry.offered and discarded:
+            why = ", ".join(sorted(set(discarded[0].issues) & WRONG_PAGE_ISSUES))
+            report.wrong_pages.append((code, discarded[0].record["name"], entry.name, why))
+    return chosen
 
-    names: dict[str, list[Candidate]] = defaultdict(list)
-    for candidate in kept:
-        names[_name_key(candidate.record["name"])].append(candidate)
+
+def _uuid_fixes(candidates: list[Candidate], portal: opengov.PortalCatalogue, report: ImportReport) -> None:
+    for candidate in candidates:
+        if candidate.source != "dvcqg" or candidate.formality_id:
+            continue
+        entry = portal.entries.get(candidate.code)
+        if entry is None:
+            report.uuid_fixes["unconfirmed"].append(candidate.code)
+        elif set(candidate.issues) & WRONG_PAGE_ISSUES:
+            report.uuid_fixes["from_list"].append(candidate.code)
+        else:
+            report.uuid_fixes["confirmed"].append(candidate.code)
+
+
+def _parts(
+    code: str, crawl: Candidate | None, portal: opengov.PortalCatalogue, coverage: FormatCoverage
+) -> list[merge.Part]:
+    parts = []
+    detail = portal.details.get(code)
+    if detail is not None:
+        parts.append(merge.Part(merge.DETAIL, opengov.detail_values(detail, portal.crawled), portal.crawled))
+    if crawl is not None:
+        dated = crawl.record.get("source_date")
+        parts.append(merge.Part(crawl.source, crawl.record, date.fromisoformat(dated) if dated else None))
+    entry = portal.entries.get(code)
+    if entry is not None:
+        province = portal.provinces.get(entry.publisher or "")
+        parts.append(merge.Part(merge.LIST, opengov.list_values(entry, province), portal.crawled))
+        levels = opengov.agency_levels(entry.departments)
+        parts.append(merge.Part(merge.AGENCIES, {"levels": levels}, portal.crawled))
+    return parts
+
+
+def select(
+    candidates: Iterable[Candidate],
+    portal: opengov.PortalCatalogue,
+    report: ImportReport,
+    coverage: FormatCoverage | None = None,
+) -> list[ProcedureRecord]:
+    """Merge the sources code by code, apply the per-record and cross-record checks; return the
+    records to publish, by code."""
+    coverage = coverage or FormatCoverage()
+    candidates = list(candidates)
+    crawl = _crawl_choice(candidates, portal, report)
+    _uuid_fixes(candidates, portal, report)
+    report.list_types = portal.lines
+    report.listed_twice = portal.listed_twice
+    report.records_in[merge.LIST] = sum(1 for entry in portal.entries.values() if entry.offered)
+    report.records_in[merge.DETAIL] = len(portal.details)
+    report.unplaced = portal.unplaced
+    for code, entry in portal.entries.items():
+        if entry.offered and not CODE_RE.match(code):
+            report.dropped["invalid_code"].append(code)
+    # every code the list offers, and the crawl's and the exports' (their internal ones set aside)
+    codes = {code for code, entry in portal.entries.items() if entry.offered and CODE_RE.match(code)}
+    codes |= crawl.keys()
+    casing = NameCasing(entry.name for entry in portal.entries.values())
+
+    merged: list[tuple[dict[str, Any], Candidate | None]] = []
+    for code in sorted(codes):
+        candidate = crawl.get(code)
+        record = merge.merge(code, _parts(code, candidate, portal, coverage))
+        record["name"] = casing.sentence_case(record.get("name") or "")
+        record["on_portal_list"] = code in portal.entries
+        _record_checks(record, candidate, report)
+        merged.append((record, candidate))
+
+    names: dict[tuple[str, str | None], list[dict[str, Any]]] = defaultdict(list)
+    for record, _ in merged:
+        names[(_name_key(record["name"]), record.get("province"))].append(record)
     for group in names.values():
         if len(group) > 1:
-            report.flagged["same_name_several_codes"] += [c.code for c in group]
-    for candidate in kept:
-        codes = []
+            report.flagged["same_name_several_codes"] += [record["code"] for record in group]
+    for record, candidate in merged:
+        record["related"] = []
+        if candidate is None:
+            continue
         for name in candidate.related_names:
-            matches = names.get(_name_key(name), [])
-            if len(matches) == 1 and matches[0] is not candidate:
-                codes.append(matches[0].code)
+            key = _name_key(name)
+            matches = names.get((key, record.get("province")), []) or names.get((key, None), [])
+            if len(matches) == 1 and matches[0] is not record:
+                record["related"].append(matches[0]["code"])
+                record["sources"]["related"] = candidate.source
             else:
-                report.flagged["related_name_unresolved"].append(candidate.code)
-        candidate.record["related"] = codes
+                report.flagged["related_name_unresolved"].append(record["code"])
 
     records: list[ProcedureRecord] = []
-    for candidate in sorted(kept, key=lambda c: c.code):
-        tidy = tidy_record(candidate.record)
+    for record, _ in merged:
         try:
-            records.append(ProcedureRecord.model_validate(tidy))
+            records.append(ProcedureRecord.model_validate(tidy_record(record)))
         except ValidationError:
-            report.dropped["schema_invalid"].append(candidate.code)
-            continue
-        for flag in tidy["flags"]:
-            report.flagged[flag].append(candidate.code)
+            report.dropped["schema_invalid"].append(record["code"])
+    _tally(records, portal, report)
     return records
 
 
+def _tally(records: list[ProcedureRecord], portal: opengov.PortalCatalogue, report: ImportReport) -> None:
+    """The report's counts over the records published."""
+    listed = {_name_key(e.name): code for code, e in portal.entries.items() if e.offered}
+    for record in records:
+        report.by_type[record.portal_type or "not on the portal's list"] += 1
+        report.by_publisher[record.publisher or record.ministry or "(unknown)"] += 1
+        report.details[record.details] += 1
+        report.linked += bool(record.portal_url and PORTAL_DETAIL_RE.match(record.portal_url))
+        for name, source in record.sources.items():
+            report.field_sources[(name, source)] += 1
+        for flag in record.flags:
+            report.record_flags[flag].append(record.code)
+        if record.portal_type == "specific":
+            report.by_province[(record.province or "?", record.publisher or "")] += 1
+        if record.on_portal_list is False:
+            same = [listed[key]] if (key := _name_key(record.name)) in listed else []
+            report.stale.append(
+                {
+                    "code": record.code,
+                    "name": record.name,
+                    "publisher": record.publisher or record.ministry,
+                    "source": record.source,
+                    "same_name": same,
+                }
+            )
+        entry = portal.entries.get(record.code)
+        derived = opengov.agency_levels(entry.departments) if entry else []
+        if derived and record.sources.get("levels") not in (None, merge.AGENCIES):
+            report.agency_levels["compared"] += 1
+            report.agency_levels["agree"] += set(derived) == set(record.levels)
+            report.agency_levels["within"] += set(derived) <= set(record.levels)
+
+
 def catalogue_document(records: list[ProcedureRecord]) -> dict[str, Any]:
-    """The catalogue file's content. Version and "generated" come from the data (newest crawl date
+    """The catalogue file's content. Version and "generated" come from the data (newest source date
     and a hash of the records), so rebuilding from the same data gives the same bytes."""
     procedures = [record.model_dump(mode="json") for record in records]
     digest = hashlib.sha256(json.dumps(procedures, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
@@ -976,13 +1261,14 @@ def catalogue_document(records: list[ProcedureRecord]) -> dict[str, Any]:
 
 
 def build(shared_dir: Path, out_path: Path) -> ImportReport:
-    """Read both sources under ``shared_dir/data/raw``, write the gzip catalogue to ``out_path`` and
+    """Read the sources under ``shared_dir/data/raw``, write the gzip catalogue to ``out_path`` and
     the report to ``import_report.md`` beside it."""
     raw = shared_dir / "data" / "raw"
     report = ImportReport()
     coverage = FormatCoverage()
     candidates = [*read_dvcqg(raw / DVCQG, coverage), *read_bqp(raw / BQP, coverage)]
-    records = select(candidates, report)
+    portal = opengov.read_portal(raw / opengov.FOLDER)
+    records = select(candidates, portal, report, coverage)
     report.formats = coverage.counts
     document = catalogue_document(records)
     report.version = document["version"]
