@@ -481,6 +481,13 @@ def _like(local: datetime, reference: datetime) -> datetime:
 
 def load_calendar(extra: Path | None = None, bundled: Path = BUNDLED_CALENDAR) -> WorkCalendar:
     """The calendar from the bundled data file, extended by an admin file when ``extra`` is given."""
+    entries, periods = _schedule(extra, bundled)
+    return WorkCalendar(entries, periods or DEFAULT_WORKING_PERIODS)
+
+
+def _schedule(
+    extra: Path | None, bundled: Path = BUNDLED_CALENDAR
+) -> tuple[list[ScheduleEntry], tuple[tuple[time, time], ...] | None]:
     base = read_calendar_file(bundled)
     entries: list[ScheduleEntry] = list(base.entries)
     periods = base.working_periods
@@ -488,7 +495,14 @@ def load_calendar(extra: Path | None = None, bundled: Path = BUNDLED_CALENDAR) -
         admin = read_calendar_file(extra)
         entries = merge_schedules(entries, admin.entries, str(extra))
         periods = admin.working_periods or periods
-    return WorkCalendar(entries, periods or DEFAULT_WORKING_PERIODS)
+    return entries, periods
+
+
+def base_schedule() -> tuple[list[ScheduleEntry], tuple[tuple[time, time], ...] | None]:
+    """The bundled schedule extended by the admin file in the data dir (if any): what the admins'
+    stored corrections (``knowledge.calendarstore``) extend."""
+    admin = get_settings().data_dir / ADMIN_CALENDAR_NAME
+    return _schedule(admin if admin.is_file() else None)
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "knowledge.usage",
     "knowledge.reload",
     "knowledge.compliance.models",
+    "knowledge.calendarstore",
 )
 BASELINE_REVISION = "0001"
 # The tables of the baseline revision, to adopt a database made by create_all (see _adoptable_revision).
