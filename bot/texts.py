@@ -235,6 +235,25 @@ OFFICIAL_PERIOD_YEAR = "năm {year}"
 OFFICIAL_PERIOD_RANGE = "{start}–{end}"
 OFFICIAL_QUARTERS = ("I", "II", "III", "IV")
 OFFICIAL_NO_VALUE = "–"
+OFFICIAL_NO_DATA = "không có dữ liệu"
+OFFICIAL_REPORT_LACKING = (
+    "⚠️ Tệp nhập không có {fields} của {count} hồ sơ: các số liệu cần chúng ghi «không có dữ liệu»"
+    " hoặc chỉ tính trên hồ sơ có dữ liệu."
+)
+OFFICIAL_FIELD_NAMES = {
+    "channel": "kênh nộp",
+    "online_level": "mức độ dịch vụ trực tuyến",
+    "accepted_at": "ngày tiếp nhận",
+    "supplement_count": "số lần bổ sung",
+    "supplement_hours": "thời gian chờ bổ sung",
+    "fee_bearing": "phí, lệ phí",
+    "paid_online": "thanh toán trực tuyến",
+    "digitised": "số hóa",
+    "e_result": "kết quả điện tử",
+    "reused": "tái sử dụng dữ liệu",
+    "apology": "thư xin lỗi",
+}
+OFFICIAL_PROVISIONAL = "📅 Từ {day}: ngày làm việc tính theo quy định, chưa có lịch chính thức."
 
 OFFICIAL_REPORT_TITLE = "📊 Tình hình giải quyết hồ sơ — {unit}"
 OFFICIAL_REPORT_PERIOD = "Kỳ: {period} ({range}), số liệu đến {as_of}."

@@ -441,7 +441,7 @@ def upsert_records(
 
     A code met again in the same file is reported against its first row, which is the one kept."""
     result = result or ImportResult()
-    clock = WorkingClock(calendar or default_calendar())
+    clock = WorkingClock(calendar or default_calendar(session))
     resolver = UnitResolver(session, default_unit)
     procedures = ProcedureNames(session)
     table: Table = Dossier.__table__  # type: ignore[assignment]
@@ -508,6 +508,58 @@ def upsert_records(
     if units:
         refresh(session, units, min(days), max(days))
     return result
+
+
+_DERIVED = ("effective_due_at", "timeliness", "late_hours", "accept_hours", "processing_hours")
+
+
+def rederive(session: Session, calendar: Calendar, first: date, last: date) -> int:
+    """Recompute the stored working-time values of the dossiers whose span (submission to end or
+    appointment) touches a day between ``first`` and ``last`` (after a calendar change); returns
+    how many changed, and refreshes their daily summary."""
+    clock = WorkingClock(calendar)
+    start, end = datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.min.time())
+    end += timedelta(days=1)
+    stored = [getattr(Dossier, name) for name in _STORED]
+    query = select(
+        Dossier.id,
+        Dossier.unit_id,
+        Dossier.tier1_id,
+        Dossier.tier2_id,
+        Dossier.tier3_id,
+        *stored,
+        *(getattr(Dossier, name) for name in _DERIVED),
+    ).where(
+        Dossier.submitted_at < end,
+        Dossier.ended_at.is_(None)
+        | (Dossier.ended_at >= start)
+        | (Dossier.due_at >= start)
+        | (Dossier.effective_due_at >= start),
+    )
+    changes: list[dict[str, Any]] = []
+    units: set[int] = set()
+    days: set[date] = set()
+    for row in session.execute(query):
+        values = dict(zip(_STORED, row[5 : 5 + len(_STORED)], strict=True))
+        record = DossierRecord(unit_code=None, **values)
+        derived = derive(record, UnitTiers(row.unit_id, (row.tier1_id, row.tier2_id, row.tier3_id)), clock)
+        now = {name: derived[name] for name in _DERIVED}
+        if tuple(now.values()) != tuple(row[5 + len(_STORED) :]):
+            changes.append({"row_id": row.id, **now})
+            units.add(row.unit_id)
+            days.add(record.submitted_at.date())
+    if changes:
+        table: Table = Dossier.__table__  # type: ignore[assignment]
+        from sqlalchemy import bindparam, update
+
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(name) for name in _DERIVED})
+        )
+        session.connection().execute(statement, changes)
+        refresh(session, units, min(days), max(days))
+    return len(changes)
 
 
 def import_dossiers(

@@ -15,13 +15,13 @@ from __future__ import annotations
 import enum
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.compliance.clock import Calendar
+from knowledge.compliance.clock import Calendar, default_calendar
 from knowledge.compliance.figures import RATES, Figures, Period, unit_and_children
 from knowledge.compliance.profile import local_now
 from knowledge.compliance.score import Score, score
@@ -33,6 +33,7 @@ class OnlineClass(enum.StrEnum):
     PARTIAL = "partial_online"
     ZERO = "zero"
     NONE = "none"
+    NO_CHANNEL_DATA = "no_channel_data"  # the exports gave no channel: nothing can be said
 
 
 CLASS_LABELS = {
@@ -40,10 +41,13 @@ CLASS_LABELS = {
     OnlineClass.PARTIAL: "Chỉ có hồ sơ trực tuyến một phần",
     OnlineClass.ZERO: "Có dịch vụ trực tuyến nhưng 0% hồ sơ trực tuyến",
     OnlineClass.NONE: "Không cung cấp dịch vụ trực tuyến",
+    OnlineClass.NO_CHANNEL_DATA: "Không có dữ liệu kênh nộp",
 }
 
 
 def classify(figures: Figures) -> OnlineClass:
+    if figures.no_data("online_rate"):
+        return OnlineClass.NO_CHANNEL_DATA
     if figures.online_full:
         return OnlineClass.FULL
     if figures.online:
@@ -94,6 +98,9 @@ class UnitReport:
     period: Period
     as_of: datetime
     children: list[Standing] = field(default_factory=list)
+    # The first day the report counts by the statutory rules only (no official schedule published
+    # yet): set when the period or the time of asking reaches it.
+    provisional_from: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = self.own.as_dict()
@@ -103,6 +110,9 @@ class UnitReport:
         data["figures"] = self.own.figures.as_dict()
         data["indicators"] = [item.as_dict() for item in self.own.score.items]
         data["children"] = [child.as_dict() for child in self.children]
+        data["calendar_provisional_from"] = (
+            self.provisional_from.isoformat() if self.provisional_from else None
+        )
         return data
 
 
@@ -125,13 +135,16 @@ def unit_report(
     """The unit's standing for the period, with its child units ranked by score (all of them, those
     without dossiers too)."""
     now = now or local_now()
+    calendar = calendar or default_calendar(session)
     total, by_child = unit_and_children(session, unit, period, now, calendar)
     children = session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all()
     standings = [standing(child, by_child.get(child.id, Figures())) for child in children]
     standings.sort(key=_sort_key("score"))
     for position, child in enumerate(standings, start=1):
         child.rank = position
-    return UnitReport(standing(unit, total), period, now, standings)
+    first = calendar.provisional_from()
+    provisional = first if max(period.end, now.date()) >= first else None
+    return UnitReport(standing(unit, total), period, now, standings, provisional)
 
 
 def ranking(
@@ -156,6 +169,7 @@ _COLOURS = {
     OnlineClass.PARTIAL: "#f9a825",
     OnlineClass.ZERO: "#c62828",
     OnlineClass.NONE: "#757575",
+    OnlineClass.NO_CHANNEL_DATA: "#b0bec5",
 }
 
 
