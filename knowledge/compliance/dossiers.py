@@ -144,9 +144,8 @@ def parse_source(
 ) -> Iterator[Numbered]:
     """Turn an opened export's rows into records (or row errors), numbered as in the file."""
     profile = source.profile
-    converters = profile.converters()
     time_of = profile.time_converter()
-    plan = [(name, converters[name]) for name in FIELDS if name in source.fields and name in converters]
+    plan = [(name, profile.converter(name)) for name in FIELDS if name in source.fields]
     absent = mask(frozenset(n for n in FIELDS if n not in source.fields))
     limits = _Limits(now or local_now())
     clock = calendar

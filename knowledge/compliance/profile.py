@@ -123,13 +123,14 @@ class Profile:
 
     def converters(self) -> dict[str, Callable[[Any], Any]]:
         """One function per mapped field turning a raw cell into the canonical value."""
-        return {name: self._converter(name) for name in self.columns}
+        return {name: self.converter(name) for name in self.columns}
 
     def time_converter(self) -> Callable[[Any], datetime | None]:
         """How this profile reads a time (for times inside a field, e.g. the national sync's lists)."""
-        return self._converter("submitted_at")
+        return self.converter("submitted_at")
 
-    def _converter(self, name: str) -> Callable[[Any], Any]:
+    def converter(self, name: str) -> Callable[[Any], Any]:
+        """The function turning a raw value of field ``name`` into its canonical value."""
         mapping = {_key(k): v for k, v in self.values.get(name, {}).items()}
         if name in TEXT_FIELDS:
             return _text
