@@ -43,16 +43,34 @@ def sync_record(**overrides: Any) -> dict[str, Any]:
     """A dossier as the national sync (DongBoHoSoMC) sends it: lists for supplements, fees, files
     and results; the agency by code, no MaDonVi."""
     record: dict[str, Any] = {
-        "MaHoSo": "H38.402-210308-0001", "MaTTHC": "1.001193", "KenhThucHien": "2", "TrangThaiHoSo": "10",
-        "NgayNopHoSo": "20210308090000", "NgayTiepNhan": "20210308100000", "NgayHenTra": "20210310100000",
-        "NgayKetThucXuLy": "20210309150000", "NgayTra": "20210309160000", "MaCoQuan": "H38.402.01",
-        "DonViXuLy": "UBND thị trấn Yên Cát", "HoSoCoThanhPhanSoHoa": "0",
+        "MaHoSo": "H38.402-210308-0001",
+        "MaTTHC": "1.001193",
+        "KenhThucHien": "2",
+        "TrangThaiHoSo": "10",
+        "NgayNopHoSo": "20210308090000",
+        "NgayTiepNhan": "20210308100000",
+        "NgayHenTra": "20210310100000",
+        "NgayKetThucXuLy": "20210309150000",
+        "NgayTra": "20210309160000",
+        "MaCoQuan": "H38.402.01",
+        "DonViXuLy": "UBND thị trấn Yên Cát",
+        "HoSoCoThanhPhanSoHoa": "0",
         "TaiLieuNop": [{"TenTepDinhKem": "to-khai.pdf", "DuocSoHoa": "1", "DuocTaiSuDung": "0"}],
-        "DanhSachLePhi": [{"TenPhiLePhi": "Lệ phí", "MaPhiLePhi": "1", "HinhThucThu": "1", "Gia": "8000",
-                           "LoaiPhiLePhi": "1"}],
-        "DuocThanhToanTrucTuyen": "1", "DanhSachHoSoBoSung": [], "DanhSachGiayToKetQua": [
-            {"TenGiayTo": "Giấy khai sinh", "MaGiayToKetQua": "KQ1", "DuongDanTepTinKetQua": "x.pdf"}],
-    }  # fmt: skip
+        "DanhSachLePhi": [
+            {
+                "TenPhiLePhi": "Lệ phí",
+                "MaPhiLePhi": "1",
+                "HinhThucThu": "1",
+                "Gia": "8000",
+                "LoaiPhiLePhi": "1",
+            }
+        ],
+        "DuocThanhToanTrucTuyen": "1",
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": [
+            {"TenGiayTo": "Giấy khai sinh", "MaGiayToKetQua": "KQ1", "DuongDanTepTinKetQua": "x.pdf"}
+        ],
+    }
     record.update(overrides)
     return record
 
@@ -71,7 +89,7 @@ def test_national_sync_json(session: Session, communes: None, tmp_path: Path) ->
             DanhSachLePhi=[],
             DanhSachGiayToKetQua=[],
             TaiLieuNop=[{"DuocSoHoa": "0", "DuocTaiSuDung": "1"}],
-        ),  # fmt: skip
+        ),
         {k: v for k, v in sync_record(MaHoSo="S-3").items() if k != "DanhSachLePhi"},
         sync_record(MaHoSo="S-4", MaCoQuan="", DonViXuLy="Cơ quan lạ"),
     ]
@@ -85,8 +103,12 @@ def test_national_sync_json(session: Session, communes: None, tmp_path: Path) ->
     first, second, third = rows["H38.402-210308-0001"], rows["S-2"], rows["S-3"]
     assert first.unit.code == "16174"
     assert (first.fee_bearing, first.paid_online, first.digitised, first.e_result, first.reused) == (
-        True, True, True, True, False,
-    )  # fmt: skip
+        True,
+        True,
+        True,
+        True,
+        False,
+    )
     assert (second.fee_bearing, second.digitised, second.e_result, second.reused) == (
         False,
         False,
@@ -106,16 +128,38 @@ def test_national_sync_json(session: Session, communes: None, tmp_path: Path) ->
 
 def igate_items() -> list[dict[str, Any]]:
     return [
-        {"dossierId": "1", "dossierNo": "G-1", "procedureName": "Thủ tục đăng ký khai sinh", "sectorName": "Hộ tịch",
-         "dossierStatusName": "Đã trả kết quả", "acceptedDate": "08/03/2021 09:00:00",
-         "appointmentDate": "10/03/2021 09:00:00", "lastModifiedDate": "09/03/2021 10:00:00", "overDueByUser": ""},
-        {"dossierNo": "G-2", "procedureName": "Đăng ký kết hôn", "sectorName": "Hộ tịch",
-         "dossierStatusName": "Đang xử lý", "acceptedDate": "15/03/2021 09:00:00",
-         "appointmentDate": "17/03/2021 09:00:00", "lastModifiedDate": "15/03/2021 09:00:00", "overDueByUser": ""},
-        {"dossierNo": "G-3", "procedureName": "Thủ tục đăng ký khai sinh", "sectorName": "Hộ tịch",
-         "dossierStatusName": "Chờ tiếp nhận", "acceptedDate": "", "appointmentDate": "",
-         "lastModifiedDate": "20/03/2021 14:00:00", "overDueByUser": ""},
-    ]  # fmt: skip
+        {
+            "dossierId": "1",
+            "dossierNo": "G-1",
+            "procedureName": "Thủ tục đăng ký khai sinh",
+            "sectorName": "Hộ tịch",
+            "dossierStatusName": "Đã trả kết quả",
+            "acceptedDate": "08/03/2021 09:00:00",
+            "appointmentDate": "10/03/2021 09:00:00",
+            "lastModifiedDate": "09/03/2021 10:00:00",
+            "overDueByUser": "",
+        },
+        {
+            "dossierNo": "G-2",
+            "procedureName": "Đăng ký kết hôn",
+            "sectorName": "Hộ tịch",
+            "dossierStatusName": "Đang xử lý",
+            "acceptedDate": "15/03/2021 09:00:00",
+            "appointmentDate": "17/03/2021 09:00:00",
+            "lastModifiedDate": "15/03/2021 09:00:00",
+            "overDueByUser": "",
+        },
+        {
+            "dossierNo": "G-3",
+            "procedureName": "Thủ tục đăng ký khai sinh",
+            "sectorName": "Hộ tịch",
+            "dossierStatusName": "Chờ tiếp nhận",
+            "acceptedDate": "",
+            "appointmentDate": "",
+            "lastModifiedDate": "20/03/2021 14:00:00",
+            "overDueByUser": "",
+        },
+    ]
 
 
 @pytest.mark.parametrize("wrapped", [True, False])
@@ -152,14 +196,62 @@ def xlsx_with_title_rows(path: Path) -> Path:
     sheet.append(["SỔ THEO DÕI HỒ SƠ"])
     sheet.append(["Từ ngày 01/03/2021 đến ngày 31/03/2021"])
     sheet.append([])
-    sheet.append(["STT", "Mã hồ sơ", "Tên thủ tục", "Mã thủ tục", "Hình thức nộp", "Trạng thái hồ sơ",
-                  "Ngày nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày hoàn thành"])  # fmt: skip
-    sheet.append([1, "X-1", "Đăng ký khai sinh", "1.001193", "Nộp trực tuyến", "Hoàn thành",
-                  "08/03/2021 09:00", "08/03/2021 10:00", "10/03/2021 10:00", "09/03/2021 15:00"])  # fmt: skip
-    sheet.append([2, "X-2", "Đăng ký khai sinh", "1.001193", "Dịch vụ bưu chính công ích", "Đang giải quyết",
-                  datetime(2021, 3, 15, 9), "15/03/2021 09:30", "17/03/2021 09:30", None])  # fmt: skip
-    sheet.append([3, "X-3", "Đăng ký khai sinh", "1.001193", "Trực tiếp", "Chưa rõ gì cả",
-                  "16/03/2021 09:00", "16/03/2021 09:00", "18/03/2021 09:00", None])  # fmt: skip
+    sheet.append(
+        [
+            "STT",
+            "Mã hồ sơ",
+            "Tên thủ tục",
+            "Mã thủ tục",
+            "Hình thức nộp",
+            "Trạng thái hồ sơ",
+            "Ngày nộp",
+            "Ngày tiếp nhận",
+            "Ngày hẹn trả",
+            "Ngày hoàn thành",
+        ]
+    )
+    sheet.append(
+        [
+            1,
+            "X-1",
+            "Đăng ký khai sinh",
+            "1.001193",
+            "Nộp trực tuyến",
+            "Hoàn thành",
+            "08/03/2021 09:00",
+            "08/03/2021 10:00",
+            "10/03/2021 10:00",
+            "09/03/2021 15:00",
+        ]
+    )
+    sheet.append(
+        [
+            2,
+            "X-2",
+            "Đăng ký khai sinh",
+            "1.001193",
+            "Dịch vụ bưu chính công ích",
+            "Đang giải quyết",
+            datetime(2021, 3, 15, 9),
+            "15/03/2021 09:30",
+            "17/03/2021 09:30",
+            None,
+        ]
+    )
+    sheet.append(
+        [
+            3,
+            "X-3",
+            "Đăng ký khai sinh",
+            "1.001193",
+            "Trực tiếp",
+            "Chưa rõ gì cả",
+            "16/03/2021 09:00",
+            "16/03/2021 09:00",
+            "18/03/2021 09:00",
+            None,
+        ]
+    )
     workbook.save(path)
     return path
 
@@ -176,9 +268,13 @@ def test_xlsx_with_title_rows_and_free_text(session: Session, communes: None, tm
 
 
 def test_a_missing_column_is_no_data_in_the_report_never_zero(
-    session: Session, communes: None, db_url: str, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], tmp_path: Path,
-) -> None:  # fmt: skip
+    session: Session,
+    communes: None,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     session.commit()
     header = [h for h in national_row() if h not in ("DaSoHoa", "CoKetQuaDienTu")]
     rows = [{k: v for k, v in national_row(MaHoSo=f"M-{n}").items() if k in header} for n in range(3)]
@@ -194,8 +290,23 @@ def test_a_missing_column_is_no_data_in_the_report_never_zero(
             == 0
         )
         report = capsys.readouterr().out
-        assert main(["report", "--unit", "16174", "--era", "2008", "--from", "2021-03-01", "--to", "2021-03-31",
-                     "--json"]) == 0  # fmt: skip
+        assert (
+            main(
+                [
+                    "report",
+                    "--unit",
+                    "16174",
+                    "--era",
+                    "2008",
+                    "--from",
+                    "2021-03-01",
+                    "--to",
+                    "2021-03-31",
+                    "--json",
+                ]
+            )
+            == 0
+        )
         data = json.loads(capsys.readouterr().out)
     finally:
         get_settings.cache_clear()
@@ -207,9 +318,13 @@ def test_a_missing_column_is_no_data_in_the_report_never_zero(
 
 
 def test_agency_command_maps_a_name_to_a_unit(
-    session: Session, communes: None, db_url: str, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], tmp_path: Path,
-) -> None:  # fmt: skip
+    session: Session,
+    communes: None,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     session.commit()
     path = tmp_path / "sync.json"
     path.write_text(json.dumps([sync_record(MaCoQuan="", DonViXuLy="Bộ phận một cửa Như Xuân")]), "utf-8")
