@@ -317,3 +317,36 @@ CONSOLE_OFFICIAL_WELCOME = "Lệnh cán bộ cho {unit}: /tinhhinh, /quahan, /xe
 CONSOLE_OFFICIAL_UNKNOWN_UNIT = "Không có đơn vị mã {code}."
 CONSOLE_CHART_SAVED = "Biểu đồ đã lưu vào {path}"
 CONSOLE_SHEET_SAVED = "Tệp Excel đã lưu vào {path}"
+
+# --- Admins' tables: the calendar (/lich), agencies (/coquan), dossier imports (/nhaphoso) -----------
+ADMIN_CALENDAR_HOW = (
+    "/lich [năm]: xem ngày nghỉ, ngày làm bù.\n"
+    "/lich nghi 05/02/2027..13/02/2027 le:tet Tết Đinh Mùi 2027: thêm (hoặc sửa) đợt nghỉ.\n"
+    "/lich lambu 30/01/2027 Tết Đinh Mùi 2027: thêm ngày làm bù.\n"
+    "/lich xoa SỐ: bỏ một sửa đổi đã lưu."
+)
+ADMIN_CALENDAR_YEAR = "Lịch làm việc năm {year} — ngày nghỉ (thứ Hai–thứ Sáu):"
+ADMIN_CALENDAR_DAY = "{day}  {reason}"
+ADMIN_CALENDAR_SWAPPED = "Ngày làm bù: {days}"
+ADMIN_CALENDAR_PROVISIONAL = "Từ {day}: theo quy định, chưa có lịch chính thức."
+ADMIN_CALENDAR_CHANGES = "Sửa đổi đã lưu:"
+ADMIN_CALENDAR_CHANGE = "#{id} {entry} ({actor})"
+ADMIN_CALENDAR_SAVED = "Đã lưu #{id}: {entry}. {days} ngày đổi; tính lại {dossiers} hồ sơ."
+ADMIN_CALENDAR_REMOVED = "Đã bỏ #{id}: {entry}. {days} ngày đổi; tính lại {dossiers} hồ sơ."
+ADMIN_CALENDAR_REJECTED = "Không sửa được lịch: {reason}"
+ADMIN_CALENDAR_NO_CHANGE = "Không có sửa đổi #{id}."
+ADMIN_AGENCY_HOW = (
+    "/coquan: danh sách cơ quan đã gắn với đơn vị.\n"
+    "/coquan MÃ_ĐƠN_VỊ tên hoặc mã cơ quan: hồ sơ của cơ quan đó (MaCoQuan, DonViXuLy…) thuộc đơn vị.\n"
+    "/coquan xoa tên hoặc mã cơ quan: bỏ một mục."
+)
+ADMIN_AGENCY_NONE = "Chưa có cơ quan nào được gắn với đơn vị."
+ADMIN_AGENCY_ITEM = "{agency} → {unit} ({code})"
+ADMIN_AGENCY_ADDED = "Hồ sơ của cơ quan «{agency}» sẽ thuộc {unit}."
+ADMIN_AGENCY_REMOVED = "Đã bỏ cơ quan «{agency}»."
+ADMIN_AGENCY_MISSING = "Không có cơ quan «{agency}» trong bảng."
+ADMIN_IMPORT_DONE = "Đã nhập {count} hồ sơ: {created} mới, {updated} cập nhật ({layout})."
+ADMIN_IMPORT_MISSING = "⚠️ Tệp không có {fields}: các số liệu cần chúng ghi «không có dữ liệu»."
+ADMIN_IMPORT_ERRORS = "{count} dòng bị bỏ qua (tệp lỗi kèm theo):"
+ADMIN_IMPORT_ERROR = "dòng {row}: {reason}"
+ADMIN_IMPORT_REJECTED = "Tệp bị từ chối, không nhập gì: {reason}"

@@ -134,7 +134,7 @@ def write_csv(
 ) -> Path:
     """A national-profile CSV export of ``rows`` (or with another ``header``)."""
     with path.open("w", encoding=encoding, newline="") as out:
-        writer = csv.DictWriter(out, header or NATIONAL_HEADER)
+        writer = csv.DictWriter(out, header or NATIONAL_HEADER, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return path
