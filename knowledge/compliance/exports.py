@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.compliance.profile import (
-    FIELDS,
     PROCEDURE_FIELDS,
     REQUIRED,
     UNIT_FIELDS,
@@ -45,7 +44,7 @@ class CellProblem:
     reason: str
 
 
-Raw = Mapping[str, Any]
+Raw = Mapping[str, Any] | Sequence[Any]
 RawRow = tuple[int, "Raw | CellProblem"]
 
 
@@ -58,6 +57,8 @@ class Source:
     fields: frozenset[str]  # the fields the file can give (a JSON record may still lack some)
     rows: Iterator[RawRow]
     notes: list[str] = field(default_factory=list)  # said to the operator (encoding, layout)
+    # For a table: the column of each field, and the rows are lists of cells; else rows are dicts.
+    positions: dict[str, int] | None = None
 
 
 # --------------------------------------------------------------------------- text files
@@ -92,17 +93,14 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[Sequence[Any] | CellProblem
         raise DossierFileError(f"Không đọc được tệp: {exc.strerror}") from exc
     with handle:
         reader = csv.reader(handle)
-        while True:
+        while True:  # the reader goes on with the next row after an error
             try:
-                row = next(reader)
-            except StopIteration:
+                yield from reader
                 return
             except csv.Error as exc:
                 yield CellProblem(f"dòng không đọc được: {exc}")
-                continue
             except UnicodeError as exc:
                 raise DossierFileError(f"Tệp không đọc được theo mã {encoding}: {exc}") from exc
-            yield row
 
 
 def _xlsx_rows(path: Path) -> Iterator[Sequence[Any] | CellProblem]:
@@ -198,24 +196,14 @@ def _tabular(rows: Iterator[Sequence[Any] | CellProblem], profiles: Sequence[Pro
     if not head:
         raise DossierFileError("Tệp trống")
     profile, header = _find_header(head, profiles)
-    plan = [(name, header.positions[name]) for name in FIELDS if name in header.positions]
 
     def numbered() -> Iterator[RawRow]:
-        number = 0
-        for cells in _chain(head, rows):
-            number += 1
-            if number <= header.number:
-                continue
-            if isinstance(cells, CellProblem):
+        for number, cells in enumerate(_chain(head[header.number :], rows), start=header.number + 1):
+            if type(cells) is CellProblem or any(cell not in (None, "") for cell in cells):
                 yield number, cells
-                continue
-            if not any(cell not in (None, "") for cell in cells):
-                continue
-            width = len(cells)
-            yield number, {name: cells[position] if position < width else None for name, position in plan}
 
     notes = [] if header.number == 1 else [f"hàng tiêu đề là dòng {header.number}"]
-    return Source(profile, kind, frozenset(header.positions), numbered(), notes)
+    return Source(profile, kind, frozenset(header.positions), numbered(), notes, dict(header.positions))
 
 
 def _chain(first: Iterable[Any], rest: Iterator[Any]) -> Iterator[Any]:
