@@ -171,14 +171,6 @@ def parse_source(
         yield number, _record(values, absent | lacking_here, limits)
 
 
-def parse_rows(rows: Iterable[Sequence[Any]], profile: Profile) -> Iterator[Numbered]:
-    """Rows of a table whose first row is the header (kept for callers holding rows in memory)."""
-    from knowledge.compliance.exports import _tabular
-
-    source = _tabular(iter(rows), [profile], "rows")
-    return parse_source(source)
-
-
 @dataclass(frozen=True)
 class _Limits:
     now: datetime
