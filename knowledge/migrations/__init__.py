@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "knowledge.usage",
     "knowledge.reload",
     "knowledge.compliance.models",
+    "knowledge.calendarstore",
 )
 BASELINE_REVISION = "0001"
 # The tables of the baseline revision, to adopt a database made by create_all (see _adoptable_revision).
@@ -52,6 +53,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0003", "pending_reloads", None),
     ("0004", "procedures", "publisher"),
     ("0005", "apology_letters", None),
+    ("0006", "agency_units", None),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
