@@ -15,7 +15,7 @@ from bot.cli import main
 from knowledge.calendarstore import apply_change, calendar_for, parse_change, withdraw_change
 from knowledge.compliance.dossiers import upsert_records
 from knowledge.compliance.figures import Period
-from knowledge.compliance.models import Dossier, DossierSummary
+from knowledge.compliance.models import Dossier, DossierSummary, Timeliness
 from knowledge.compliance.ranking import unit_report
 from knowledge.models import Era, Unit
 from knowledge.settings import get_settings
@@ -90,6 +90,27 @@ def test_a_new_holiday_recomputes_the_dossiers_it_touches(session: Session, comm
     assert withdraw_change(session, applied.change.id) is not None
     assert a() == (3, 9.5, 24.0)
     assert late(session) == 1
+
+
+def test_a_date_only_appointment_follows_the_calendar_change(session: Session, communes: None) -> None:
+    # Imported while Wednesday 10 March 2021 was given off, an appointment "2021-03-10" (a date only)
+    # ends with the working day before; once the day off is withdrawn, it ends at 17:00 on the 10th
+    # again, and a dossier finished at 10:00 that day is on time, not 2.5 working hours late.
+    applied = apply_change(session, parse_change(["nghi", "10/03/2021", "Nghỉ", "đột", "xuất"], "t"), "t")
+    upsert_records(
+        session,
+        [(2, dossier(code="A", due_at=datetime(2021, 3, 10), finished_at=datetime(2021, 3, 10, 10)))],
+    )
+
+    def a() -> tuple[datetime | None, int | None]:
+        session.expire_all()
+        row = session.scalars(select(Dossier).where(Dossier.code == "A")).one()
+        return row.due_at, row.timeliness
+
+    assert a()[0] == datetime(2021, 3, 10)  # the day off's midnight: the end of Tuesday's hours
+    assert withdraw_change(session, applied.change.id) is not None
+    assert a() == (datetime(2021, 3, 10, 17), int(Timeliness.ON_TIME))
+    assert late(session) == 0
 
 
 def test_a_clash_with_the_calendar_is_refused(session: Session) -> None:

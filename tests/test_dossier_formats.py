@@ -317,6 +317,31 @@ def test_a_missing_column_is_no_data_in_the_report_never_zero(
     assert data["figures"]["online_rate"] == 100.0
 
 
+def test_missing_fields_count_in_the_period_of_reception(
+    session: Session, communes: None, tmp_path: Path
+) -> None:
+    # No channel column. R-1 was sent on 31 March and accepted on 1 April: it is April's, and so is
+    # its missing channel — March has one dossier without a channel, April one, and neither shows 0%.
+    header = [h for h in national_row() if h != "KenhThucHien"]
+    rows = [
+        national_row(MaHoSo="M-1"),
+        national_row(
+            MaHoSo="R-1", NgayNopHoSo="20210331160000", NgayTiepNhan="20210401080000",
+            NgayHenTra="20210405100000", NgayKetThucXuLy="20210402150000", NgayTra="20210402160000",
+        ),
+    ]  # fmt: skip
+    result = import_dossiers(session, write_csv(tmp_path / "export.csv", *rows, header=header))
+    assert (result.created, result.errors, result.missing) == (2, [], ["channel"])
+    township = unit_of(session, "16174")
+    april = Period(date(2021, 4, 1), date(2021, 4, 30))
+    for period in (MARCH, april):
+        report = unit_report(session, township, period, datetime(2021, 5, 3, 8, 0))
+        figures = report.own.figures
+        assert (figures.received, figures.unknown) == (1, {"channel": 1})
+        assert figures.online_rate is None and figures.no_data("online_rate")
+        assert report.own.online_class is OnlineClass.NO_CHANNEL_DATA
+
+
 def test_agency_command_maps_a_name_to_a_unit(
     session: Session,
     communes: None,
