@@ -4,13 +4,14 @@ table or --unit; a field the file lacks gives "không có dữ liệu", never a 
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,10 +19,10 @@ from bot.cli import main
 from knowledge.catalogue import apply_catalogue
 from knowledge.compliance.agencies import add_agency
 from knowledge.compliance.dossiers import DossierFileError, import_dossiers
-from knowledge.compliance.figures import Period
+from knowledge.compliance.figures import Period, procedure_breakdown
 from knowledge.compliance.gaps import lacking
 from knowledge.compliance.models import Dossier
-from knowledge.compliance.ranking import OnlineClass, unit_report
+from knowledge.compliance.ranking import OnlineClass, ranking_xlsx, unit_report
 from knowledge.models import Era, Unit
 from knowledge.settings import get_settings
 from tests.factories import catalogue, dossier_units, national_row, procedure_record, write_csv
@@ -340,6 +341,11 @@ def test_missing_fields_count_in_the_period_of_reception(
         assert (figures.received, figures.unknown) == (1, {"channel": 1})
         assert figures.online_rate is None and figures.no_data("online_rate")
         assert report.own.online_class is OnlineClass.NO_CHANNEL_DATA
+    # The per-procedure sheet says nothing of the online share either: an empty cell, not 0%.
+    procedures = procedure_breakdown(session, township, MARCH, datetime(2021, 5, 3, 8, 0))
+    book = load_workbook(io.BytesIO(ranking_xlsx([], "Yên Cát, tháng 3/2021", procedures)))
+    [line] = list(book["Theo thủ tục"].iter_rows(values_only=True))[2:]
+    assert line[:5] == ("1.001193", None, 1, 0, None) and line[7] == 100.0
 
 
 def test_agency_command_maps_a_name_to_a_unit(

@@ -490,13 +490,17 @@ class ProcedureFigures:
     paid_online: int
     late: int  # ended late
     overdue: int  # open and overdue when judged
+    unknown: dict[str, int] = field(default_factory=dict)  # as Figures.unknown, for this procedure
 
     @property
     def online_rate(self) -> float | None:
-        return _rate(self.online, self.received)
+        """Over the dossiers whose channel is known: None when the exports gave none."""
+        return _rate(self.online, self.received - self.unknown.get("channel", 0))
 
     @property
     def online_payment_rate(self) -> float | None:
+        if self.received and self.unknown.get("fee_bearing", 0) >= self.received:
+            return None
         return _rate(self.paid_online, self.fee_bearing)
 
 
@@ -527,9 +531,13 @@ def procedure_breakdown(
     )
     params = judging_params(period, now, calendar)
     overdue_by = dict(session.execute(late_open.group_by(Dossier.procedure_code), params).tuples().all())
+    lacks = unknown_counts(
+        session, TIERS[depth - 1], unit.id, period.start, period.end, Dossier.procedure_code
+    )
     result = []
     for code, (name, (got, online, fee, paid, late)) in rows.items():
         late_now = int(overdue_by.get(code, 0))
         if got or late_now:
-            result.append(ProcedureFigures(code, name, got, online, fee, paid, late, late_now))
+            lacking = lacks.get(code, {})
+            result.append(ProcedureFigures(code, name, got, online, fee, paid, late, late_now, lacking))
     return sorted(result, key=lambda p: (-p.received, p.procedure_code))
