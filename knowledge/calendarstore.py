@@ -56,7 +56,7 @@ class CalendarChange(Base):
 
 @dataclass(frozen=True)
 class _Cached:
-    signature: tuple[int, int]
+    signature: tuple[int, int, datetime | None]
     calendar: WorkCalendar
 
 
@@ -77,11 +77,16 @@ def build_calendar(changes: list[ScheduleEntry]) -> WorkCalendar:
 
 
 def calendar_for(session: Session) -> WorkCalendar:
-    """The calendar in force, rebuilt when the stored changes differ from the cached ones."""
+    """The calendar in force, rebuilt when the stored changes differ from the cached ones (their
+    count, last id and last time: SQLite gives a new row the id of the last one removed)."""
     signature_row = session.execute(
-        select(func.count(CalendarChange.id), func.coalesce(func.max(CalendarChange.id), 0))
+        select(
+            func.count(CalendarChange.id),
+            func.coalesce(func.max(CalendarChange.id), 0),
+            func.max(CalendarChange.created_at),
+        )
     ).one()
-    signature = (int(signature_row[0]), int(signature_row[1]))
+    signature = (int(signature_row[0]), int(signature_row[1]), signature_row[2])
     key = str(session.get_bind().engine.url)
     cached = _cache.get(key)
     if cached is not None and cached.signature == signature:

@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from knowledge.calendarstore import apply_change, calendar_for, parse_change, withdraw_change
+from knowledge.calendarstore import (
+    add_change,
+    apply_change,
+    calendar_for,
+    parse_change,
+    remove_change,
+    withdraw_change,
+)
 from knowledge.compliance.dossiers import upsert_records
 from knowledge.compliance.figures import Period
 from knowledge.compliance.models import Dossier, DossierSummary, Timeliness
@@ -111,6 +118,17 @@ def test_a_date_only_appointment_follows_the_calendar_change(session: Session, c
     assert withdraw_change(session, applied.change.id) is not None
     assert a() == (datetime(2021, 3, 10, 17), int(Timeliness.ON_TIME))
     assert late(session) == 0
+
+
+def test_a_change_made_elsewhere_is_seen(session: Session) -> None:
+    # Another worker withdraws the day off this one has cached and records another: on SQLite the new
+    # row may take the removed row's id, so the same count and last id must not pass for no change.
+    first = add_change(session, parse_change(["nghi", "10/03/2021", "Nghỉ", "một"], "t"), "t")
+    assert not calendar_for(session).is_working_day(date(2021, 3, 10))
+    remove_change(session, first.id)
+    add_change(session, parse_change(["nghi", "11/03/2021", "Nghỉ", "hai"], "t"), "t")
+    calendar = calendar_for(session)
+    assert calendar.is_working_day(date(2021, 3, 10)) and not calendar.is_working_day(date(2021, 3, 11))
 
 
 def test_a_clash_with_the_calendar_is_refused(session: Session) -> None:
