@@ -56,11 +56,11 @@ def records(communes: list[Unit], rows: int) -> Iterator[DossierRecord]:
 
 
 def write_export(path: Path, communes: list[Unit], rows: int) -> None:
-    columns = load_profile("national").columns
-    names = [name for name in FIELDS if name in columns]
+    profile = load_profile("national")
+    names = [name for name in FIELDS if name in profile.columns]
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow([columns[name] for name in names])
+        writer.writerow([profile.headers(name)[0] for name in names])
         for record in records(communes, rows):
             values = []
             for name in names:

@@ -144,7 +144,7 @@ class OfficialDialogue:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.calendar = calendar or default_calendar()
+        self._calendar = calendar  # None: the calendar in force, with the admins' corrections
         self.actor = actor  # who issued a letter, for its record
 
     # --- entry points -----------------------------------------------------------------------------
@@ -217,10 +217,10 @@ class OfficialDialogue:
         """Today's morning digests, (chat id, message) — none on a day off. Each official's unit is
         claimed in the database first, so several processes send each digest once."""
         now = self.clock()
-        if not self.calendar.is_working_day(now.date()):
-            return []
         sent: list[tuple[int, Doc]] = []
         with self.store.sessions() as session:
+            if not self._calendar_in(session).is_working_day(now.date()):
+                return []
             for official in digest.subscribers(session):
                 if not digest.claim(session, official.id, now.date()):
                     continue
@@ -229,6 +229,11 @@ class OfficialDialogue:
         return sent
 
     # --- who and when -----------------------------------------------------------------------------
+
+    def _calendar_in(self, session: Session) -> Calendar:
+        """The working-time calendar: the one given, else the one in force (read from the database,
+        so that an admin's correction applies at once)."""
+        return self._calendar or default_calendar(session)
 
     def _resolve(
         self, session: Session, user_id: int, args: list[str], now: datetime
@@ -283,8 +288,8 @@ class OfficialDialogue:
     def _report(self, session: Session, unit: Unit, period: Period | None, now: datetime) -> Reply:
         """/tinhhinh: the report, with buttons to the trend and to each list that is not empty."""
         period = period or Period.of("thang", now.date())
-        report = unit_report(session, unit, period, now, calendar=self.calendar)
-        found = counts(session, unit, now, calendar=self.calendar)
+        report = unit_report(session, unit, period, now, calendar=self._calendar_in(session))
+        found = counts(session, unit, now, calendar=self._calendar_in(session))
         buttons = [Button(texts.OFFICIAL_BUTTON_TREND, callback_data(TREND_PREFIX, unit.id))]
         for which in WorkList:
             if found[which]:
@@ -299,7 +304,7 @@ class OfficialDialogue:
         districts or communes); a commune is ranked among its siblings."""
         has_children = session.scalar(select(Unit.id).where(Unit.parent_id == unit.id).limit(1))
         parent = unit if has_children is not None or unit.parent is None else unit.parent
-        standings = ranking(session, parent, period, now, calendar=self.calendar)
+        standings = ranking(session, parent, period, now, calendar=self._calendar_in(session))
         if not standings:
             return Reply(Doc().add(fill(texts.OFFICIAL_RANKING_EMPTY, parent=parent.name)))
         title = ranking_title(parent.name, period)
@@ -326,14 +331,14 @@ class OfficialDialogue:
         if parent is None or period is None or not self._may_rank(session, user_id, parent):
             return []
         title = ranking_title(parent.name, period)
-        standings = ranking(session, parent, period, now, calendar=self.calendar)
-        procedures = procedure_breakdown(session, parent, period, now, self.calendar)
+        standings = ranking(session, parent, period, now, calendar=self._calendar_in(session))
+        procedures = procedure_breakdown(session, parent, period, now, self._calendar_in(session))
         content = ranking_xlsx(standings, title, procedures)
         filename = f"xep-hang-{parent.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
         return [Attachment(content, filename, Doc().add(title))]
 
     def _trend(self, session: Session, unit: Unit, now: datetime) -> Attachment:
-        points = trend(session, unit, now, calendar=self.calendar)
+        points = trend(session, unit, now, calendar=self._calendar_in(session))
         chart = trend_chart_png(points, trend_title(unit.name))
         filename = f"xu-huong-{unit.code}-{now:%Y%m%d}.png"
         return Attachment(chart, filename, trend_caption(unit_label(unit), points), photo=True)
@@ -360,14 +365,14 @@ class OfficialDialogue:
             period=period,
             offset=(number - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
-            calendar=self.calendar,
+            calendar=self._calendar_in(session),
         )
         pages = max(-(-page.total // PAGE_SIZE), 1)
         if number > pages:  # the list shrank since the button was made
             number = pages
             page = worklist(
                 session, unit, which, now, period=period, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE,
-                calendar=self.calendar,
+                calendar=self._calendar_in(session),
             )  # fmt: skip
         show_unit = any(item.unit_name != unit.name for item in page.items)
         doc = worklist_doc(
@@ -410,7 +415,7 @@ class OfficialDialogue:
     def _list_sheet(
         self, session: Session, unit: Unit, which: WorkList, period: Period | None, now: datetime
     ) -> Attachment:
-        page = worklist(session, unit, which, now, period=period, calendar=self.calendar)
+        page = worklist(session, unit, which, now, period=period, calendar=self._calendar_in(session))
         title = f"{list_title(which)} — {unit_label(unit)}"
         if period is not None:
             title += f", {period_label(period)}"
@@ -426,9 +431,10 @@ class OfficialDialogue:
             if dossier is None or self._visible(session, user_id, dossier.unit_id) is None:
                 return []
             data = letter_data(session, dossier, None, now.date())
+            calendar = self._calendar_in(session)
         if data.recorded:  # issued already: the same letter again
             return self._letter(user_id, dossier_id, data.new_due, now)
-        days = proposed_dates(now.date(), self.calendar)
+        days = proposed_dates(now.date(), calendar)
         buttons = [
             Button(weekday_label(day), callback_data(LETTER_PREFIX, dossier_id, _day_id(day))) for day in days
         ]
@@ -462,7 +468,10 @@ class OfficialDialogue:
 
     def _digest(self, session: Session, unit: Unit, now: datetime) -> Doc:
         pages = [
-            (which, worklist(session, unit, which, now, limit=DIGEST_LINES, calendar=self.calendar))
+            (
+                which,
+                worklist(session, unit, which, now, limit=DIGEST_LINES, calendar=self._calendar_in(session)),
+            )
             for which in DIGEST_LISTS
         ]
         show_unit = any(item.unit_name != unit.name for _, page in pages for item in page.items)

@@ -163,7 +163,7 @@ def _split_words(text: str, fits: Callable[[str], bool]) -> list[str]:
                 low = middle
             else:
                 high = middle - 1
-        cut = rest.rfind(" ", 0, low + 1)
+        cut = rest.rfind(" ", 0, low)  # a space within the prefix: a space just past it would not fit
         cut = cut + 1 if cut > 0 else low
         pieces.append(rest[:cut])
         rest = rest[cut:]

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from bot import texts
 from bot.render import Doc, Part, Span, b, code, fill
 from knowledge.compliance.apology import LetterData
-from knowledge.compliance.figures import Period
+from knowledge.compliance.figures import Figures, Period
 from knowledge.compliance.ranking import CLASS_LABELS, OnlineClass, Standing, UnitReport
 from knowledge.compliance.score import IndicatorScore
 from knowledge.compliance.summary import ACCEPT_WITHIN_HOURS
@@ -55,6 +55,24 @@ def period_label(period: Period) -> str:
 
 def percent(value: float | None) -> str:
     return texts.OFFICIAL_NO_VALUE if value is None else f"{value:.2f}%"
+
+
+def rate_of(figures: Figures, name: str) -> str:
+    """A rate as shown, "không có dữ liệu" when the exports did not give what it needs."""
+    return texts.OFFICIAL_NO_DATA if figures.no_data(name) else percent(getattr(figures, name))
+
+
+def count_of(figures: Figures, name: str) -> str:
+    return texts.OFFICIAL_NO_DATA if figures.no_data(name) else str(getattr(figures, name))
+
+
+def lacking_line(figures: Figures) -> str | None:
+    """The warning under a report whose dossiers lack fields, or None."""
+    lacking = figures.lacking()
+    if not lacking:
+        return None
+    names = ", ".join(texts.OFFICIAL_FIELD_NAMES.get(name, name) for name in lacking)
+    return texts.OFFICIAL_REPORT_LACKING.format(fields=names, count=max(lacking.values()))
 
 
 def points(value: float) -> str:
@@ -172,6 +190,8 @@ def report_doc(report: UnitReport, unit_label: str) -> Doc:
                 overdue=b(str(carried.overdue)),
             )
         )
+    if report.provisional_from is not None and (f.has_data or carried.count):
+        doc.add(texts.OFFICIAL_PROVISIONAL.format(day=_day(report.provisional_from)))
     if f.has_data:
         _score(doc, report.own)
     if report.children:
@@ -203,24 +223,27 @@ def _figures(doc: Doc, report: UnitReport) -> None:
     doc.add(
         fill(
             texts.OFFICIAL_REPORT_ONLINE,
-            rate=b(percent(f.online_rate)),
-            full=percent(f.online_full_rate),
-            partial=percent(f.online_partial_rate),
+            rate=b(rate_of(f, "online_rate")),
+            full=rate_of(f, "online_full_rate"),
+            partial=rate_of(f, "online_partial_rate"),
         )
     )
-    doc.add(fill(texts.OFFICIAL_REPORT_PAYMENT, rate=percent(f.online_payment_rate)))
+    doc.add(fill(texts.OFFICIAL_REPORT_PAYMENT, rate=rate_of(f, "online_payment_rate")))
     doc.add(
         fill(
             texts.OFFICIAL_REPORT_DIGITAL,
-            digitised=percent(f.digitised_rate),
-            e_result=percent(f.e_result_rate),
-            reused=percent(f.reuse_rate),
+            digitised=rate_of(f, "digitised_rate"),
+            e_result=rate_of(f, "e_result_rate"),
+            reused=rate_of(f, "reuse_rate"),
         )
     )
     doc.blank().add(b(texts.OFFICIAL_REPORT_ATTENTION))
-    doc.add(fill(texts.OFFICIAL_REPORT_UNACCEPTED, count=str(f.unaccepted_online)))
-    doc.add(fill(texts.OFFICIAL_REPORT_SUPPLEMENT, count=str(f.supplement_twice)))
-    doc.add(fill(texts.OFFICIAL_REPORT_UNAPOLOGISED, count=str(f.late_without_apology)))
+    doc.add(fill(texts.OFFICIAL_REPORT_UNACCEPTED, count=count_of(f, "unaccepted_online")))
+    doc.add(fill(texts.OFFICIAL_REPORT_SUPPLEMENT, count=count_of(f, "supplement_twice")))
+    doc.add(fill(texts.OFFICIAL_REPORT_UNAPOLOGISED, count=count_of(f, "late_without_apology")))
+    warning = lacking_line(f)
+    if warning:
+        doc.blank().add(warning)
 
 
 # --- work lists ----------------------------------------------------------------------------------

@@ -293,6 +293,25 @@ OFFICIAL_PERIOD_YEAR = "năm {year}"
 OFFICIAL_PERIOD_RANGE = "{start}–{end}"
 OFFICIAL_QUARTERS = ("I", "II", "III", "IV")
 OFFICIAL_NO_VALUE = "–"
+OFFICIAL_NO_DATA = "không có dữ liệu"
+OFFICIAL_REPORT_LACKING = (
+    "⚠️ Tệp nhập không có {fields} của {count} hồ sơ: các số liệu cần chúng ghi «không có dữ liệu»"
+    " hoặc chỉ tính trên hồ sơ có dữ liệu."
+)
+OFFICIAL_FIELD_NAMES = {
+    "channel": "kênh nộp",
+    "online_level": "mức độ dịch vụ trực tuyến",
+    "accepted_at": "ngày tiếp nhận",
+    "supplement_count": "số lần bổ sung",
+    "supplement_hours": "thời gian chờ bổ sung",
+    "fee_bearing": "phí, lệ phí",
+    "paid_online": "thanh toán trực tuyến",
+    "digitised": "số hóa",
+    "e_result": "kết quả điện tử",
+    "reused": "tái sử dụng dữ liệu",
+    "apology": "thư xin lỗi",
+}
+OFFICIAL_PROVISIONAL = "📅 Từ {day}: ngày làm việc tính theo quy định, chưa có lịch chính thức."
 
 OFFICIAL_REPORT_TITLE = "📊 Tình hình giải quyết hồ sơ — {unit}"
 OFFICIAL_REPORT_PERIOD = "Kỳ: {period} ({range}), số liệu đến {as_of}."
@@ -318,7 +337,7 @@ OFFICIAL_SCORE_LOSSES = "Mất điểm ở (nhiều nhất trước):"
 OFFICIAL_SCORE_LOSS = "• {id} {name}: −{lost} điểm (đạt {ratio})"
 OFFICIAL_SCORE_LOSS_TARGET = "• {id} {name}: −{lost} điểm (đạt {ratio}, chỉ tiêu {target})"
 OFFICIAL_SCORE_NO_LOSS = "Không mất điểm ở chỉ số nào tính được."
-OFFICIAL_SCORE_NO_DOSSIERS = "Chưa có hồ sơ để tính: {items}."
+OFFICIAL_SCORE_NO_DOSSIERS = "Chưa có hồ sơ hoặc dữ liệu để tính: {items}."  # or the exports lacked a field
 OFFICIAL_SCORE_UNSUPPORTED = "Dữ liệu hồ sơ không đủ để tính ({points} điểm): {items}."
 OFFICIAL_INDICATOR = "{id} {name}"
 OFFICIAL_SEPARATOR = "; "
@@ -420,3 +439,36 @@ CONSOLE_OFFICIAL_WELCOME = (
 )
 CONSOLE_OFFICIAL_UNKNOWN_UNIT = "Không có đơn vị mã {code}."
 CONSOLE_FILE_SAVED = "Tệp đã lưu vào {path}"
+
+# --- Admins' tables: the calendar (/lich), agencies (/coquan), dossier imports (/nhaphoso) -----------
+ADMIN_CALENDAR_HOW = (
+    "/lich [năm]: xem ngày nghỉ, ngày làm bù.\n"
+    "/lich nghi 05/02/2027..13/02/2027 le:tet Tết Đinh Mùi 2027: thêm (hoặc sửa) đợt nghỉ.\n"
+    "/lich lambu 30/01/2027 Tết Đinh Mùi 2027: thêm ngày làm bù.\n"
+    "/lich xoa SỐ: bỏ một sửa đổi đã lưu."
+)
+ADMIN_CALENDAR_YEAR = "Lịch làm việc năm {year} — ngày nghỉ (thứ Hai–thứ Sáu):"
+ADMIN_CALENDAR_DAY = "{day}  {reason}"
+ADMIN_CALENDAR_SWAPPED = "Ngày làm bù: {days}"
+ADMIN_CALENDAR_PROVISIONAL = "Từ {day}: theo quy định, chưa có lịch chính thức."
+ADMIN_CALENDAR_CHANGES = "Sửa đổi đã lưu:"
+ADMIN_CALENDAR_CHANGE = "#{id} {entry} ({actor})"
+ADMIN_CALENDAR_SAVED = "Đã lưu #{id}: {entry}. {days} ngày đổi; tính lại {dossiers} hồ sơ."
+ADMIN_CALENDAR_REMOVED = "Đã bỏ #{id}: {entry}. {days} ngày đổi; tính lại {dossiers} hồ sơ."
+ADMIN_CALENDAR_REJECTED = "Không sửa được lịch: {reason}"
+ADMIN_CALENDAR_NO_CHANGE = "Không có sửa đổi #{id}."
+ADMIN_AGENCY_HOW = (
+    "/coquan: danh sách cơ quan đã gắn với đơn vị.\n"
+    "/coquan MÃ_ĐƠN_VỊ tên hoặc mã cơ quan: hồ sơ của cơ quan đó (MaCoQuan, DonViXuLy…) thuộc đơn vị.\n"
+    "/coquan xoa tên hoặc mã cơ quan: bỏ một mục."
+)
+ADMIN_AGENCY_NONE = "Chưa có cơ quan nào được gắn với đơn vị."
+ADMIN_AGENCY_ITEM = "{agency} → {unit} ({code})"
+ADMIN_AGENCY_ADDED = "Hồ sơ của cơ quan «{agency}» sẽ thuộc {unit}."
+ADMIN_AGENCY_REMOVED = "Đã bỏ cơ quan «{agency}»."
+ADMIN_AGENCY_MISSING = "Không có cơ quan «{agency}» trong bảng."
+ADMIN_IMPORT_DONE = "Đã nhập {count} hồ sơ: {created} mới, {updated} cập nhật ({layout})."
+ADMIN_IMPORT_MISSING = "⚠️ Tệp không có {fields}: các số liệu cần chúng ghi «không có dữ liệu»."
+ADMIN_IMPORT_ERRORS = "{count} dòng bị bỏ qua (tệp lỗi kèm theo):"
+ADMIN_IMPORT_ERROR = "dòng {row}: {reason}"
+ADMIN_IMPORT_REJECTED = "Tệp bị từ chối, không nhập gì: {reason}"

@@ -117,10 +117,17 @@ def _leap_month_offset(a11: int, tz: float) -> int:
 def solar_to_lunar(d: date, tz: float = VIETNAM_UTC_OFFSET) -> LunarDate:
     """The lunar date of Gregorian date ``d`` in the time zone ``tz`` (hours east of UTC)."""
     day_number = _jdn(d)
-    k = math.floor((day_number - _NEW_MOON_EPOCH) / _SYNODIC_MONTH)
-    month_start = _new_moon_day(k + 1, tz)
-    if month_start > day_number:
+    # The mean lunation only estimates which new moon starts d's month: when the true new moon
+    # falls just after local midnight the estimate is one month late (2054-05-07, 2062-04-09 came
+    # out as day 0), so step to the last new moon on or before d.
+    k = math.floor((day_number - _NEW_MOON_EPOCH) / _SYNODIC_MONTH) + 1
+    month_start = _new_moon_day(k, tz)
+    while month_start > day_number:
+        k -= 1
         month_start = _new_moon_day(k, tz)
+    while (following := _new_moon_day(k + 1, tz)) <= day_number:
+        k += 1
+        month_start = following
     a11 = _month_11_start(d.year, tz)
     b11 = a11
     if a11 >= month_start:

@@ -353,6 +353,8 @@ class WorkCalendar:
             worked.update(entry.work)
             covered.setdefault(entry.year, set()).update(entry.covers)
         announced = set(reasons)
+        published = [e.year for e in self.entries if e.confidence == "confirmed"]
+        self.official_until = date(max(published, default=FIRST_YEAR - 1), 12, 31)
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             for day, name in _rule_days_off(year, covered.get(year, set()), announced).items():
                 reasons.setdefault(day, name)
@@ -373,6 +375,24 @@ class WorkCalendar:
         self._cumulative = cumulative
 
     # -- days
+
+    def provisional_from(self) -> date:
+        """The first day after the last year with an officially published schedule: from it on,
+        days off come from the statutory rules only ("theo quy định, chưa có lịch chính thức")."""
+        return self.official_until + timedelta(days=1)
+
+    def is_provisional(self, d: date) -> bool:
+        return d > self.official_until
+
+    def changed_days(self, other: WorkCalendar) -> list[date]:
+        """The days that are working days in one calendar and not in the other."""
+        if self._first != other._first or self._periods != other._periods:
+            return [date.fromordinal(self._first + i) for i in range(len(self._working))]
+        return [
+            date.fromordinal(self._first + i)
+            for i, (a, b) in enumerate(zip(self._working, other._working, strict=True))
+            if a != b
+        ]
 
     def _index(self, d: date) -> int:
         if isinstance(d, datetime):
@@ -481,6 +501,13 @@ def _like(local: datetime, reference: datetime) -> datetime:
 
 def load_calendar(extra: Path | None = None, bundled: Path = BUNDLED_CALENDAR) -> WorkCalendar:
     """The calendar from the bundled data file, extended by an admin file when ``extra`` is given."""
+    entries, periods = _schedule(extra, bundled)
+    return WorkCalendar(entries, periods or DEFAULT_WORKING_PERIODS)
+
+
+def _schedule(
+    extra: Path | None, bundled: Path = BUNDLED_CALENDAR
+) -> tuple[list[ScheduleEntry], tuple[tuple[time, time], ...] | None]:
     base = read_calendar_file(bundled)
     entries: list[ScheduleEntry] = list(base.entries)
     periods = base.working_periods
@@ -488,7 +515,14 @@ def load_calendar(extra: Path | None = None, bundled: Path = BUNDLED_CALENDAR) -
         admin = read_calendar_file(extra)
         entries = merge_schedules(entries, admin.entries, str(extra))
         periods = admin.working_periods or periods
-    return WorkCalendar(entries, periods or DEFAULT_WORKING_PERIODS)
+    return entries, periods
+
+
+def base_schedule() -> tuple[list[ScheduleEntry], tuple[tuple[time, time], ...] | None]:
+    """The bundled schedule extended by the admin file in the data dir (if any): what the admins'
+    stored corrections (``knowledge.calendarstore``) extend."""
+    admin = get_settings().data_dir / ADMIN_CALENDAR_NAME
+    return _schedule(admin if admin.is_file() else None)
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,45 @@ def dossier(**overrides: Any) -> Any:
     }
     values.update(overrides)
     return DossierRecord(**values)
+
+
+# --------------------------------------------------------------------------- dossier exports
+
+NATIONAL_HEADER = ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "MucDo", "TrangThaiHoSo", "NgayNopHoSo",
+                   "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "SoLanBoSung",
+                   "ThoiGianChoBoSung", "CoPhiLePhi", "DuocThanhToanTrucTuyen", "DaSoHoa", "CoKetQuaDienTu",
+                   "TaiSuDungDuLieu", "CoThuXinLoi", "ChuHoSo"]  # fmt: skip
+
+
+def national_row(**overrides: Any) -> dict[str, Any]:
+    """One exported dossier in the national sync vocabulary: online, full-process, returned early."""
+    row: dict[str, Any] = {
+        "MaHoSo": "H38.402-210308-0001", "MaTTHC": "1.001193", "MaDonVi": "16174", "KenhThucHien": "2",
+        "MucDo": "4", "TrangThaiHoSo": "10", "NgayNopHoSo": "20210308090000",
+        "NgayTiepNhan": "20210308100000",
+        "NgayHenTra": "20210310100000", "NgayKetThucXuLy": "20210309150000", "NgayTra": "20210309160000",
+        "SoLanBoSung": "0", "ThoiGianChoBoSung": "", "CoPhiLePhi": "1", "DuocThanhToanTrucTuyen": "2",
+        "DaSoHoa": "1", "CoKetQuaDienTu": "1", "TaiSuDungDuLieu": "0", "CoThuXinLoi": "0",
+        "ChuHoSo": "Nguyễn Thị Lan",
+    }  # fmt: skip
+    row.update(overrides)
+    return row
+
+
+def write_csv(
+    path: Path, *rows: dict[str, Any], header: list[str] | None = None, encoding: str = "utf-8-sig"
+) -> Path:
+    """A national-profile CSV export of ``rows`` (or with another ``header``)."""
+    with path.open("w", encoding=encoding, newline="") as out:
+        writer = csv.DictWriter(out, header or NATIONAL_HEADER, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def dossier_units(session: Session) -> None:
+    """Thanh Hóa (38) › huyện Như Xuân (402) › thị trấn 16174 and xã 16177, pre-2025 codes."""
+    province = unit(session, "38", "province")
+    district = unit(session, "402", "district", province)
+    unit(session, "16174", "township", district)
+    unit(session, "16177", "commune", district)

@@ -21,6 +21,7 @@ from bot.app import BotApplication
 from bot.handlers.official import CLOCK_KEY, DIGEST_AT, DIGEST_JOB
 from bot.handlers.services import Services
 from bot.render_official import weekday_label
+from knowledge.calendarstore import apply_change, parse_change
 from knowledge.compliance import roles
 from knowledge.compliance.apology import proposed_dates
 from knowledge.compliance.dossiers import DossierRecord, upsert_records
@@ -239,6 +240,12 @@ async def test_morning_digest(app: tuple[FakeBotAPI, BotApplication], world: Ser
     with world.store.sessions.begin() as session:
         for official in session.scalars(select(Official)):
             official.digest_sent_on = date(2021, 9, 1)
+    await job.run(application)
+    assert api.count("sendMessage") == sent + 1
+    # Nor on a day an admin has since given off: the calendar's corrections in the database count.
+    with world.store.sessions.begin() as session:
+        apply_change(session, parse_change(["nghi", "06/09/2021", "Nghỉ", "đột", "xuất"], "t"), "t")
+    application.bot_data[CLOCK_KEY] = lambda: datetime(2021, 9, 6, 7, 30)  # a Monday
     await job.run(application)
     assert api.count("sendMessage") == sent + 1
     [off] = await api.say(OFFICIAL, "/nhacviec")

@@ -6,7 +6,6 @@ import csv
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -18,43 +17,12 @@ from knowledge.compliance.dossiers import DossierFileError, import_dossiers
 from knowledge.compliance.models import Dossier, DossierSummary
 from knowledge.compliance.profile import ProfileError, load_profile
 from knowledge.settings import get_settings
-from tests.factories import unit
-
-HEADER = ["MaHoSo", "MaTTHC", "MaDonVi", "KenhThucHien", "MucDo", "TrangThaiHoSo", "NgayNopHoSo",
-          "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "SoLanBoSung", "ThoiGianChoBoSung",
-          "CoPhiLePhi", "DuocThanhToanTrucTuyen", "DaSoHoa", "CoKetQuaDienTu", "TaiSuDungDuLieu",
-          "CoThuXinLoi", "ChuHoSo"]  # fmt: skip
-
-
-def national_row(**overrides: Any) -> dict[str, Any]:
-    """One exported dossier in the national sync vocabulary: online, full-process, returned early."""
-    row: dict[str, Any] = {
-        "MaHoSo": "H38.402-210308-0001", "MaTTHC": "1.001193", "MaDonVi": "16174", "KenhThucHien": "2",
-        "MucDo": "4", "TrangThaiHoSo": "10", "NgayNopHoSo": "20210308090000",
-        "NgayTiepNhan": "20210308100000",
-        "NgayHenTra": "20210310100000", "NgayKetThucXuLy": "20210309150000", "NgayTra": "20210309160000",
-        "SoLanBoSung": "0", "ThoiGianChoBoSung": "", "CoPhiLePhi": "1", "DuocThanhToanTrucTuyen": "2",
-        "DaSoHoa": "1", "CoKetQuaDienTu": "1", "TaiSuDungDuLieu": "0", "CoThuXinLoi": "0",
-        "ChuHoSo": "Nguyễn Thị Lan",
-    }  # fmt: skip
-    row.update(overrides)
-    return row
-
-
-def write_csv(path: Path, *rows: dict[str, Any]) -> Path:
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.DictWriter(out, HEADER)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+from tests.factories import dossier_units, national_row, write_csv
 
 
 @pytest.fixture
 def communes(session: Session) -> None:
-    province = unit(session, "38", "province")
-    district = unit(session, "402", "district", province)
-    unit(session, "16174", "township", district)
-    unit(session, "16177", "commune", district)
+    dossier_units(session)
 
 
 def test_national_profile_maps_every_field(session: Session, communes: None, tmp_path: Path) -> None:
@@ -129,13 +97,15 @@ def test_reimport_updates_instead_of_duplicating(session: Session, communes: Non
     assert sorted(per_unit.values()) == [1, 2]  # the summary followed B to its new commune
 
 
-def test_the_same_dossier_twice_in_one_file_keeps_the_later_row(
+def test_the_same_dossier_twice_in_one_file_is_reported_and_the_first_row_kept(
     session: Session, communes: None, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "e.csv", national_row(MaHoSo="A", DaSoHoa="0"), national_row(MaHoSo="A"))
     result = import_dossiers(session, path)
-    assert (result.created, result.errors) == (1, [])
-    assert session.scalars(select(Dossier.digitised)).one() is True
+    assert result.created == 1
+    assert [(e.row, e.code) for e in result.errors] == [(3, "A")]
+    assert "dòng 2" in result.errors[0].reason
+    assert session.scalars(select(Dossier.digitised)).one() is False
 
 
 def test_xlsx_with_vietnamese_headers(session: Session, communes: None, tmp_path: Path) -> None:
@@ -145,7 +115,7 @@ def test_xlsx_with_vietnamese_headers(session: Session, communes: None, tmp_path
     assert sheet is not None
     columns = ["code", "procedure_code", "unit_code", "channel", "status", "submitted_at", "accepted_at",
                "due_at", "finished_at", "supplement_count", "supplement_hours", "apology"]  # fmt: skip
-    sheet.append([profile.columns[c] for c in columns])
+    sheet.append([profile.headers(c)[0] for c in columns])
     sheet.append(["X-1", "2.000815", 16174, "Trực tiếp", "Đã trả kết quả", datetime(2021, 3, 8, 9),
                   "08/03/2021 09:00", "10/03/2021 09:00", "11/03/2021 09:00", 1, 1, "x"])  # fmt: skip
     workbook.save(tmp_path / "export.xlsx")

@@ -93,3 +93,48 @@ def test_round_trip(d: date) -> None:
 def test_consecutive_days_are_consecutive_lunar_days(d: date) -> None:
     today, tomorrow = solar_to_lunar(d), solar_to_lunar(d + timedelta(days=1))
     assert tomorrow.day == today.day + 1 or (tomorrow.day == 1 and today.day in (29, 30))
+
+
+def test_every_day_1900_2100_matches_an_independent_vietnamese_calendar() -> None:
+    """Every day of 1900–2100 against lunar-vn (PyPI, MIT): an independent implementation of the
+    same astronomy for Vietnam's zone (UTC+7). Before the fix two days came out as day 0
+    (2054-05-07, 2062-04-09: a new moon a few minutes after local midnight fooled the month search).
+
+    lunar-vn is checked to be the Vietnamese calendar, not the Chinese one (UTC+8): Tết 1985 and
+    2007 fell on different days in the two countries. HND's published year tables (TK19–TK22, as
+    shipped by vnlunar) differ from both computations before 1968, when the North still used UTC+8,
+    and on 2054-05-07, whose new moon falls within a minute of local midnight (00:00:14 by PyEphem):
+    no computation of this precision can settle that day, so the test follows the UTC+7 astronomy.
+    """
+    import lunar_vn
+
+    assert lunar_vn.solar_to_lunar(date(1985, 1, 21)) == lunar_vn.LunarDate(1, 1, 1985)
+    assert lunar_vn.solar_to_lunar(date(2007, 2, 17)) == lunar_vn.LunarDate(1, 1, 2007)
+    day, last = date(1900, 1, 1), date(2100, 12, 31)
+    differences = []
+    while day <= last:
+        ours = solar_to_lunar(day)
+        theirs = lunar_vn.solar_to_lunar(day)
+        if (ours.year, ours.month, ours.day, ours.leap) != (
+            theirs.year,
+            theirs.month,
+            theirs.day,
+            theirs.leap,
+        ):
+            differences.append((day, ours, theirs))
+        day += timedelta(days=1)
+    assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("solar", "lunar"),
+    [
+        (date(2054, 5, 7), LunarDate(2054, 3, 30)),
+        (date(2054, 5, 8), LunarDate(2054, 4, 1)),
+        (date(2062, 4, 9), LunarDate(2062, 2, 30)),
+        (date(2062, 4, 10), LunarDate(2062, 3, 1)),
+    ],
+)
+def test_a_new_moon_just_after_midnight_starts_the_next_day(solar: date, lunar: LunarDate) -> None:
+    assert solar_to_lunar(solar) == lunar
+    assert lunar_to_solar(lunar.year, lunar.month, lunar.day, lunar.leap) == solar

@@ -4,7 +4,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.keyboards import MAX_CALLBACK_BYTES, Action, callback, parse_callback
@@ -159,6 +159,7 @@ def test_emoji_count_twice_towards_the_limit() -> None:
 
 
 @given(st.lists(st.text(min_size=0, max_size=300), min_size=1, max_size=40), st.integers(60, 600))
+@example(["00000" + "𐀀" * 21 + "𝒀𝒗𝒘𝒙 "], 62)  # a space just past the longest prefix that fits
 def test_chunks_always_fit_and_lose_nothing(lines: list[str], limit: int) -> None:
     doc = Doc()
     for line in lines:

@@ -24,7 +24,7 @@ from knowledge.compliance.apology import (
 )
 from knowledge.compliance.demo import SCENARIOS, load_scenario
 from knowledge.compliance.dossiers import DossierFileError, import_dossiers
-from knowledge.compliance.figures import Period, procedure_breakdown
+from knowledge.compliance.figures import Figures, Period, procedure_breakdown
 from knowledge.compliance.periods import PeriodSyntaxError, parse_period
 from knowledge.compliance.profile import ProfileError, local_now
 from knowledge.compliance.ranking import CLASS_LABELS, UnitReport, ranking_xlsx, unit_report
@@ -37,11 +37,17 @@ from knowledge.units import get_unit, load_units
 
 
 def register(sub: Any) -> None:
-    imp = sub.add_parser("import-dossiers", help="nhập hồ sơ từ tệp xuất CSV/XLSX của phần mềm một cửa")
+    imp = sub.add_parser(
+        "import-dossiers", help="nhập hồ sơ từ tệp xuất CSV/XLSX/JSON của phần mềm một cửa (tự nhận dạng)"
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument(
-        "--profile", default="national", help="hồ sơ cột: tên (national, vi-headers) hoặc tệp JSON"
+        "--profile",
+        default=None,
+        help="ép một hồ sơ cột: tên (national, vi-headers, igate) hoặc tệp JSON (mặc định: nhận từ tệp)",
     )
+    imp.add_argument("--unit", help="mã đơn vị của các dòng tệp không ghi đơn vị")
+    imp.add_argument("--era", choices=("2008", "2025"), help="thời kỳ của mã --unit")
     imp.add_argument("--errors", type=Path, help="tệp ghi các dòng lỗi (mặc định: FILE.errors.csv)")
     imp.set_defaults(func=cmd_import)
 
@@ -147,11 +153,31 @@ def _import(store: Store, args: argparse.Namespace) -> int:
     try:
         with store.sessions.begin() as session:
             _ensure_units(session)
-            result = import_dossiers(session, args.file, args.profile)
+            unit = None
+            if args.unit:
+                unit = _unit(session, args.unit, args.era)
+                if unit is None:
+                    return 1
+            result = import_dossiers(session, args.file, args.profile, unit=unit)
     except (DossierFileError, ProfileError, OSError) as exc:
         print(f"Không nhập được {args.file}: {exc}", file=sys.stderr)
         return 1
     print(f"Đã nhập {result.imported} hồ sơ: {result.created} mới, {result.updated} cập nhật.")
+    if result.layout and args.profile is None:
+        print(f"Nhận dạng tệp: {result.layout}" + "".join(f"; {note}" for note in result.notes) + ".")
+    if result.missing:
+        print(
+            "Cảnh báo: tệp không có "
+            + ", ".join(result.missing)
+            + ": các số liệu cần chúng sẽ ghi «không có dữ liệu»."
+        )
+    for name, rows in sorted(result.partly_missing.items()):
+        print(f"Cảnh báo: {rows} hồ sơ không có {name}.")
+    if result.unknown_procedures:
+        print(
+            f"Cảnh báo: {result.unknown_procedures} hồ sơ có tên thủ tục không có trong danh mục"
+            " (không rõ mã)."
+        )
     if result.errors:
         result.write_errors(errors_path)
         print(f"{len(result.errors)} dòng bị bỏ qua; lý do từng dòng ở {errors_path}.")
@@ -205,6 +231,14 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}%"
 
 
+def _rate(f: Figures, name: str) -> str:
+    return "không có dữ liệu" if f.no_data(name) else _pct(getattr(f, name))
+
+
+def _count(f: Figures, name: str) -> str:
+    return "không có dữ liệu" if f.no_data(name) else str(getattr(f, name))
+
+
 def _text(report: UnitReport) -> str:
     own, f, carried = report.own, report.own.figures, report.carried
     lines = [
@@ -223,14 +257,25 @@ def _text(report: UnitReport) -> str:
         f"Đã xong {f.finished}: trước hạn {f.early}, đúng hạn {f.on_time}, trễ hạn {f.late}"
         + (f", rút hoặc dừng không rõ thời điểm {f.ended_unjudged}" if f.ended_unjudged else "")
         + f" · tỷ lệ đúng hạn {_pct(f.on_time_rate)}",
-        f"Trực tuyến {_pct(f.online_rate)} (toàn trình {_pct(f.online_full_rate)}, một phần"
-        f" {_pct(f.online_partial_rate)}) · thanh toán trực tuyến {_pct(f.online_payment_rate)}",
-        f"Số hóa {_pct(f.digitised_rate)} · kết quả điện tử {_pct(f.e_result_rate)}"
-        f" · tái sử dụng {_pct(f.reuse_rate)}",
-        f"Trực tuyến chưa tiếp nhận sau 6 giờ làm việc: {f.unaccepted_online} · trễ hạn không có thư xin lỗi:"
-        f" {f.late_without_apology} · yêu cầu bổ sung quá 1 lần: {f.supplement_twice}",
+        f"Trực tuyến {_rate(f, 'online_rate')} (toàn trình {_rate(f, 'online_full_rate')}, một phần"
+        f" {_rate(f, 'online_partial_rate')}) · thanh toán trực tuyến {_rate(f, 'online_payment_rate')}",
+        f"Số hóa {_rate(f, 'digitised_rate')} · kết quả điện tử {_rate(f, 'e_result_rate')}"
+        f" · tái sử dụng {_rate(f, 'reuse_rate')}",
+        f"Trực tuyến chưa tiếp nhận sau 6 giờ làm việc: {_count(f, 'unaccepted_online')} · trễ hạn không có"
+        f" thư xin lỗi: {_count(f, 'late_without_apology')} · yêu cầu bổ sung quá 1 lần:"
+        f" {_count(f, 'supplement_twice')}",
         f"Điểm 766 (phần tính được từ hồ sơ): {own.score.total} / {own.score.max_points}",
     ]
+    if f.lacking():
+        lines.append(
+            "Cảnh báo: dữ liệu nhập thiếu "
+            + ", ".join(f"{name} ({rows} hồ sơ)" for name, rows in f.lacking().items())
+            + ": số liệu cần chúng ghi «không có dữ liệu» hoặc chỉ tính trên hồ sơ có dữ liệu."
+        )
+    if report.provisional_from is not None:
+        lines.append(
+            f"Lịch làm việc từ {report.provisional_from:%d/%m/%Y}: theo quy định, chưa có lịch chính thức."
+        )
     if own.score.lost_points:
         lines.append("Mất điểm ở:")
         lines += [

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 
 class Calendar(Protocol):
     """What the compliance feature uses of ``knowledge.workcalendar.WorkCalendar``."""
@@ -22,8 +24,15 @@ class Calendar(Protocol):
 
     def add_working_hours(self, t: datetime, hours: float, /) -> datetime: ...
 
+    def provisional_from(self) -> date: ...
 
-def default_calendar() -> Calendar:
+
+def default_calendar(session: Session | None = None) -> Calendar:
+    """The calendar in force: with a session, the one admins corrected (``knowledge.calendarstore``)."""
+    if session is not None:
+        from knowledge.calendarstore import calendar_for
+
+        return calendar_for(session)
     from knowledge.workcalendar import default_calendar as _default
 
     return _default()

@@ -199,7 +199,7 @@ def generate(
 def load_scenario(session: Session, name: str, calendar: Calendar | None = None) -> ImportResult:
     """Generate the scenario's dossiers and upsert them (again: nothing changes) in the session."""
     scenario = SCENARIOS[name]
-    calendar = calendar or default_calendar()
+    calendar = calendar or default_calendar(session)
     records = (
         record
         for unit, behaviour in behaviours(session, scenario)

@@ -32,7 +32,7 @@ sheet has them): received before the period and not ended when it began.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from knowledge.compliance.clock import Calendar, default_calendar
+from knowledge.compliance.gaps import NEEDS, unknown_counts
 from knowledge.compliance.models import Channel, Dossier, DossierSummary, Status, Timeliness
 from knowledge.compliance.summary import (
     ACCEPT_WITHIN_HOURS,
@@ -132,9 +133,34 @@ class Figures:
     processing_hours: float = 0.0
     fee_procedures: int = 0  # procedures with fee-bearing dossiers
     paid_procedures: int = 0  # … of which at least one was paid online
+    # Received dossiers whose export lacked an optional field (knowledge.compliance.gaps): they are
+    # left out of the rates that need the field, which have no value when no dossier has it.
+    unknown: dict[str, int] = field(default_factory=dict)
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        summed = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name != "unknown"
+        }
+        unknown = dict(self.unknown)
+        for name, rows in other.unknown.items():
+            unknown[name] = unknown.get(name, 0) + rows
+        return Figures(**summed, unknown=unknown)
+
+    def _known(self, *names: str) -> int:
+        """Received dossiers that have all these fields (the lacks overlap in practice: one file)."""
+        return self.received - max((self.unknown.get(n, 0) for n in names), default=0)
+
+    def no_data(self, figure: str) -> bool:
+        """Whether ``figure`` (a rate or count name) has no data: no received dossier has what it needs."""
+        return bool(self.received) and any(
+            self.unknown.get(n, 0) >= self.received for n in NEEDS.get(figure, ())
+        )
+
+    def lacking(self) -> dict[str, int]:
+        """Optional fields some received dossiers lack, with how many."""
+        return {name: rows for name, rows in self.unknown.items() if rows}
 
     @property
     def has_data(self) -> bool:
@@ -152,35 +178,39 @@ class Figures:
 
     @property
     def online_rate(self) -> float | None:
-        return _rate(self.online, self.received)
+        return _rate(self.online, self._known("channel"))
 
     @property
     def online_full_rate(self) -> float | None:
-        return _rate(self.online_full, self.received)
+        return _rate(self.online_full, self._known("channel", "online_level"))
 
     @property
     def online_partial_rate(self) -> float | None:
-        return _rate(self.online_partial, self.received)
+        return _rate(self.online_partial, self._known("channel", "online_level"))
 
     @property
     def online_payment_rate(self) -> float | None:
+        if self.no_data("online_payment_rate"):
+            return None
         return _rate(self.paid_online, self.fee_bearing)
 
     @property
     def paid_procedure_rate(self) -> float | None:
+        if self.no_data("paid_procedure_rate"):
+            return None
         return _rate(self.paid_procedures, self.fee_procedures)
 
     @property
     def digitised_rate(self) -> float | None:
-        return _rate(self.digitised, self.received)
+        return _rate(self.digitised, self._known("digitised"))
 
     @property
     def e_result_rate(self) -> float | None:
-        return _rate(self.e_result, self.received)
+        return _rate(self.e_result, self._known("e_result"))
 
     @property
     def reuse_rate(self) -> float | None:
-        return _rate(self.reused, self.received)
+        return _rate(self.reused, self._known("reused"))
 
     @property
     def average_processing_days(self) -> float | None:
@@ -195,6 +225,7 @@ class Figures:
             data[name] = getattr(self, name)
         data["average_processing_days"] = self.average_processing_days
         data["ended_unjudged"] = self.ended_unjudged
+        data["no_data"] = [name for name in NEEDS if self.no_data(name)]
         return data
 
 
@@ -282,7 +313,7 @@ def figures_by(
 ) -> dict[int | None, Figures]:
     """The unit's figures (key None), or with ``by_child`` one entry per child unit that has dossiers
     (key: the child's id) and the unit's own dossiers under None."""
-    calendar = calendar or default_calendar()
+    calendar = calendar or default_calendar(session)
     depth = unit_depth(session, unit)
     if depth > len(TIERS):
         raise ValueError(f"{unit!r} is deeper than the dossier tiers")
@@ -317,6 +348,11 @@ def figures_by(
         if key in result:
             result[key].fee_procedures = fee
             result[key].paid_procedures = paid
+    for key, counts in unknown_counts(
+        session, TIERS[depth - 1], unit.id, period.start, period.end, dossier_group if by_child else None
+    ).items():
+        if key in result:
+            result[key].unknown = counts
     return result
 
 
@@ -324,7 +360,7 @@ SUMMED = (*STATIC, "processed", "processing_hours")
 
 
 def _from_summary(row: Any) -> Figures:
-    counts = {name: int(row[name]) for name in STATIC}
+    counts: dict[str, Any] = {name: int(row[name]) for name in STATIC}
     slow = counts.pop("slow_acceptance")
     unapologised = counts.pop("late_unapologised")
     return Figures(
@@ -398,7 +434,7 @@ class CarriedOver:
 def carried_over(
     session: Session, unit: Unit, period: Period, now: datetime, calendar: Calendar | None = None
 ) -> CarriedOver:
-    calendar = calendar or default_calendar()
+    calendar = calendar or default_calendar(session)
     start, _end = period.bounds()
     at = period.judged_at(now)
     open_then = still_open() | (Dossier.ended_at >= start)
@@ -454,13 +490,17 @@ class ProcedureFigures:
     paid_online: int
     late: int  # ended late
     overdue: int  # open and overdue when judged
+    unknown: dict[str, int] = field(default_factory=dict)  # as Figures.unknown, for this procedure
 
     @property
     def online_rate(self) -> float | None:
-        return _rate(self.online, self.received)
+        """Over the dossiers whose channel is known: None when the exports gave none."""
+        return _rate(self.online, self.received - self.unknown.get("channel", 0))
 
     @property
     def online_payment_rate(self) -> float | None:
+        if self.received and self.unknown.get("fee_bearing", 0) >= self.received:
+            return None
         return _rate(self.paid_online, self.fee_bearing)
 
 
@@ -468,7 +508,7 @@ def procedure_breakdown(
     session: Session, unit: Unit, period: Period, now: datetime, calendar: Calendar | None = None
 ) -> list[ProcedureFigures]:
     """Received, online share, online payment and lateness per procedure, the most received first."""
-    calendar = calendar or default_calendar()
+    calendar = calendar or default_calendar(session)
     depth = unit_depth(session, unit)
     summed = ("received", "online", "fee_bearing", "paid_online", "late")
     names = select(Procedure.name).where(Procedure.code == DossierSummary.procedure_code).scalar_subquery()
@@ -491,9 +531,13 @@ def procedure_breakdown(
     )
     params = judging_params(period, now, calendar)
     overdue_by = dict(session.execute(late_open.group_by(Dossier.procedure_code), params).tuples().all())
+    lacks = unknown_counts(
+        session, TIERS[depth - 1], unit.id, period.start, period.end, Dossier.procedure_code
+    )
     result = []
     for code, (name, (got, online, fee, paid, late)) in rows.items():
         late_now = int(overdue_by.get(code, 0))
         if got or late_now:
-            result.append(ProcedureFigures(code, name, got, online, fee, paid, late, late_now))
+            lacking = lacks.get(code, {})
+            result.append(ProcedureFigures(code, name, got, online, fee, paid, late, late_now, lacking))
     return sorted(result, key=lambda p: (-p.received, p.procedure_code))

@@ -116,6 +116,8 @@ class Dossier(Base):
     reused: Mapped[bool] = mapped_column(Boolean, default=False)
     apology: Mapped[bool] = mapped_column(Boolean, default=False)
     applicant: Mapped[str | None] = mapped_column(String(255))  # chủ hồ sơ, as the export records it
+    # Optional fields the export did not give (bits of knowledge.compliance.gaps.OPTIONAL); 0: all known.
+    unknown: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # Computed at import from the working-time calendar:
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)  # end of processing, None while open
     effective_due_at: Mapped[datetime | None] = mapped_column(DateTime)  # due + supplement waiting
@@ -136,6 +138,14 @@ Index(
     Dossier.received_day,
     sqlite_where=Dossier.ended_at.is_(None),
     postgresql_where=Dossier.ended_at.is_(None),
+)
+
+# The few dossiers whose export lacked a field: figures read them to say "không có dữ liệu".
+Index(
+    "ix_dossiers_unknown",
+    Dossier.received_day,
+    sqlite_where=Dossier.unknown != 0,
+    postgresql_where=Dossier.unknown != 0,
 )
 
 
@@ -178,6 +188,24 @@ class DossierSummary(Base):
 Index("ix_dossier_daily_tier1", DossierSummary.tier1_id, DossierSummary.day)
 Index("ix_dossier_daily_tier2", DossierSummary.tier2_id, DossierSummary.day)
 Index("ix_dossier_daily_tier3", DossierSummary.tier3_id, DossierSummary.day)
+
+
+class AgencyUnit(Base):
+    """An agency code or name as exports write it (MaCoQuan, DonViXuLy…), mapped to a unit by an admin.
+
+    ``key`` is the folded text (``knowledge.compliance.profile.fold_header``), so "UBND xã Cát Vân"
+    and "ubnd xa cat van" are one entry."""
+
+    __tablename__ = "agency_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    agency: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+
+    unit: Mapped[Unit] = relationship()
 
 
 class Official(Base):

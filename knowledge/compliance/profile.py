@@ -3,10 +3,17 @@
 A profile is a JSON file in ``knowledge/data/profiles/`` (or any path)::
 
     {"name": str, "description": str,
-     "columns": {FIELD: "header in the export", ...},      # FIELDS below; the REQUIRED ones must be mapped
+     "columns": {FIELD: "header" | ["header", "other header", ...], ...},  # FIELDS below
      "values": {FIELD: {"vendor value": canonical, ...}},  # optional, merged over the defaults
+     "patterns": {FIELD: [["words in the value", canonical], ...]},  # free text, first match wins
      "datetime_formats": ["%d/%m/%Y %H:%M", ...],           # tried after ISO 8601 and yyyyMMddHHmmss
      "supplement_unit": "hours" | "days"}                   # unit of the supplement waiting time
+
+Headers are matched without regard to case, diacritics or spacing, and the header row may come after
+title rows. A profile must map ``code``, ``status``, ``submitted_at``, the procedure (its code or its
+name) and, unless the importer is given a default unit, the unit (a unit code, or an agency code or
+name that the agency table maps to a unit). Every other field may be missing from a file: the figures
+that need it then say "không có dữ liệu" instead of counting the dossiers as "no".
 
 Canonical values: ``channel`` 1 trực tiếp, 2 trực tuyến, 3 bưu chính; ``status`` the national codes
 1–10; ``online_level`` "toan_trinh" / "mot_phan" (4 and 3, the pre-2022 levels, map to them; 1 and 2
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -30,8 +37,18 @@ DEFAULT_PROFILE = "national"
 VIETNAM = timezone(timedelta(hours=7))
 HOURS_PER_DAY = 8
 
-REQUIRED = ("code", "procedure_code", "unit_code", "channel", "status", "submitted_at")
-TEXT_FIELDS = ("code", "procedure_code", "unit_code", "applicant")
+REQUIRED = ("code", "status", "submitted_at")
+PROCEDURE_FIELDS = ("procedure_code", "procedure_name")  # one is needed
+UNIT_FIELDS = ("unit_code", "agency_code", "agency_name")  # one is needed, or a default unit
+TEXT_FIELDS = (
+    "code",
+    "procedure_code",
+    "unit_code",
+    "procedure_name",
+    "agency_code",
+    "agency_name",
+    "applicant",
+)
 INT_FIELDS = ("channel", "status", "supplement_count")
 TIME_FIELDS = ("submitted_at", "accepted_at", "due_at", "finished_at", "returned_at")
 FLAG_FIELDS = ("fee_bearing", "paid_online", "digitised", "e_result", "reused", "apology")
@@ -90,25 +107,45 @@ def _key(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip().casefold()
 
 
+def fold_header(text: str) -> str:
+    """A header or free-text value as compared: lower case, no diacritics (đ → d), single spaces."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.replace("_", " ").split())
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
-    columns: Mapping[str, str]
+    columns: Mapping[str, str | list[str]]
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     datetime_formats: tuple[str, ...] = ()
     supplement_unit: str = "hours"
+    patterns: Mapping[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    description: str = ""
+
+    def headers(self, name: str) -> list[str]:
+        """The headers a field may have in an export, as written in the profile."""
+        column = self.columns[name]
+        return [column] if isinstance(column, str) else list(column)
 
     def converters(self) -> dict[str, Callable[[Any], Any]]:
         """One function per mapped field turning a raw cell into the canonical value."""
-        return {name: self._converter(name) for name in self.columns}
+        return {name: self.converter(name) for name in self.columns}
 
-    def _converter(self, name: str) -> Callable[[Any], Any]:
+    def time_converter(self) -> Callable[[Any], datetime | None]:
+        """How this profile reads a time (for times inside a field, e.g. the national sync's lists)."""
+        return self.converter("submitted_at")
+
+    def converter(self, name: str) -> Callable[[Any], Any]:
+        """The function turning a raw value of field ``name`` into its canonical value."""
         mapping = {_key(k): v for k, v in self.values.get(name, {}).items()}
         if name in TEXT_FIELDS:
             return _text
         if name in INT_FIELDS:
             exact = {**{str(n): n for n in range(11)}, "": None, **dict(self.values.get(name, {}))}
-            return _fast(lambda raw: _integer(raw, mapping), exact)
+            patterns = [(fold_header(words), value) for words, value in self.patterns.get(name, [])]
+            return _fast(lambda raw: _integer(raw, mapping, patterns), exact)
         if name == "online_level":
             levels = {**_LEVELS, **mapping}
             return _fast(
@@ -163,6 +200,8 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
     columns = data.get("columns") or {}
     unknown = sorted(set(columns) - set(FIELDS))
     missing = [f for f in REQUIRED if f not in columns]
+    if not any(f in columns for f in PROCEDURE_FIELDS):
+        missing.append("procedure_code")
     if unknown or missing:
         raise ProfileError(f"Hồ sơ cột {path.name}: trường lạ {unknown}, thiếu trường bắt buộc {missing}")
     unit = data.get("supplement_unit", "hours")
@@ -174,6 +213,8 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
         values=data.get("values") or {},
         datetime_formats=tuple(data.get("datetime_formats") or ()),
         supplement_unit=unit,
+        patterns={k: [(str(p[0]), p[1]) for p in v] for k, v in (data.get("patterns") or {}).items()},
+        description=data.get("description", ""),
     )
 
 
@@ -191,7 +232,7 @@ def _text(raw: Any) -> str | None:
     return unicodedata.normalize("NFC", str(raw)).strip()
 
 
-def _integer(raw: Any, mapping: Mapping[str, Any]) -> int | None:
+def _integer(raw: Any, mapping: Mapping[str, Any], patterns: Sequence[tuple[str, Any]] = ()) -> int | None:
     if _blank(raw):
         return None
     if isinstance(raw, bool):
@@ -208,7 +249,12 @@ def _integer(raw: Any, mapping: Mapping[str, Any]) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise ValueProblem(f"không phải số nguyên: {raw!r}") from None
+        pass
+    folded = f" {fold_header(text)} "
+    for words, value in patterns:
+        if f" {words} " in folded:
+            return int(value)
+    raise ValueProblem(f"không phải số nguyên hay giá trị đã biết: {raw!r}")
 
 
 def _number(raw: Any) -> float:

@@ -9,7 +9,9 @@ Classification of a unit's online service in a period (from its received dossier
   received no dossier online — the "0%" of the letters;
 - ``none``: no dossier was filed under an online-capable service: it offers no online service;
 - ``no_data``: it received no dossier in the period (none was sent, or the export has none of its
-  dossiers): nothing is known of it — it is neither drawn nor ranked as 0, and has no score.
+  dossiers): nothing is known of it — it is neither drawn nor ranked as 0, and has no score;
+- ``no_channel_data``: it received dossiers, but the exports did not say how they were filed
+  (``knowledge.compliance.gaps``): its online rates are "không có dữ liệu", not 0%.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import enum
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.compliance.clock import Calendar
+from knowledge.compliance.clock import Calendar, default_calendar
 from knowledge.compliance.figures import (
     RATES,
     CarriedOver,
@@ -45,7 +47,8 @@ class OnlineClass(enum.StrEnum):
     PARTIAL = "partial_online"
     ZERO = "zero"
     NONE = "none"
-    NO_DATA = "no_data"
+    NO_DATA = "no_data"  # no dossier received in the period
+    NO_CHANNEL_DATA = "no_channel_data"  # the exports gave no channel: nothing can be said
 
 
 CLASS_LABELS = {
@@ -54,12 +57,15 @@ CLASS_LABELS = {
     OnlineClass.ZERO: "Có dịch vụ trực tuyến nhưng 0% hồ sơ trực tuyến",
     OnlineClass.NONE: "Không cung cấp dịch vụ trực tuyến",
     OnlineClass.NO_DATA: "Chưa có dữ liệu",
+    OnlineClass.NO_CHANNEL_DATA: "Không có dữ liệu kênh nộp",
 }
 
 
 def classify(figures: Figures) -> OnlineClass:
     if not figures.has_data:
         return OnlineClass.NO_DATA
+    if figures.no_data("online_rate"):
+        return OnlineClass.NO_CHANNEL_DATA
     if figures.online_full:
         return OnlineClass.FULL
     if figures.online:
@@ -116,6 +122,9 @@ class UnitReport:
     as_of: datetime
     children: list[Standing] = field(default_factory=list)
     carried: CarriedOver = field(default_factory=CarriedOver)
+    # The first day the report counts by the statutory rules only (no official schedule published
+    # yet): set when the period or the time of asking reaches it.
+    provisional_from: date | None = None
 
     @property
     def judged_at(self) -> datetime:
@@ -131,6 +140,9 @@ class UnitReport:
         data["figures"] = self.own.figures.as_dict()
         data["indicators"] = [item.as_dict() for item in self.own.score.items]
         data["children"] = [child.as_dict() for child in self.children]
+        data["calendar_provisional_from"] = (
+            self.provisional_from.isoformat() if self.provisional_from else None
+        )
         return data
 
 
@@ -153,6 +165,7 @@ def unit_report(
     """The unit's standing for the period, with its child units ranked by score (all of them: those
     without dossiers last, unranked)."""
     now = now or local_now()
+    calendar = calendar or default_calendar(session)
     total, by_child = unit_and_children(session, unit, period, now, calendar)
     children = session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all()
     standings = [standing(child, by_child.get(child.id, Figures())) for child in children]
@@ -161,7 +174,9 @@ def unit_report(
     for position, child in enumerate(ranked, start=1):
         child.rank = position
     carried = carried_over(session, unit, period, now, calendar)
-    return UnitReport(standing(unit, total), period, now, standings, carried)
+    first = calendar.provisional_from()
+    provisional = first if max(period.end, now.date()) >= first else None
+    return UnitReport(standing(unit, total), period, now, standings, carried, provisional)
 
 
 def ranking(
@@ -187,6 +202,7 @@ _COLOURS = {
     OnlineClass.ZERO: "#c62828",
     OnlineClass.NONE: "#757575",
     OnlineClass.NO_DATA: "#bdbdbd",
+    OnlineClass.NO_CHANNEL_DATA: "#b0bec5",
 }
 
 

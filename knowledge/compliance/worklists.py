@@ -167,7 +167,7 @@ def worklist(
     calendar: Calendar | None = None,
 ) -> Page:
     """A page of the list (all of it without ``limit``) and the size of the whole list."""
-    calendar = calendar or default_calendar()
+    calendar = calendar or default_calendar(session)
     at = judged_at(now, period)
     where = [*_scope(session, unit, period), _condition(which, at, calendar)]
     total = session.scalar(select(func.count()).select_from(Dossier).where(*where)) or 0
@@ -198,7 +198,7 @@ def counts(
     calendar: Calendar | None = None,
 ) -> dict[WorkList, int]:
     """How many dossiers each list holds, in one query."""
-    calendar = calendar or default_calendar()
+    calendar = calendar or default_calendar(session)
     at = judged_at(now, period)
     conditions = {which: _condition(which, at, calendar) for which in lists}
     query = select(*(func.coalesce(func.sum(case((c, 1), else_=0)), 0) for c in conditions.values()))

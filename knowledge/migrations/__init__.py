@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "knowledge.usage",
     "knowledge.reload",
     "knowledge.compliance.models",
+    "knowledge.calendarstore",
 )
 BASELINE_REVISION = "0001"
 # The tables of the baseline revision, to adopt a database made by create_all (see _adoptable_revision).
@@ -54,6 +55,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0005", "apology_letters", None),
     ("0006", "one_stop_offices", "latitude"),
     ("0007", "official_invites", "token_hash"),
+    ("0008", "agency_units", None),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
