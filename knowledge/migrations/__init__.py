@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "knowledge.usage",
     "knowledge.reload",
     "knowledge.compliance.models",
+    "knowledge.posting",
 )
 BASELINE_REVISION = "0001"
 # The tables of the baseline revision, to adopt a database made by create_all (see _adoptable_revision).
@@ -51,6 +52,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0002", "dossiers", None),
     ("0003", "pending_reloads", None),
     ("0004", "procedures", "publisher"),
+    ("0009", "posting_lists", None),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
