@@ -117,15 +117,21 @@ def change_what(change: Change) -> str:
 
 
 def change_details(change: Change) -> list[str]:
-    """Each changed part, before → after."""
-    return [
-        texts.POSTING_CHANGE_DETAIL.format(
-            what=texts.POSTING_FIELD_NAMES[name].capitalize(),
-            before=_value(change.before, name),
-            after=_value(change.after, name),
+    """Each changed part, before → after (a new link only says so: the QR code must be printed again)."""
+    details = []
+    for name in change.fields:
+        if name == "url":
+            details.append(texts.POSTING_URL_CHANGED)
+            continue
+        what = texts.POSTING_FIELD_NAMES[name]
+        details.append(
+            texts.POSTING_CHANGE_DETAIL.format(
+                what=what[:1].upper() + what[1:],
+                before=_value(change.before, name),
+                after=_value(change.after, name),
+            )
         )
-        for name in change.fields
-    ]
+    return details
 
 
 def removal_text(taken: TakenDown) -> str:
@@ -348,6 +354,7 @@ def posting_pdf(posting: PostingList, diff: PostingDiff | None) -> bytes:
         title=f"{texts.POSTING_TITLE} — {posting.unit_label}",
         author=posting.unit_label,
         lang="vi",
+        initialFontName=_FONT,  # else every page names Helvetica, a font the PDF does not embed
     )
     frame = Frame(margin, 14 * mm, A4[0] - 2 * margin, A4[1] - margin - 14 * mm, id="body")
     document.addPageTemplates([PageTemplate(id="page", frames=[frame])])
@@ -369,6 +376,7 @@ def posting_pdf(posting: PostingList, diff: PostingDiff | None) -> bytes:
     box.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), _FONT, 8),
                 ("BOX", (0, 0), (-1, -1), 0.6, colors.HexColor("#1f4e79")),
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#eef4fa")),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
@@ -384,6 +392,7 @@ def posting_pdf(posting: PostingList, diff: PostingDiff | None) -> bytes:
     ]
     table_style = TableStyle(
         [
+            ("FONT", (0, 0), (-1, -1), _FONT, 8),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a8a8a")),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde7f0")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -456,6 +465,7 @@ def _pdf_changes(
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), _FONT, 8),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a8a8a")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde7f0")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),

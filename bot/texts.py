@@ -207,6 +207,7 @@ POSTING_FIELD_NAMES = {
     "online": "trực tuyến",
     "url": "liên kết Cổng (in lại mã QR)",
 }
+POSTING_URL_CHANGED = "Liên kết trên Cổng đã đổi: in lại mã QR, sửa liên kết trên trang web"
 POSTING_CHANGE_DETAIL = "{what}: «{before}» → «{after}»"
 POSTING_REMOVALS = {
     "abolished": "đã bãi bỏ",
