@@ -579,14 +579,14 @@ li.tt{padding:.55rem 0;border-bottom:1px solid #ddd}
 a{color:#0b57a4}
 .name{font-weight:600}
 .meta{font-size:.9rem;color:#333;margin-top:.15rem}
-.meta span{display:inline-block;margin-right:.9rem}
+.meta>span{display:inline-block;margin-right:.9rem}
 .full{color:#0a6b2d;font-weight:600}
 .code{font-family:ui-monospace,Menlo,Consolas,monospace}
 #none{display:none;color:#a33}
 details{margin-top:2rem;font-size:.95rem}
 table{border-collapse:collapse;width:100%}
 td,th{border:1px solid #bbb;padding:.3rem;vertical-align:top;text-align:left}
-@media (max-width:40rem){main{padding:.6rem}.meta span{display:block}}
+@media (max-width:40rem){main{padding:.6rem}.meta>span{display:block}}
 """
 
 # Filters the list as one types: case and diacritics ignored (đ as d), on name and code.
