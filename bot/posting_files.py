@@ -79,12 +79,21 @@ def field_name(field: str | None) -> str:
     return field or texts.POSTING_NO_FIELD
 
 
+def _case_values(values: tuple[str | None, ...]) -> str | None:
+    """A channel's time or fee: its value, or the values of its cases ("30 Ngày hoặc 40 Ngày (tùy
+    trường hợp)"); None when it publishes none."""
+    if len(values) <= 1:
+        return values[0] if values else None
+    known = [value for value in values if value]
+    return texts.POSTING_CASES.format(values=texts.POSTING_OR.join(known))
+
+
 def terms_text(item: Item, key: str) -> str:
     """The processing time (``key`` "time") or fee ("fee") as published: one value when every way of
     submitting has the same, else each with its ways ("Trực tiếp: 5 ngày; Trực tuyến: 3 ngày")."""
     if not item.terms:
         return texts.POSTING_SEE_PORTAL
-    values = [(t.channel, t.time if key == "time" else t.fee) for t in item.terms]
+    values = [(t.channel, _case_values(t.times if key == "time" else t.fees)) for t in item.terms]
     distinct = list(dict.fromkeys(value for _, value in values))
     if len(distinct) == 1:
         return distinct[0] or texts.POSTING_UNPUBLISHED

@@ -57,11 +57,13 @@ class Removal(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Terms:
-    """One way of submitting (truc_tiep, truc_tuyen, buu_chinh) with its time and fee as published."""
+    """One way of submitting (truc_tiep, truc_tuyen, buu_chinh) with its processing times and fees as
+    published: the distinct values of its entries, in order (several when they differ by case; None
+    where an entry gives none)."""
 
     channel: str
-    time: str | None
-    fee: str | None
+    times: tuple[str | None, ...]
+    fees: tuple[str | None, ...]
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,10 @@ class Item:
             code=data["code"],
             name=data["name"],
             field=data.get("field"),
-            terms=tuple(Terms(t["channel"], t.get("time"), t.get("fee")) for t in data.get("terms", ())),
+            terms=tuple(
+                Terms(t["channel"], tuple(t.get("times", ())), tuple(t.get("fees", ())))
+                for t in data.get("terms", ())
+            ),
             online=Online(data.get("online", Online.UNKNOWN)),
             url=data["url"],
         )
@@ -168,15 +173,18 @@ def _text(value: Any) -> str | None:
 
 
 def _terms(channels: Iterable[Any]) -> tuple[Terms, ...]:
-    seen: dict[str, Terms] = {}
+    times: dict[str, dict[str | None, None]] = {}
+    fees: dict[str, dict[str | None, None]] = {}
     for channel in channels:
-        if not isinstance(channel, dict) or not isinstance(channel.get("channel"), str):
-            continue
-        name = channel["channel"]
-        if name not in seen:  # the first entry of a channel is the one the catalogue shows
-            seen[name] = Terms(name, _text(channel.get("time")), _text(channel.get("fee")))
+        if isinstance(channel, dict) and isinstance(channel.get("channel"), str):
+            name = channel["channel"]
+            times.setdefault(name, {})[_text(channel.get("time"))] = None
+            fees.setdefault(name, {})[_text(channel.get("fee"))] = None
     rank = {name: index for index, name in enumerate(CHANNEL_ORDER)}
-    return tuple(sorted(seen.values(), key=lambda t: rank.get(t.channel, len(rank))))
+    return tuple(
+        Terms(name, tuple(times[name]), tuple(fees[name]))
+        for name in sorted(times, key=lambda name: rank.get(name, len(rank)))
+    )
 
 
 def _online(procedure: Procedure, terms: Sequence[Terms]) -> Online:
@@ -240,11 +248,11 @@ def build_list(session: Session, commune: Unit, produced_at: datetime) -> Postin
 
 
 def _changed_fields(before: Item, after: Item) -> tuple[str, ...]:
-    def times(item: Item) -> tuple[tuple[str, str | None], ...]:
-        return tuple((t.channel, t.time) for t in item.terms)
+    def times(item: Item) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+        return tuple((t.channel, t.times) for t in item.terms)
 
-    def fees(item: Item) -> tuple[tuple[str, str | None], ...]:
-        return tuple((t.channel, t.fee) for t in item.terms)
+    def fees(item: Item) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+        return tuple((t.channel, t.fees) for t in item.terms)
 
     differs = {
         "name": before.name != after.name,

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from bot import texts
 from bot.handlers.official import CLOCK_KEY
-from bot.handlers.posting import CHOOSE_PREFIX
+from bot.handlers.posting import CHOOSE_PREFIX, MAX_CHOICES, posting_request
 from bot.handlers.services import Services
+from bot.render import to_plain
 from knowledge.applicability import procedures_for_unit
 from knowledge.catalogue import apply_catalogue
 from knowledge.compliance import roles
@@ -26,7 +27,7 @@ from knowledge.posting import PostedList
 from knowledge.settings import Settings
 from knowledge.units import get_unit
 from tests.botworld import BIRTH, bot_application, citizen_records, open_world, polling
-from tests.factories import catalogue, procedure_record
+from tests.factories import catalogue, procedure_record, unit
 from tests.fakebotapi import Call, FakeBotAPI
 
 NOW = datetime(2026, 7, 20, 9, 30)
@@ -34,6 +35,7 @@ ADMIN = FakeBotAPI.user(7, "Quản trị")
 CITIZEN = FakeBotAPI.user(1001, "Lan")
 OFFICIAL_A = FakeBotAPI.user(2001, "Hùng")  # Xã Cát Vân (before 2025), now part of Xã Thượng Ninh
 OFFICIAL_DISTRICT = FakeBotAPI.user(3001, "Mai")  # Huyện Như Xuân (before 2025)
+OFFICIAL_PROVINCE = 4001
 CAT_VAN, NHU_XUAN, THUONG_NINH, CAT_NGAN = "16195", "402", "16225", "17728"
 PRODUCE = 60.0  # seconds: two files are made before the reply
 
@@ -171,3 +173,20 @@ async def test_citizens_are_told_nothing(api: FakeBotAPI, world: Services) -> No
     assert probe.text == texts.UNKNOWN_COMMAND and api.count("sendDocument") == 0
     with world.store.sessions() as session:
         assert session.scalar(select(func.count()).select_from(PostedList)) == 0
+
+
+def test_a_province_with_many_communes_asks_for_a_code(world: Services) -> None:
+    with world.store.sessions.begin() as session:
+        province = unit(session, "90", kind="province", era="2025", name="Tỉnh Thử Nghiệm")
+        for number in range(MAX_CHOICES + 1):
+            unit(session, f"9{number:04d}", parent=province, era="2025", name=f"Xã Thử {number}")
+        roles.grant(session, OFFICIAL_PROVINCE, province)
+    answer = posting_request(world.store, OFFICIAL_PROVINCE, [])
+    assert answer.commune_id is None and answer.buttons == []
+    assert to_plain(answer.doc) == texts.POSTING_CHOOSE_TYPE.format(
+        unit="Tỉnh Thử Nghiệm", count=MAX_CHOICES + 1, example="90000"
+    )
+    chosen = posting_request(world.store, OFFICIAL_PROVINCE, ["90003"])
+    with world.store.sessions() as session:
+        commune = get_unit(session, "90003", "2025")
+        assert commune is not None and chosen.commune_id == commune.id

@@ -77,7 +77,10 @@ def extra_records() -> list[dict[str, Any]]:
             code=NOT_ONLINE,
             name="Chứng thực chữ ký người dịch",
             field="Chứng thực",
-            channels=[{"channel": "truc_tiep", "time": "Trong ngày", "fee": "10.000 đồng/trường hợp"}],
+            channels=[  # two cases, published as two entries of one channel
+                {"channel": "truc_tiep", "time": "Trong ngày", "fee": "10.000 đồng/trường hợp"},
+                {"channel": "truc_tiep", "time": "3 Ngày làm việc", "fee": "10.000 đồng/trường hợp"},
+            ],
         ),
     ]
 
@@ -143,6 +146,8 @@ def test_times_fees_and_online_are_as_published(posting_world: Services) -> None
         terms_text(items[BIRTH], "time") == "1 Ngày làm việc"
         and terms_text(items[BIRTH], "fee") == "Miễn phí"
     )
+    assert terms_text(items[NOT_ONLINE], "time") == "Trong ngày hoặc 3 Ngày làm việc (tùy trường hợp)"
+    assert terms_text(items[NOT_ONLINE], "fee") == "10.000 đồng/trường hợp"
     assert terms_text(items[NO_TERMS], "time") == terms_text(items[NO_TERMS], "fee") == "Xem trên Cổng"
     online = {code: items[code].online for code in (MIXED, NO_TERMS, FULL_ONLINE, NOT_ONLINE)}
     assert online == {
