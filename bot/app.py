@@ -26,7 +26,7 @@ from telegram.ext import (
     Defaults,
 )
 
-from bot.handlers import admin, admindata, citizen, errors, inline, official
+from bot.handlers import admin, admindata, citizen, errors, inline, official, posting
 from bot.handlers.services import SERVICES_KEY, Services, open_services
 from bot.request import AiohttpRequest
 from bot.webhook import WebhookServer, serve_until_signalled
@@ -34,13 +34,8 @@ from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES: list[ModuleType] = [
-    official,
-    citizen,
-    inline,
-    admin,
-    admindata,
-]  # official: /start inv_… first
+# official first: its /start inv_… comes before the citizen's /start
+HANDLER_MODULES: list[ModuleType] = [official, posting, citizen, inline, admin, admindata]
 # Handlers spend their time in worker threads on the database and search; more concurrency than
 # this only lengthens httpx's connection-pool bookkeeping (quadratic in waiting requests).
 MAX_CONCURRENT_UPDATES = 16

@@ -172,6 +172,130 @@ LIST_OTHER_FIELD = "Lĩnh vực khác"
 BUTTON_PREVIOUS = "◀ Trước"
 BUTTON_NEXT = "Sau ▶"
 
+# --- The posting list (niêm yết): /niemyet, `tthc-bot posting-list` (bot/posting_files.py) ------
+# The files are for citizens (the counter's wall, the commune's website); the changes since the
+# last list are for the office. Times and fees are the catalogue's text, never rewritten.
+
+POSTING_COMMAND = ("niemyet", "Danh mục thủ tục niêm yết (PDF có mã QR, Excel), kèm thay đổi cần sửa")
+POSTING_TITLE = "DANH MỤC THỦ TỤC HÀNH CHÍNH"
+POSTING_SUBTITLE = "tiếp nhận, giải quyết tại Bộ phận Một cửa {unit}"
+POSTING_DATE = "Cập nhật ngày {date} · {count} thủ tục"
+POSTING_HOW_TITLE = "Cách tra cứu"
+POSTING_HOW_QR = (
+    "Quét mã QR bên cạnh thủ tục bằng camera điện thoại (hoặc Zalo) để mở trang của thủ tục trên "
+    "Cổng Dịch vụ công quốc gia: giấy tờ cần nộp, biểu mẫu, các bước, và nộp hồ sơ trực tuyến."
+)
+POSTING_HOW_LINK = (
+    "Bấm vào tên thủ tục để mở trang của thủ tục trên Cổng Dịch vụ công quốc gia: giấy tờ cần nộp, "
+    "biểu mẫu, các bước, và nộp hồ sơ trực tuyến."
+)
+POSTING_HOW_ONLINE = (
+    "«Toàn trình»: nộp hồ sơ và nhận kết quả hoàn toàn trên mạng, không phải đến Bộ phận Một cửa."
+)
+POSTING_HOW_UNKNOWN = "«Chưa công bố»: danh mục chưa có thông tin này; xin hỏi cán bộ Bộ phận Một cửa."
+POSTING_COLUMNS = {
+    "number": "STT",
+    "code": "Mã thủ tục",
+    "name": "Tên thủ tục",
+    "field": "Lĩnh vực",
+    "time": "Thời hạn giải quyết",
+    "fee": "Phí, lệ phí",
+    "online": "Trực tuyến",
+    "qr": "Mã QR",
+    "url": "Trang trên Cổng Dịch vụ công",
+}
+POSTING_GROUP = "{numeral}. {field} ({count})"
+POSTING_NO_FIELD = "Lĩnh vực khác"
+POSTING_ONLINE = {
+    "toan_trinh": "Toàn trình",
+    "mot_phan": "Một phần",
+    "truc_tuyen": "Có nộp trực tuyến",
+    "khong": "Không",
+    "chua_ro": "Chưa công bố",
+}
+POSTING_UNPUBLISHED = "Chưa công bố"
+POSTING_SEE_PORTAL = "Xem trên Cổng"
+POSTING_CHANNELS = {"truc_tiep": "Trực tiếp", "truc_tuyen": "Trực tuyến", "buu_chinh": "Bưu chính"}
+POSTING_CHANNEL_TERMS = "{channels}: {value}"
+POSTING_CASES = "{values} (tùy trường hợp)"  # a channel whose time or fee differs by case
+POSTING_OR = " hoặc "
+POSTING_TRUNCATED = "{text}… (xem đủ trên Cổng)"
+POSTING_LINK_LABEL = "Mở trên Cổng"
+POSTING_SEARCH = "Tìm thủ tục (gõ tên hoặc mã, có dấu hay không dấu)"
+POSTING_SEARCH_NONE = "Không có thủ tục nào khớp."
+POSTING_PAGE = "{unit} — danh mục ngày {date} — trang {page}/{pages}"
+POSTING_SHEET_LIST = "Danh mục"
+POSTING_SHEET_CHANGES = "Thay đổi"
+
+POSTING_CHANGES_TITLE = "Thay đổi so với danh mục lập lúc {when}"
+POSTING_CHANGES_OFFICE = (
+    "Phần dành cho cán bộ (không niêm yết): những gì cần sửa trên bảng niêm yết và trang web."
+)
+POSTING_CHANGES_FIRST = (
+    "Đây là danh mục đầu tiên lập cho {unit}; từ lần sau sẽ có phần so sánh: thủ tục cần niêm yết "
+    "thêm, cần sửa, cần gỡ bỏ."
+)
+POSTING_CHANGES_NONE = "Không có thay đổi so với danh mục lập lúc {when}."
+POSTING_CHANGES_COUNTS = "Niêm yết thêm {added} · cập nhật {changed} · gỡ bỏ {removed}"
+POSTING_ADDED = "➕ Niêm yết thêm"
+POSTING_CHANGED = "✏️ Cập nhật"
+POSTING_REMOVED = "➖ Gỡ bỏ"
+POSTING_ACTIONS = {"added": "Niêm yết thêm", "changed": "Cập nhật", "removed": "Gỡ bỏ"}
+POSTING_CHANGE_ITEM = "• {code} {name}"
+POSTING_CHANGE_WHAT = " — {what}"
+POSTING_CHANGE_MORE = "… và {count} thủ tục khác (xem trang «Thay đổi» trong tệp Excel)."
+POSTING_FIELD_NAMES = {
+    "name": "tên",
+    "field": "lĩnh vực",
+    "time": "thời hạn",
+    "fee": "phí, lệ phí",
+    "online": "trực tuyến",
+    "url": "liên kết Cổng (in lại mã QR)",
+}
+POSTING_URL_CHANGED = "Liên kết trên Cổng đã đổi: in lại mã QR, sửa liên kết trên trang web"
+POSTING_CHANGE_DETAIL = "{what}: «{before}» → «{after}»"
+POSTING_REMOVALS = {
+    "abolished": "đã bãi bỏ",
+    "gone": "không còn trong danh mục thủ tục hành chính",
+    "not_handled": "xã không còn tiếp nhận, giải quyết",
+}
+POSTING_ABOLISHED_BY = "đã bãi bỏ ({by})"
+POSTING_CHANGES_COLUMNS = ("Việc cần làm", "Mã thủ tục", "Tên thủ tục", "Lĩnh vực", "Chi tiết", "Liên kết")
+
+POSTING_REPLY = "📋 Danh mục niêm yết — {unit}: {count} thủ tục, ngày {date}."
+POSTING_REPLY_FILES = (
+    "Gửi kèm: PDF có mã QR (in, niêm yết tại Bộ phận Một cửa) và Excel có liên kết (đăng trang web)."
+)
+POSTING_CAPTION_PDF = "Danh mục niêm yết {unit} — bản in, có mã QR"
+POSTING_CAPTION_XLSX = "Danh mục niêm yết {unit} — Excel, có liên kết Cổng Dịch vụ công"
+POSTING_USAGE = "Cách dùng: /niemyet [mã xã/phường]"
+POSTING_CHOOSE = (
+    "Danh mục niêm yết là của từng xã, phường. {unit} có {count} xã, phường; chọn một, "
+    "hoặc gõ /niemyet <mã xã/phường>."
+)
+POSTING_CHOOSE_TYPE = (
+    "Danh mục niêm yết là của từng xã, phường. {unit} có {count} xã, phường: gõ /niemyet <mã xã/phường>, "
+    "ví dụ /niemyet {example}."
+)
+POSTING_NO_COMMUNE = "{unit} không có xã, phường nào hiện nay để lập danh mục niêm yết."
+POSTING_NEED_UNIT = "Bạn chưa gắn với đơn vị nào; hãy gõ kèm mã xã/phường, ví dụ /niemyet 30538."
+POSTING_OUT_OF_SCOPE = "Không có xã/phường mã {code} trong phạm vi bạn được lập danh mục."
+POSTING_WORKING = "Đang lập danh mục niêm yết cho {unit}…"
+POSTING_CLI_HELP = """\
+Danh mục thủ tục hành chính một xã, phường hoặc đặc khu niêm yết tại Bộ phận Một cửa và trên trang
+thông tin điện tử: theo lĩnh vực, đánh số, mỗi thủ tục với mã, tên, thời hạn, phí, lệ phí (theo danh
+mục; "Chưa công bố" khi danh mục không có), mức trực tuyến và liên kết tới trang của nó trên Cổng Dịch
+vụ công quốc gia. PDF (in, có mã QR bên mỗi thủ tục), XLSX và HTML (đăng trang web, có liên kết).
+Kèm phần so sánh với danh mục lập lần trước cho đơn vị: thủ tục cần niêm yết thêm, cần sửa, cần gỡ bỏ.
+Mỗi lần lập được lưu lại làm mốc cho lần sau; lặp --out để lập nhiều dạng từ cùng một danh mục."""
+POSTING_CLI_OUT = "tệp .pdf, .xlsx hoặc .html (lặp lại để lập nhiều dạng cùng lúc)"
+POSTING_CLI_UNIT = "mã hoặc tên xã/phường"
+POSTING_BAD_FORMAT = "{path}: chỉ lập được tệp .pdf, .xlsx hoặc .html."
+POSTING_SPLIT = "{unit} [{code}] nay thuộc nhiều xã/phường, hãy chọn một: {communes}"
+POSTING_SUCCESSOR = "{old} nay thuộc {new} [{code}]: lập danh mục của {new}."
+POSTING_WROTE = "Đã ghi {path} ({size} KB)."
+POSTING_WRITE_FAILED = "Không ghi được {path}: {reason}. Danh mục lần trước vẫn được giữ làm mốc."
+
 # --- Inline mode (@bot query) ------------------------------------------------------------------
 
 INLINE_DESCRIPTION = "{field} · mã {code}"
@@ -267,6 +391,7 @@ OFFICIAL_COMMANDS: list[tuple[str, str]] = [
     ("bosung", "Hồ sơ yêu cầu bổ sung quá 1 lần"),
     ("xephang", "Xếp hạng các đơn vị, kèm biểu đồ và tệp Excel"),
     ("nhacviec", "Bật hoặc tắt nhắc việc lúc 7:30 mỗi ngày làm việc"),
+    POSTING_COMMAND,
 ]
 
 OFFICIAL_WELCOME = "Chào mừng {name}! Bạn đã được ghi nhận là cán bộ của {unit}."

@@ -29,6 +29,7 @@ MODEL_MODULES = (
     "knowledge.reload",
     "knowledge.compliance.models",
     "knowledge.calendarstore",
+    "knowledge.posting",
 )
 BASELINE_REVISION = "0001"
 # The tables of the baseline revision, to adopt a database made by create_all (see _adoptable_revision).
@@ -56,6 +57,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0006", "one_stop_offices", "latitude"),
     ("0007", "official_invites", "token_hash"),
     ("0008", "agency_units", None),
+    ("0009", "posting_lists", None),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
