@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from index.decision import Answer
 from index.service import SearchResult, SearchService
 from knowledge.models import Unit
 from tests.factories import procedure_record, search_service, unit
@@ -131,7 +132,7 @@ def test_what_citizens_type_finds_the_procedure(
 ) -> None:
     result = service.search(query)
     assert codes(result)[0] == record["code"]
-    assert result.confident
+    assert result.answer is not Answer.NONE
     assert result.query == query
 
 
@@ -140,7 +141,7 @@ def test_a_procedure_code_goes_straight_to_the_procedure(service: SearchService,
     result = service.search(query)
     assert codes(result)[0] == COPY["code"]
     assert result.hits[0].score == 1.0
-    assert result.confident
+    assert result.answer is not Answer.NONE
 
 
 def test_filler_phrases_do_not_drive_the_ranking(service: SearchService) -> None:
@@ -171,16 +172,16 @@ def test_hits_are_ranked_with_scores(service: SearchService) -> None:
 
 def test_no_good_match_is_said_honestly_with_suggestions(service: SearchService) -> None:
     nonsense = service.search("xyzzy qwerty plugh")
-    assert not nonsense.confident
+    assert nonsense.answer is Answer.NONE
     assert nonsense.hits == []
     vague = service.search("đăng ký kết hụn tàu hỏa bay")  # half a known name, half noise
-    assert not vague.confident
+    assert vague.answer is Answer.NONE
     assert vague.suggestions, "a near miss should come with 'did you mean'"
 
 
 def test_a_typo_is_corrected_in_the_suggestions(service: SearchService) -> None:
     result = service.search("chứng thựcc xyzw qqqq")
-    assert not result.confident
+    assert result.answer is Answer.NONE
     assert result.suggestions[0] == "chung thuc xyzw qqqq"
 
 
@@ -227,13 +228,14 @@ def test_with_a_commune_its_procedures_and_commune_variants_come_first(
 
 @pytest.mark.parametrize("query", ["chung thuc", "thủ tục chứng thực", "Đất đai"])
 def test_a_query_that_names_only_a_field_is_broad(service: SearchService, query: str) -> None:
+    """A whole field's procedures are offered as choices, not one of them as the answer."""
     result = service.search(query)
-    assert result.hits and result.broad
+    assert result.hits and result.answer is Answer.LIST
 
 
 @pytest.mark.parametrize("query", ["chứng thực bản sao", "đăng ký kết hôn", "1.001193", "kết hôn hộ tịch"])
 def test_a_query_about_one_procedure_is_not_broad(service: SearchService, query: str) -> None:
-    assert not service.search(query).broad
+    assert service.search(query).answer is Answer.CARD
 
 
 LAND_BAC_NINH = procedure_record(
