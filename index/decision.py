@@ -10,8 +10,11 @@ candidates the ranking found:
   small talk: few), a syllable corrected as a typo counting as unknown;
 - ``missed``: the rarity of the rarest syllable the best procedure does not explain ("công thức nấu
   phở bò" and a card about cattle: "phở" is missed);
-- ``coverage``, ``precision``, ``fuzzy``: how well the best procedure's name matches the message;
-- ``short``: one over the number of content syllables (one word proves little);
+- ``coverage``: how much of the message the best procedure's name (or an everyday name of it)
+  explains — not how much of the name the message holds: "khai sinh" asks fully for "Đăng ký khai
+  sinh";
+- ``phrase``: how many of the message's word pairs the best procedure's names hold in that order
+  ("thẻ sinh viên" is not "thẻ hướng dẫn viên");
 - ``long_…``: some of these again for a long message (a portal question telling its case), where a
   few words the best procedure does not explain prove less.
 
@@ -28,6 +31,11 @@ from enum import StrEnum
 
 from index.model import EVIDENCE, Model
 from index.ranking import LONG_QUERY, Candidate
+
+
+# Every syllable counts a little, however common: a message of common words only ("khai sinh" where
+# every procedure lists a birth certificate among its papers) is still explained by a name holding them.
+RARITY_FLOOR = 0.1
 
 
 class Answer(StrEnum):
@@ -57,12 +65,14 @@ def evidence(
     best = ranked[0]
     second = ranked[1].score if len(ranked) > 1 else 0.0
     syllables = list(dict.fromkeys(content))
-    weight = {s: rarity(frequency.get(s, 0), documents) for s in syllables}
+    weight = {
+        s: RARITY_FLOOR + (1 - RARITY_FLOOR) * rarity(frequency.get(s, 0), documents) for s in syllables
+    }
     total = sum(weight.values()) or 1.0
     explained = sum(weight[s] for s in syllables if s in best.entry.all_syllables) / total
     known = sum(1 for s in syllables if frequency.get(s, 0) and s not in corrected) / len(syllables)
     missed = max((weight[s] for s in syllables if s not in best.entry.all_syllables), default=0.0)
-    coverage, precision, fuzzy = best.features[5:8]
+    coverage, phrase = best.features[5], best.features[8]
     long = min(len(syllables) / LONG_QUERY, 1.0)
     return (
         best.score,
@@ -71,9 +81,7 @@ def evidence(
         known,
         missed,
         coverage,
-        precision,
-        fuzzy,
-        1 / len(syllables),
+        phrase,
         long * best.score,
         long * explained,
         long * missed,
@@ -83,9 +91,11 @@ def evidence(
 
 def decide(values: tuple[float, ...], model: Model, *, broad: bool = False) -> Answer:
     """How to answer, from the ``values`` of ``evidence``; a ``broad`` message (it names no more than
-    a whole field, "chứng thực") gets a list rather than one card."""
+    a whole field of the catalogue, "chứng thực") gets that field's procedures as a list."""
+    if broad:
+        return Answer.LIST
     if model.answerable.probability(values) < model.none_below:
         return Answer.NONE
-    if not broad and model.card.probability(values) >= model.card_from:
+    if model.card.probability(values) >= model.card_from:
         return Answer.CARD
     return Answer.LIST

@@ -51,6 +51,10 @@ MAX_REFUSED = 0.03
 CARD_PRECISION = 0.9
 SHOWN = 5  # a list shows this many
 GIBBERISH = 150
+# The first everyday name of each procedure, as a short message: short questions are asked too, and
+# the messages about nothing are mostly short. The names are indexed, so they teach the decision
+# only (what a fully explained short message looks like), never the ranking.
+NAMES = "names"
 RIVALS = 20  # the candidates ranked near the right one are the ones it must beat
 L2 = 1.0
 
@@ -60,7 +64,7 @@ class Example:
     text: str
     relevant: frozenset[str]  # none: about no procedure
     candidates: list[Candidate]
-    source: str  # everyday, offtopic, or the labelled set it comes from
+    source: str  # everyday, names, offtopic, or the labelled set it comes from
     fold: int
 
 
@@ -183,7 +187,7 @@ def fold_of(key: str) -> int:
 
 def fit(service: SearchService, examples: Sequence[Example]) -> Model:
     """The ranking and decision models fitted on ``examples`` (thresholds left at 0.5)."""
-    ranking = fit_ranking([e for e in examples if e.relevant])
+    ranking = fit_ranking([e for e in examples if e.relevant and e.source != NAMES])
     blank = Logistic((0.0,) * len(EVIDENCE), 0.0)
     x, ranked = _predict(service, examples, Model(ranking, blank, blank, 0.5, 0.5))
     answerable, first = _labels(examples, ranked)
@@ -252,6 +256,7 @@ def main() -> int:
     offtopic = json.loads(OFFTOPIC_FILE.read_text(encoding="utf-8"))["messages"]
     negatives = [m for messages in offtopic.values() for m in messages] + gibberish(GIBBERISH)
     lines = [(text, frozenset({code}), "everyday", code) for text, code in everyday.questions]
+    lines += [(names[0], frozenset({code}), NAMES, code) for code, names in everyday.names.items() if names]
     lines += [(text, frozenset(), "offtopic", text) for text in negatives]
     for path in sorted(args.eval_dir.glob("*_dev.jsonl")):
         lines += [(j.query, j.relevant, path.stem, j.query) for j in read_judgements(path)]
@@ -278,9 +283,8 @@ def main() -> int:
                 ranked[i] = found
         answerable, first = _labels(examples, ranked)
         questions = np.array([bool(e.relevant) for e in examples])
-        none_below, card_from = thresholds(
-            p_answer[questions], p_card[questions], answerable[questions], first[questions]
-        )
+        asked = questions & np.array([e.source != NAMES for e in examples])  # the names are too easy
+        none_below, card_from = thresholds(p_answer[asked], p_card[asked], answerable[asked], first[asked])
         final = fit(service, examples)
         engine.dispose()
     refused = p_answer < none_below
