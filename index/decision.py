@@ -13,6 +13,8 @@ candidates the ranking found:
 - ``coverage``: how much of the message the best procedure's name (or an everyday name of it)
   explains — not how much of the name the message holds: "khai sinh" asks fully for "Đăng ký khai
   sinh";
+- ``said``: how much the message says at all, its syllables weighed by rarity ("đăng ký" alone says
+  little: nearly every procedure holds it);
 - ``phrase``: how many of the message's word pairs the best procedure's names hold in that order
   ("thẻ sinh viên" is not "thẻ hướng dẫn viên");
 - ``long_…``: some of these again for a long message (a portal question telling its case), where a
@@ -36,6 +38,10 @@ from index.ranking import LONG_QUERY, Candidate
 # Every syllable counts a little, however common: a message of common words only ("khai sinh" where
 # every procedure lists a birth certificate among its papers) is still explained by a name holding them.
 RARITY_FLOOR = 0.1
+# Two procedures scoring within this of each other are a tie, whatever the card model says: the user
+# chooses between them rather than being shown one (level twins differ by a few thousandths).
+TIE = 0.02
+SAID_FULLY = 3.0  # a message whose syllables' rarities add up to this says all a message can
 
 
 class Answer(StrEnum):
@@ -82,6 +88,7 @@ def evidence(
         missed,
         coverage,
         phrase,
+        min(sum(weight.values()) / SAID_FULLY, 1.0),
         long * best.score,
         long * explained,
         long * missed,
@@ -96,6 +103,6 @@ def decide(values: tuple[float, ...], model: Model, *, broad: bool = False) -> A
         return Answer.LIST
     if model.answerable.probability(values) < model.none_below:
         return Answer.NONE
-    if model.card.probability(values) >= model.card_from:
+    if values[1] >= TIE and model.card.probability(values) >= model.card_from:
         return Answer.CARD
     return Answer.LIST

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from index.evaluate import DEPTH, metrics, read_judgements
 from index.levels import core_name
 from index.model import EVIDENCE, FEATURES, MODEL_FILE, Logistic, Model
-from index.ranking import Candidate, measure, rank
+from index.ranking import Candidate, leading, measure, rank
 from index.service import SearchService
 from knowledge.catalogue import BUNDLED_CATALOGUE, apply_catalogue, read_catalogue
 from knowledge.db import create_schema, make_engine, make_sessionmaker
@@ -48,7 +48,7 @@ from knowledge.everyday import load_everyday
 DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 OFFTOPIC_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "offtopic.json"
 MAX_REFUSED = 0.03
-CARD_PRECISION = 0.9
+CARD_PRECISION = 0.95
 SHOWN = 5  # a list shows this many
 GIBBERISH = 150
 # The first everyday name of each procedure, as a short message: short questions are asked too, and
@@ -166,7 +166,7 @@ def _predict(
         fresh = [Candidate(c.entry, c.bm25) for c in example.candidates]
         ranked = rank(fresh, plan.content, None, model=model, phrases=plan.pairs, background=plan.background)
         rows.append(service.evidence(plan, ranked))
-        ranked_codes.append([c.entry.code for c in ranked[:DEPTH]])
+        ranked_codes.append([c.entry.code for c in leading(ranked)[:DEPTH]])
     return np.array(rows, dtype=np.float64).reshape(-1, len(EVIDENCE)), ranked_codes
 
 

@@ -46,6 +46,7 @@ EVIDENCE = (
     "missed",
     "coverage",
     "phrase",
+    "said",
     "long_score",
     "long_explained",
     "long_missed",

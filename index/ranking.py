@@ -276,9 +276,16 @@ def rank(
     ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
     query_pairs = frozenset(pairs(content) if phrases is None else phrases)
     ranked = prefer_twins(ranked, query_pairs, handled)
-    ranked = prefer_audience(ranked, query_pairs)
-    best = ranked[0]
-    return [c for c in ranked if c.score >= best.score - (1 - MIN_RELATIVE_SCORE) * abs(best.score)]
+    return prefer_audience(ranked, query_pairs)
+
+
+def leading(ranked: list[Candidate]) -> list[Candidate]:
+    """The head of a ranking worth showing: the candidates scoring at least MIN_RELATIVE_SCORE of
+    the best."""
+    if not ranked:
+        return []
+    floor = ranked[0].score - (1 - MIN_RELATIVE_SCORE) * abs(ranked[0].score)
+    return [c for c in ranked if c.score >= floor]
 
 
 def suggest(plan: Plan, entries: list[Entry], limit: int = 3) -> list[str]:

@@ -35,7 +35,7 @@ from index.building import (
 from index.decision import Answer, decide, evidence
 from index.model import Model, load_model
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, FIELD_GROUPS, GROUP_OF, Plan, plan_query
-from index.ranking import Candidate, Entry, rank, suggest
+from index.ranking import Candidate, Entry, leading, rank, suggest
 from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.applicability import procedures_for_unit
@@ -287,7 +287,7 @@ class SearchService:
             whom=plan.whom,
         )
         hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
-        rest = (c for c in ranked if c.entry.code not in plan.codes)
+        rest = (c for c in leading(ranked) if c.entry.code not in plan.codes)
         hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         if coded:
             answer = Answer.LIST

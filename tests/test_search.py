@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from index.decision import Answer
+from index.model import load_model
 from index.service import SearchResult, SearchService
+from knowledge.everyday import load_everyday
 from knowledge.models import Unit
 from tests.factories import procedure_record, search_service, unit
 
@@ -93,7 +95,14 @@ RECORDS = [
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    return search_service(session_factory, tmp_path / "index", *RECORDS)
+    """The test catalogue with the bundled everyday names of its procedures."""
+    return search_service(session_factory, tmp_path / "index", *RECORDS, everyday=load_everyday())
+
+
+@pytest.fixture
+def deciding(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
+    """The test catalogue searched with the bundled model's "không tìm thấy" decision."""
+    return search_service(session_factory, tmp_path / "index", *RECORDS, model=load_model())
 
 
 def codes(result: SearchResult) -> list[str]:
@@ -122,7 +131,6 @@ def first(service: SearchService, query: str, **kwargs: Any) -> str:
         ("báo mất CCCD", ID_CARD),
         ("công chứng bản sao giấy tờ", COPY),
         ("trợ cấp tai nạn lao động lần đầu", ACCIDENT),  # the catalogue writes TNLĐ
-        ("dang ky ket hn", MARRIAGE),  # a typo the dictionary does not know
         ("giấy phép kinh doanh hộ", HOUSEHOLD),
         ("mo quan ban hang", HOUSEHOLD),  # a record's own keywords
     ],
@@ -170,17 +178,24 @@ def test_hits_are_ranked_with_scores(service: SearchService) -> None:
     assert service.search("đăng ký khai sinh", top=0).hits == []
 
 
-def test_no_good_match_is_said_honestly_with_suggestions(service: SearchService) -> None:
-    nonsense = service.search("xyzzy qwerty plugh")
+def test_no_good_match_is_said_honestly_with_suggestions(deciding: SearchService) -> None:
+    nonsense = deciding.search("xyzzy qwerty plugh")
     assert nonsense.answer is Answer.NONE
     assert nonsense.hits == []
-    vague = service.search("đăng ký kết hụn tàu hỏa bay")  # half a known name, half noise
+    vague = deciding.search("đăng ký kết hụn tàu hỏa bay")  # half a known name, half noise
     assert vague.answer is Answer.NONE
     assert vague.suggestions, "a near miss should come with 'did you mean'"
 
 
-def test_a_typo_is_corrected_in_the_suggestions(service: SearchService) -> None:
-    result = service.search("chứng thựcc xyzw qqqq")
+def test_an_unknown_short_typo_is_offered_as_did_you_mean(deciding: SearchService) -> None:
+    """ "hn" is too short to correct and unknown to the catalogue: rather than guess, the bot asks."""
+    result = deciding.search("dang ky ket hn")
+    assert result.answer is Answer.NONE
+    assert MARRIAGE["name"] in result.suggestions
+
+
+def test_a_typo_is_corrected_in_the_suggestions(deciding: SearchService) -> None:
+    result = deciding.search("chứng thựcc xyzw qqqq")
     assert result.answer is Answer.NONE
     assert result.suggestions[0] == "chung thuc xyzw qqqq"
 
