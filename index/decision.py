@@ -34,7 +34,6 @@ from enum import StrEnum
 from index.model import EVIDENCE, Model
 from index.ranking import LONG_QUERY, Candidate
 
-
 # Every syllable counts a little, however common: a message of common words only ("khai sinh" where
 # every procedure lists a birth certificate among its papers) is still explained by a name holding them.
 RARITY_FLOOR = 0.1

@@ -55,7 +55,7 @@ def test_everyday_questions_find_the_procedure(bundled: SearchService, message: 
 
 
 def test_a_card_only_for_a_clear_winner(bundled: SearchService) -> None:
-    """"đăng ký" alone names nothing: the user chooses; a precise question gets its card."""
+    """ "đăng ký" alone names nothing: the user chooses; a precise question gets its card."""
     assert bundled.search("đăng ký").answer is Answer.LIST
     assert bundled.search("đổi giấy phép lái xe").answer is Answer.CARD
 
