@@ -12,8 +12,9 @@ The answer comes from who executes a procedure, not from its level alone:
    commune's. A procedure the portal implements at commune level whose only named bodies are generic
    provincial or national ones ("cơ quan chức năng do UBND cấp tỉnh chỉ định") is the commune's too;
    a procedure naming no body at all falls back on its levels (``commune_levels``).
-2. The rules, in order (a later one wins), adjust this by field, name, body, publisher or code and by
-   the kind of unit (wards do not handle forestry…).
+2. The rules, in order (a later one wins), adjust this by field, name, body, publisher or code —
+   optionally only for what a given receiver or agency-table entry got in step 1 — and by the kind
+   of unit (wards do not handle forestry…).
 3. The per-unit overrides of ``data/overrides.json`` (loaded into ``ApplicabilityOverride``).
 
 Never the commune's: an abolished procedure, one the portal's current public list no longer has, and
@@ -286,9 +287,9 @@ def parse_rules(document: Any, source: str = "<rules>") -> Rules:
             raise ApplicabilityError(f"{source}: id {kind} bị trùng")
     known = {agency.id for agency in agencies}
     for rule in rules:
-        if rule.roles - known:
-            unknown_roles = ", ".join(sorted(rule.roles - known))
-            raise ApplicabilityError(f"{source}: quy tắc {rule.id}: không có cơ quan {unknown_roles} trong bảng")
+        missing = ", ".join(sorted(rule.roles - known))
+        if missing:
+            raise ApplicabilityError(f"{source}: quy tắc {rule.id}: không có cơ quan {missing} trong bảng")
     return Rules(frozenset(levels), agencies, rules)
 
 
