@@ -25,6 +25,7 @@ from bot import texts
 from bot.answercache import AnswerCache, Card, Listed, Screen
 from bot.keyboards import Action, Button, Rows, callback, in_rows, parse_callback, whole_number
 from bot.render import CardFacts, Doc, Office, b, documents_doc, fill, legal_doc, link, procedure_card
+from index.decision import Answer
 from index.query import MAX_QUERY_CHARS
 from index.service import SearchResult, SearchService
 from knowledge.applicability import competence, general_reception, procedures_for_unit
@@ -61,7 +62,6 @@ AREA_PAGE = 12  # communes of a province offered per page (two per row)
 AREA_SCOPED_MATCHES = 30  # names resolved when looking for a commune within a province
 MAX_CACHED_AREAS = 256
 RESULTS = 5
-CLEAR_LEAD = 0.05  # how far the best hit's score (0..1) must be ahead of the next to be shown alone
 BUTTON_LABEL_CHARS = 60
 ECHO_CHARS = 80  # what the user wrote, quoted back in a reply
 LINK_QUERY_CHARS = 100  # what the user wrote, passed on to the portal's search
@@ -87,14 +87,6 @@ class InlineResult:
     description: str
     doc: Doc
     url: str
-
-
-def clear_winner(result: SearchResult) -> bool:
-    """One hit answers the question: a good match, well ahead of the next one, for a question about
-    more than a whole field."""
-    hits = result.hits
-    ahead = len(hits) == 1 or (len(hits) > 1 and hits[0].score - hits[1].score >= CLEAR_LEAD)
-    return bool(hits) and result.confident and not result.broad and ahead
 
 
 def picked(text: str, shown: list[str]) -> str | None:
@@ -284,7 +276,7 @@ class Dialogue:
                 # weak resemblance to some commune's name then loses to a confident search.
                 best, options = self._candidates(session, text, user.pending.get("area"))
                 result = self._search(answers, text, None)
-                question = bool(result.hits and result.confident)
+                question = result.answer is not Answer.NONE
                 if best is not None and options and (best.score >= UNIT_SURE_SCORE or not question):
                     return [self._commune_reply(session, user, text, best, options)]
                 if not question:
@@ -540,7 +532,7 @@ class Dialogue:
         top_score = result.hits[0].score if result.hits else None
         self.queries.record(
             result.query,
-            answered=bool(result.hits) and result.confident,
+            answered=result.answer is not Answer.NONE,
             result_count=len(result.hits),
             top_score=top_score,
         )
@@ -554,7 +546,7 @@ class Dialogue:
         unit: Unit | None,
     ) -> Reply:
         self._log(result)
-        if clear_winner(result):
+        if result.answer is Answer.CARD:
             card = self._card(session, answers, result.hits[0].code, unit)
             if card is not None:
                 if user is not None:

@@ -376,6 +376,8 @@ def procedure_card(facts: CardFacts) -> Doc:
         doc.add(texts.CARD_NO_COMMUNE)
     elif facts.handled:
         doc.add(fill(texts.CARD_HANDLED, unit=b(facts.unit_name)))
+        if facts.reason:  # the commune decides, but the papers go elsewhere first (a school…)
+            doc.add(i(facts.reason))
     else:
         doc.add(fill(texts.CARD_NOT_HANDLED, unit=b(facts.unit_name)))
         level = texts.LEVEL_NAMES.get(facts.level or "", facts.level or "")

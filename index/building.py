@@ -38,6 +38,7 @@ from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.catalogue import current_version
 from knowledge.db import make_engine, make_sessionmaker
+from knowledge.everyday import Everyday, load_everyday
 from knowledge.models import Procedure
 
 CURRENT_FILE = "CURRENT"
@@ -48,6 +49,8 @@ LOCK_FILE = ".lock"
 VIEWS: dict[str, str] = {
     "name": "wfp",
     "keywords": "wfp",  # everyday phrases some records carry ("làm giấy khai sinh")
+    "everyday": "wfp",  # the everyday names of knowledge/data/everyday.json ("sang tên sổ đỏ")
+    "events": "f",  # the words of the life events that lead to a procedure ("sinh con", "mua xe")
     "field": "wf",
     "result": "wfp",
     "documents": "fp",
@@ -59,10 +62,10 @@ VIEWS: dict[str, str] = {
     "legal": "f",
 }
 # Sources weighed with exact lengths; the others as whoosh weighed them (see index.fulltext).
-LONG_TEXTS = frozenset({"documents", "audiences", "steps", "conditions", "agencies", "legal"})
+LONG_TEXTS = frozenset({"events", "documents", "audiences", "steps", "conditions", "agencies", "legal"})
 # The sources whose syllables make a procedure's ``vocabulary``, against which ranking checks that
 # the best hit explains the query. Steps, conditions and the law mention too much to be evidence.
-DESCRIBING = ("name", "keywords", "field", "result", "documents", "audiences")
+DESCRIBING = ("name", "keywords", "everyday", "field", "result", "documents", "audiences")
 _FUNCTIONS: dict[str, Callable[[str], list[str]]] = {"w": words, "f": syllables, "p": text_pairs}
 
 
@@ -89,6 +92,7 @@ def build_schema() -> Schema:
         # the name and keywords as indexed (abbreviations spelled out), for ranking
         "spelled_name": STORED(),
         "spelled_keywords": STORED(),
+        "everyday": STORED(),  # the everyday names as a query is rewritten (index.vocabulary)
     }
     return Schema(**fields)
 
@@ -112,9 +116,10 @@ class Stamp:
         return (self.version, self.checksum, self.analysis) == (version, checksum, analysis)
 
 
-def analysis_stamp(vocabulary: Vocabulary) -> str:
-    """What indexed text depends on besides the catalogue: the analysis and the abbreviations."""
-    return f"{ANALYSIS_VERSION}:{vocabulary.spelling_digest}"
+def analysis_stamp(vocabulary: Vocabulary, everyday: Everyday) -> str:
+    """What indexed text depends on besides the catalogue: the analysis, the abbreviations and the
+    everyday names."""
+    return f"{ANALYSIS_VERSION}:{vocabulary.spelling_digest}:{everyday.digest}"
 
 
 def read_stamp(index_dir: Path) -> Stamp | None:
@@ -141,12 +146,21 @@ def text_analyzers(long: bool) -> dict[str, Callable[[str], list[str]]]:
     }
 
 
-def _texts(procedure: Procedure, vocabulary: Vocabulary) -> dict[str, str]:
+def everyday_names(procedure: Procedure, vocabulary: Vocabulary, everyday: Everyday) -> list[str]:
+    """A procedure's everyday names rewritten as a query is ("sổ đỏ" → the official words), so that
+    the question that uses them and the name share their words."""
+    rewritten = (vocabulary.rewrite(name).text for name in everyday.names.get(procedure.code, ()))
+    return [name for name in rewritten if name]
+
+
+def _texts(procedure: Procedure, vocabulary: Vocabulary, everyday: Everyday) -> dict[str, str]:
     """The text of each indexed source, abbreviations spelled out as queries spell them; list items
     are kept apart by " . " (no pair across them)."""
     texts = {
         "name": procedure.name,
         "keywords": " . ".join(str(k) for k in procedure.keywords or []),
+        "everyday": " . ".join(everyday_names(procedure, vocabulary, everyday)),
+        "events": " . ".join(everyday.events.get(procedure.code, ())),
         "field": procedure.field or "",
         "result": procedure.result or "",
         "documents": " . ".join(str(doc.get("name", "")) for doc in procedure.documents or []),
@@ -161,7 +175,9 @@ def _texts(procedure: Procedure, vocabulary: Vocabulary) -> dict[str, str]:
     return {source: vocabulary.spell_out(text) for source, text in texts.items()}
 
 
-def _document(procedure: Procedure, texts: dict[str, str], vocabulary: Vocabulary) -> dict[str, Any]:
+def _document(
+    procedure: Procedure, texts: dict[str, str], vocabulary: Vocabulary, everyday: Everyday
+) -> dict[str, Any]:
     keywords = [str(k) for k in procedure.keywords or []]
     document: dict[str, Any] = {
         "code": procedure.code,
@@ -169,6 +185,7 @@ def _document(procedure: Procedure, texts: dict[str, str], vocabulary: Vocabular
         "keywords": keywords,
         "spelled_name": texts["name"],
         "spelled_keywords": [vocabulary.spell_out(keyword) for keyword in keywords],
+        "everyday": everyday_names(procedure, vocabulary, everyday),
         "field": procedure.field,
         "field_key": field_key(procedure.field),
         "levels": ",".join(str(level) for level in procedure.levels or []),
@@ -197,17 +214,20 @@ def build_index(
     index_dir: Path,
     vocabulary: Vocabulary | None = None,
     *,
+    everyday: Everyday | None = None,
     reuse: bool = False,
 ) -> Stamp:
     """Build a fresh index of every procedure and make it the current one; abbreviations are spelled
-    out with ``vocabulary`` (the bundled one by default), as queries are.
+    out with ``vocabulary`` (the bundled one by default), as queries are, and the ``everyday`` names
+    (the bundled ones by default) are indexed as a field of their own.
 
     With ``reuse``, an up-to-date index that another process built while this one waited for the
     lock is returned instead (workers sharing a data directory build once); without, the build is
     made anyway (the current one may be unreadable).
     """
     vocabulary = vocabulary or load_vocabulary()
-    analysis = analysis_stamp(vocabulary)
+    everyday = everyday or load_everyday()
+    analysis = analysis_stamp(vocabulary, everyday)
     index_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(index_dir):
         with sessions() as session:
@@ -222,9 +242,9 @@ def build_index(
         try:
             ix = whoosh_index.create_in(str(target), build_schema())
             writer = ix.writer(limitmb=512)  # sort postings in memory, not in temp runs
-            texts = [_texts(procedure, vocabulary) for procedure in procedures]
+            texts = [_texts(procedure, vocabulary, everyday) for procedure in procedures]
             for procedure, text in zip(procedures, texts, strict=True):
-                writer.add_document(**_document(procedure, text, vocabulary))
+                writer.add_document(**_document(procedure, text, vocabulary, everyday))
             writer.commit()
             codes = [procedure.code for procedure in procedures]
             short = FullText.build(codes, texts, text_analyzers(long=False), whoosh_lengths=True)
@@ -243,7 +263,12 @@ def build_index(
 
 
 def build_index_apart(
-    url: str, index_dir: Path, vocabulary: Vocabulary | None = None, *, reuse: bool = False
+    url: str,
+    index_dir: Path,
+    vocabulary: Vocabulary | None = None,
+    *,
+    everyday: Everyday | None = None,
+    reuse: bool = False,
 ) -> Stamp:
     """``build_index`` in a process of its own, reading the database at ``url``.
 
@@ -254,13 +279,15 @@ def build_index_apart(
     """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_build_at, url, index_dir, vocabulary, reuse).result()
+        return pool.submit(_build_at, url, index_dir, vocabulary, everyday, reuse).result()
 
 
-def _build_at(url: str, index_dir: Path, vocabulary: Vocabulary | None, reuse: bool) -> Stamp:
+def _build_at(
+    url: str, index_dir: Path, vocabulary: Vocabulary | None, everyday: Everyday | None, reuse: bool
+) -> Stamp:
     engine = make_engine(url)
     try:
-        return build_index(make_sessionmaker(engine), index_dir, vocabulary, reuse=reuse)
+        return build_index(make_sessionmaker(engine), index_dir, vocabulary, everyday=everyday, reuse=reuse)
     finally:
         engine.dispose()
 

@@ -1,7 +1,10 @@
 """Retrieval metrics over a labelled query file (JSON lines ``{"query", "relevant": [codes]}``).
 
 A hit is any relevant code: top-1 and recall@k ask whether one appears in the first k results, and
-MRR@10 averages 1/rank of the first one within the top ten.
+MRR@10 averages 1/rank of the first one within the top ten, over the lines with relevant codes. A
+line whose ``relevant`` is empty is a message that must get "no good match": ``no_match_ok`` is the
+share of those that got no answer, ``no_match_wrong`` the share of the others that got none. "No
+answer" is the bot's own decision (index.decision): its search shows nothing.
 """
 
 from __future__ import annotations
@@ -38,12 +41,19 @@ def read_judgements(path: Path) -> list[Judgement]:
     return judgements
 
 
-def metrics(rankings: Iterable[tuple[list[str], frozenset[str]]]) -> dict[str, float]:
-    """n, top-1, R@3, R@5 and MRR@10 of (ranked codes, relevant codes) pairs."""
+def metrics(rankings: Iterable[tuple[list[str], frozenset[str]]]) -> dict[str, float | None]:
+    """n, top-1, R@3, R@5 and MRR@10 of (ranked codes, relevant codes) pairs with relevant codes;
+    with lines without any, ``no_match_ok`` and ``no_match_wrong`` too (see the module's docstring)."""
     n = 0
     totals = dict.fromkeys(METRICS, 0.0)
+    unanswerable = refused = wrongly_refused = 0
     for codes, relevant in rankings:
+        if not relevant:
+            unanswerable += 1
+            refused += not codes
+            continue
         n += 1
+        wrongly_refused += not codes
         first = next((rank for rank, code in enumerate(codes[:DEPTH], 1) if code in relevant), None)
         if first is None:
             continue
@@ -51,14 +61,21 @@ def metrics(rankings: Iterable[tuple[list[str], frozenset[str]]]) -> dict[str, f
         totals["recall@3"] += first <= 3
         totals["recall@5"] += first <= 5
         totals["mrr@10"] += 1 / first
-    return {"n": n, **{name: round(value / n, 4) if n else 0.0 for name, value in totals.items()}}
+    figures: dict[str, float | None] = {"n": n}
+    figures.update((name, round(value / n, 4) if n else 0.0) for name, value in totals.items())
+    figures["no_match_n"] = unanswerable
+    figures["no_match_ok"] = round(refused / unanswerable, 4) if unanswerable else None
+    figures["no_match_wrong"] = round(wrongly_refused / n, 4) if n else 0.0
+    return figures
 
 
-def evaluate_ranker(ranker: Callable[[str], list[str]], judgements: list[Judgement]) -> dict[str, float]:
+def evaluate_ranker(
+    ranker: Callable[[str], list[str]], judgements: list[Judgement]
+) -> dict[str, float | None]:
     return metrics((ranker(j.query), j.relevant) for j in judgements)
 
 
-def evaluate(service: SearchService, path: Path) -> dict[str, float]:
+def evaluate(service: SearchService, path: Path) -> dict[str, float | None]:
     """Metrics of ``service.search`` over the judgements in the file at ``path``."""
 
     def ranker(query: str) -> list[str]:

@@ -3,8 +3,8 @@ and audience twins.
 
 Many procedures exist once per level of government: "Cấp lại thẻ căn cước" (commune), "… (thực hiện
 tại cấp tỉnh)", "… (thực hiện tại cấp trung ương)". Their names match a query equally well, so their
-order was left to chance. With no commune known (one that is known already lifts what it handles),
-the province's variant comes first: it is the general one, where the commune's covers small cases
+order was left to chance. With a commune known, the variant it handles comes first. With none, the
+province's variant comes first: it is the general one, where the commune's covers small cases
 and the ministry's central bodies, and it is the one portal answers most often point to. Then the
 commune's for a person, the ministry's for a business or other organisation, which rarely deals with
 a commune. A query naming a level ("cấp xã", "trung ương", "UBND tỉnh") means that level.
@@ -78,10 +78,20 @@ def _rank_of(levels: tuple[str, ...], order: tuple[str, ...]) -> int:
     return min((order.index(level) for level in levels if level in order), default=len(order))
 
 
-def prefer_twins(ranked: list[Candidate], query_pairs: frozenset[str]) -> list[Candidate]:
-    """``ranked`` with each group of level twins at its head reordered by ``preferred_levels``."""
+def prefer_twins(
+    ranked: list[Candidate], query_pairs: frozenset[str], handled: frozenset[str] | None = None
+) -> list[Candidate]:
+    """``ranked`` with each group of level twins at its head reordered: with the codes a commune
+    ``handled``, its own variant first, whatever their scores (they answer the same question); else
+    close-scoring twins by ``preferred_levels``."""
     order = preferred_levels(query_pairs)
     cores = {id(c): core_name(c.entry.name) for c in ranked[:TWIN_DEPTH]}
+    if handled is not None:
+        return _reorder_twins(
+            ranked,
+            lambda a, b: set(a.entry.levels) != set(b.entry.levels) and cores[id(a)] == cores[id(b)],
+            lambda c: 0 if c.entry.code in handled else 1 + _rank_of(c.entry.levels, order),
+        )
     return _reorder_twins(
         ranked,
         lambda a, b: (

@@ -20,6 +20,8 @@ CODE_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{6}(?:\.[0-9A-Za-z]+)*)(?![\w])")
 FIELD_BOOST = {
     "name": 3.0,
     "keywords": 2.0,
+    "everyday": 2.0,
+    "events": 0.3,
     "field": 0.8,
     "result": 1.0,
     "documents": 0.35,
@@ -30,6 +32,15 @@ FIELD_BOOST = {
     "agencies": 0.2,
     "legal": 0.3,
 }
+# The fields' groups, whose BM25F parts the ranking weighs apart (index.model.FEATURES): what names
+# the procedure, what it does and gives, what it asks for and whom, and how it goes.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "names": ("name", "keywords", "everyday"),
+    "purpose": ("field", "result", "events"),
+    "papers": ("documents", "audiences"),
+    "process": ("steps", "conditions", "agencies", "legal"),
+}
+GROUP_OF = {source: number for number, sources in enumerate(FIELD_GROUPS.values()) for source in sources}
 VIEW_WEIGHT = {"w": 1.0, "f": 0.6, "p": 1.0}
 _MIN_TYPO_LENGTH = 4  # shorter syllables are one edit away from too many others
 # Terms found in more than this share of the documents of a field are left out of the BM25 query:

@@ -24,22 +24,17 @@ from rapidfuzz import fuzz, process
 
 from index.analysis import fold, pairs, syllables, text_pairs
 from index.levels import prefer_audience, prefer_twins
+from index.model import Model, load_model
 from index.query import BACKGROUND_WEIGHT, Plan
 
-# Weights of the re-ranking signals and the bonuses for the user's commune.
-W_BM25, W_COVERAGE, W_PRECISION, W_FUZZY, W_PHRASE, W_HEAD = 0.45, 0.25, 0.2, 0.1, 0.25, 0.1
-# Subtracted when the name starts with a follow-up action (below) that the query does not ask for.
-SIBLING_PENALTY = 0.15
 HEAD_PAIRS = 2  # how many pairs at the start of a name say what the procedure does
-HANDLED_BONUS, COMMUNE_LEVEL_BONUS = 0.3, 0.05
-# Confident: the best procedure's text holds at least this share of the query's content syllables,
-# and its name at least MIN_NAME_COVERAGE of them.
-MIN_COVERAGE = 0.6
-MIN_NAME_COVERAGE = 0.25
 SUGGESTION_CUTOFF = 60.0
 # Hits scoring under this share of the best are dropped: they matched a word of a document list,
 # not the procedure asked for, and would only push noise into the bot's short answer.
 MIN_RELATIVE_SCORE = 0.5
+# A query of this many distinct content syllables or more is long (a portal question telling its
+# case): the features weigh otherwise there (index.model.FEATURES).
+LONG_QUERY = 12
 # Words every other name has ("thủ tục đăng ký …"): they should not make a name look precise.
 _NAME_NOISE = frozenset({"thu", "tuc"})
 # Follow-up actions that tell a sibling from the procedure it follows, folded, as they open a name,
@@ -165,6 +160,7 @@ class Entry:
         # ranking compares the query with the name as indexed, abbreviations spelled out
         spelled = str(stored.get("spelled_name", name))
         spelled_keywords = [str(k) for k in stored.get("spelled_keywords", stored.get("keywords")) or []]
+        spelled_keywords += [str(name) for name in stored.get("everyday") or []]
         folded = syllables(spelled)
         levels = tuple(level for level in str(stored.get("levels") or "").split(",") if level)
         keywords = [syllables(keyword) for keyword in spelled_keywords]
@@ -192,9 +188,9 @@ class Entry:
 class Candidate:
     entry: Entry
     bm25: float
+    parts: tuple[float, ...] = ()  # the BM25F parts of the groups of fields (index.query.FIELD_GROUPS)
     score: float = 0.0
-    coverage: float = 0.0
-    confident: bool = False
+    features: tuple[float, ...] = ()  # index.model.FEATURES, as measure() finds them
 
 
 def _mass(terms: frozenset[str], background: frozenset[str]) -> float:
@@ -202,32 +198,30 @@ def _mass(terms: frozenset[str], background: frozenset[str]) -> float:
     return len(terms) - (1 - BACKGROUND_WEIGHT) * len(terms & background) if background else len(terms)
 
 
-def rank(
+def measure(
     candidates: list[Candidate],
     content: list[str],
-    handled: frozenset[str] | None,
     *,
-    optional: frozenset[str] = frozenset(),
-    communal: bool = False,
     phrases: tuple[str, ...] | None = None,
     background: frozenset[str] = frozenset(),
     whom: frozenset[str] = frozenset(),
-) -> list[Candidate]:
-    """Score and sort candidates (best first). ``content``: the query's folded content syllables, of
-    which ``optional`` ones (added by the dictionary) count towards confidence only when found;
-    ``phrases``: its syllable pairs (by default every adjacent pair of ``content``); ``background``:
-    the syllables and pairs of the situation a question tells before what it asks, which count less
-    towards how much of the query a name explains; ``whom``: the syllables of the beneficiary phrase
-    left out of ``content`` ("cho bé"), which still say whom a special case is for."""
-    if not candidates or not content:
-        return []
+) -> None:
+    """Set each candidate's ``features`` (index.model.FEATURES) for a query. ``content``: the query's
+    folded content syllables; ``phrases``: its syllable pairs (by default every adjacent pair of
+    ``content``); ``background``: the syllables and pairs of the situation a question tells before
+    what it asks, which count less towards how much of the query a name explains; ``whom``: the
+    syllables of the beneficiary phrase left out of ``content`` ("cho bé"), which still say whom a
+    special case is for."""
     wanted = frozenset(content)
     query_pairs = frozenset(pairs(content) if phrases is None else phrases)
-    wanted_mass = _mass(wanted, background)
+    wanted_mass = _mass(wanted, background) or 1.0
     pairs_mass = _mass(query_pairs, background)
     asked = wanted | query_pairs | whom
     query_text = " ".join(content)
-    best_bm25 = max(c.bm25 for c in candidates) or 1.0
+    best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
+    groups = max((len(c.parts) for c in candidates), default=0)
+    best_parts = [max((c.parts[g] for c in candidates if c.parts), default=0.0) or 1.0 for g in range(groups)]
+    long = min(len(wanted) / LONG_QUERY, 1.0)
     for candidate in candidates:
         entry = candidate.entry
         phrase = _mass(query_pairs & entry.name_pairs, background) / pairs_mass if query_pairs else 0.0
@@ -238,33 +232,60 @@ def rank(
             fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
         for core in entry.cores():
             precision = max(precision, len(wanted & core) / len(core) if core else 0.0)
-        candidate.coverage = coverage
-        candidate.score = (
-            W_BM25 * candidate.bm25 / best_bm25
-            + W_COVERAGE * candidate.coverage
-            + W_PRECISION * precision
-            + W_FUZZY * fuzzy
-            + W_PHRASE * phrase
-            + W_HEAD * head
+        sibling = entry.action is not None and not FOLLOW_UPS[entry.action] & asked
+        case = any(not SPECIAL_CASES[case] & asked for case in entry.cases)
+        parts = [part / best for part, best in zip(candidate.parts, best_parts, strict=True)] or [0.0] * 4
+        bm25 = candidate.bm25 / best_bm25
+        candidate.features = (
+            bm25,
+            *parts,
+            coverage,
+            precision,
+            fuzzy,
+            phrase,
+            head,
+            float(sibling),
+            float(case),
+            long * bm25,
+            long * coverage,
+            long * precision,
+            long * fuzzy,
         )
-        if entry.action is not None and not FOLLOW_UPS[entry.action] & asked:
-            candidate.score -= SIBLING_PENALTY
-        if entry.cases and any(not SPECIAL_CASES[case] & asked for case in entry.cases):
-            candidate.score -= SIBLING_PENALTY
-        if handled is not None and entry.code in handled:
-            candidate.score += HANDLED_BONUS
-        if communal and "xa" in entry.levels:
-            candidate.score += COMMUNE_LEVEL_BONUS
+
+
+def rank(
+    candidates: list[Candidate],
+    content: list[str],
+    handled: frozenset[str] | None,
+    *,
+    model: Model | None = None,
+    phrases: tuple[str, ...] | None = None,
+    background: frozenset[str] = frozenset(),
+    whom: frozenset[str] = frozenset(),
+) -> list[Candidate]:
+    """Candidates scored by the ``model``'s weights (the bundled one by default) of their features
+    (``measure``, whose arguments these are too), best first. ``handled``: the codes of the
+    procedures the user's commune handles, which come first among the twins of one procedure (its
+    variants for each level) and never above a procedure that answers the question better."""
+    if not candidates or not content:
+        return []
+    weights = (model or load_model()).ranking
+    measure(candidates, content, phrases=phrases, background=background, whom=whom)
+    for candidate in candidates:
+        candidate.score = float(sum(w * x for w, x in zip(weights, candidate.features, strict=True)))
     ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
-    if handled is None and not communal:
-        ranked = prefer_twins(ranked, query_pairs)
-    ranked = prefer_audience(ranked, query_pairs)
-    best = ranked[0]
-    ranked = [c for c in ranked if c.score >= MIN_RELATIVE_SCORE * best.score]
-    required = (wanted - optional) or wanted
-    overall = min(len(wanted & best.entry.all_syllables) / len(required), 1.0)
-    best.confident = overall >= MIN_COVERAGE and best.coverage >= MIN_NAME_COVERAGE
-    return ranked
+    query_pairs = frozenset(pairs(content) if phrases is None else phrases)
+    ranked = prefer_twins(ranked, query_pairs, handled)
+    return prefer_audience(ranked, query_pairs)
+
+
+def leading(ranked: list[Candidate]) -> list[Candidate]:
+    """The head of a ranking worth showing: the candidates scoring at least MIN_RELATIVE_SCORE of
+    the best."""
+    if not ranked:
+        return []
+    floor = ranked[0].score - (1 - MIN_RELATIVE_SCORE) * abs(ranked[0].score)
+    return [c for c in ranked if c.score >= floor]
 
 
 def suggest(plan: Plan, entries: list[Entry], limit: int = 3) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,12 +32,15 @@ from index.building import (
     field_key,
     read_stamp,
 )
-from index.query import COMMON_MIN_DOCS, COMMON_SHARE, plan_query
-from index.ranking import Candidate, Entry, rank, suggest
+from index.decision import Answer, decide, evidence
+from index.model import Model, load_model
+from index.query import COMMON_MIN_DOCS, COMMON_SHARE, FIELD_GROUPS, GROUP_OF, Plan, plan_query
+from index.ranking import Candidate, Entry, leading, rank, suggest
 from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.applicability import procedures_for_unit
-from knowledge.models import COMMUNAL_KINDS, Unit
+from knowledge.everyday import Everyday, load_everyday
+from knowledge.models import Unit
 from knowledge.units import current_successors
 
 log = logging.getLogger(__name__)
@@ -58,13 +62,10 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    hits: list[Hit]
-    confident: bool  # False: no good match — the caller should say so rather than guess
-    suggestions: list[str] = field(default_factory=list)  # "did you mean"
+    hits: list[Hit]  # none when the answer is Answer.NONE
+    answer: Answer  # how the bot answers: one card, a list, or "không tìm thấy" (index.decision)
+    suggestions: list[str] = field(default_factory=list)  # "did you mean", when nothing is found
     query: str = ""
-    # The query names no more than the best hit's field ("chứng thực", "hộ tịch"): a whole field,
-    # whose procedures are better offered as choices than one of them shown as the answer.
-    broad: bool = False
 
 
 class IndexUnavailable(RuntimeError):
@@ -105,6 +106,8 @@ class _Snapshot:
         )
         unasked = vocabulary.filler_words
         self.entries = [Entry.from_stored(doc, unasked) for doc in stored]
+        # in how many procedures each syllable occurs: how rare it is (index.decision)
+        self.frequency = Counter(s for entry in self.entries for s in entry.all_syllables)
         self.by_code = {entry.code: entry for entry in self.entries}
         self.acronyms = Acronyms(entry.name for entry in self.entries)
         self.lexicon = frozenset(lexicon)
@@ -126,22 +129,24 @@ class _Snapshot:
 
     def bm25(
         self, terms: list[tuple[str, str, float]], allowed: NDArray[np.bool_]
-    ) -> list[tuple[int, float]]:
-        """BM25F scores of the allowed documents matching any term, best first (ties: lower number).
+    ) -> list[tuple[int, float, tuple[float, ...]]]:
+        """BM25F scores of the allowed documents matching any term, best first (ties: lower number),
+        each with its parts from each group of fields (index.query.FIELD_GROUPS).
 
         A term's postings are added in one vectorised step; per document the additions happen in
         the order of the terms, as a loop over postings would do them.
         """
-        scores = np.zeros(len(self.entries))
+        parts = np.zeros((len(FIELD_GROUPS), len(self.entries)))
         matched = np.zeros(len(self.entries), dtype=bool)
         for fieldname, term, boost in terms:
             docs, weights = self.weights.get(fieldname, term)
             if docs.size:
-                scores[docs] += boost * weights
+                parts[GROUP_OF[fieldname.rpartition("_")[0]], docs] += boost * weights
                 matched[docs] = True
+        scores = parts.sum(axis=0)
         found = np.flatnonzero(matched & allowed)
         best = found[np.lexsort((found, -scores[found]))[:CANDIDATES]]
-        return list(zip(best.tolist(), scores[best].tolist(), strict=True))
+        return [(number, float(scores[number]), tuple(parts[:, number].tolist())) for number in best.tolist()]
 
     def offered(self, provinces: frozenset[str]) -> list[Entry]:
         """The procedures in force offered to the users of ``provinces`` (see ``allowed``); cached."""
@@ -179,10 +184,14 @@ class SearchService:
         sessions: sessionmaker[Session],
         index_dir: Path,
         vocabulary: Vocabulary | None = None,
+        everyday: Everyday | None = None,
+        model: Model | None = None,
     ) -> None:
         self.sessions = sessions
         self.index_dir = Path(index_dir)
         self.vocabulary = vocabulary or load_vocabulary()
+        self.everyday = everyday or load_everyday()
+        self.model = model or load_model()
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
         self._unit_codes: dict[tuple[str, int], frozenset[str] | None] = {}
@@ -196,7 +205,7 @@ class SearchService:
         with self._lock:
             with self.sessions() as session:
                 version, checksum = catalogue_stamp(session)
-            analysis = analysis_stamp(self.vocabulary)
+            analysis = analysis_stamp(self.vocabulary, self.everyday)
             if self._snapshot and self._snapshot.stamp.matches(version, checksum, analysis):
                 return
             stamp = read_stamp(self.index_dir)
@@ -221,8 +230,10 @@ class SearchService:
         database only this process can open is built here."""
         url = _database_url(self.sessions)
         if self._snapshot is None or url is None:
-            return build_index(self.sessions, self.index_dir, self.vocabulary, reuse=reuse)
-        return build_index_apart(url, self.index_dir, self.vocabulary, reuse=reuse)
+            return build_index(
+                self.sessions, self.index_dir, self.vocabulary, everyday=self.everyday, reuse=reuse
+            )
+        return build_index_apart(url, self.index_dir, self.vocabulary, everyday=self.everyday, reuse=reuse)
 
     def refresh_if_stale(self) -> bool:
         """Rebuild or reopen when the loaded catalogue changed; True when a new index is in use."""
@@ -253,9 +264,46 @@ class SearchService:
         level: str | None = None,
         field: str | None = None,
     ) -> SearchResult:
-        """Ranked procedures for a free-text query; never raises on odd input."""
+        """Ranked procedures for a free-text query, and how the bot answers it; never raises on odd
+        input."""
         snapshot = self._current()
-        plan = plan_query(
+        plan = self.plan(query)
+        handled = self._codes_for(snapshot, unit)
+        top = max(top, 0)
+
+        coded = [snapshot.by_code[code] for code in dict.fromkeys(plan.codes) if code in snapshot.by_code]
+        if coded and not plan.content:
+            hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
+            return SearchResult(hits, Answer.CARD if len(coded) == 1 else Answer.LIST, [], query)
+
+        provinces = self._provinces_for(unit)
+        ranked = rank(
+            self.candidates(plan, level, field, provinces),
+            plan.content,
+            handled,
+            model=self.model,
+            phrases=plan.pairs,
+            background=plan.background,
+            whom=plan.whom,
+        )
+        hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
+        rest = (c for c in leading(ranked) if c.entry.code not in plan.codes)
+        hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
+        if coded:
+            answer = Answer.LIST
+        elif not ranked:
+            answer = Answer.NONE
+        else:
+            broad = _names_a_field(plan.content, ranked[0].entry)
+            answer = decide(self.evidence(plan, ranked), self.model, broad=broad)
+        if answer is Answer.NONE:
+            return SearchResult([], answer, suggest(plan, snapshot.offered(provinces)), query)
+        return SearchResult(hits, answer, [], query)
+
+    def plan(self, query: str) -> Plan:
+        """What ``query`` asks for, read against the index in use."""
+        snapshot = self._current()
+        return plan_query(
             query,
             self.vocabulary,
             snapshot.lexicon,
@@ -263,36 +311,30 @@ class SearchService:
             snapshot.common,
             snapshot.acronyms,
         )
-        handled = self._codes_for(snapshot, unit)
-        top = max(top, 0)
 
-        coded = [snapshot.by_code[code] for code in dict.fromkeys(plan.codes) if code in snapshot.by_code]
-        if coded and not plan.content:
-            hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
-            return SearchResult(hits, True, [], query)
+    def evidence(self, plan: Plan, ranked: list[Candidate]) -> tuple[float, ...]:
+        """What tells whether the ``ranked`` candidates of a plan answer it (index.decision)."""
+        snapshot = self._current()
+        corrected = frozenset(plan.corrections.values())
+        return evidence(plan.content, corrected, ranked, snapshot.frequency, len(snapshot.entries))
 
-        provinces = self._provinces_for(unit)
+    def offered(self, provinces: frozenset[str] = frozenset()) -> list[Entry]:
+        """The procedures in force offered to the users of ``provinces`` (none: the national ones)."""
+        return self._current().offered(provinces)
+
+    def candidates(
+        self,
+        plan: Plan,
+        level: str | None = None,
+        field: str | None = None,
+        provinces: frozenset[str] = frozenset(),
+    ) -> list[Candidate]:
+        """The BM25F candidates of a plan, among the procedures offered in ``provinces`` (see
+        ``_Snapshot.allowed``), before ranking."""
+        snapshot = self._current()
         allowed = snapshot.allowed(level, field, provinces)
-        candidates = [
-            Candidate(snapshot.entries[docnum], score) for docnum, score in snapshot.bm25(plan.terms, allowed)
-        ]
-        ranked = rank(
-            candidates,
-            plan.content,
-            handled,
-            optional=plan.optional,
-            communal=_is_communal(unit),
-            phrases=plan.pairs,
-            background=plan.background,
-            whom=plan.whom,
-        )
-        hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
-        rest = (c for c in ranked if c.entry.code not in plan.codes)
-        hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
-        confident = bool(coded) or (bool(ranked) and ranked[0].confident)
-        suggestions = [] if confident else suggest(plan, snapshot.offered(provinces))
-        broad = not coded and bool(ranked) and _names_a_field(plan.content, ranked[0].entry)
-        return SearchResult(hits, confident, suggestions, query, broad)
+        found = snapshot.bm25(plan.terms, allowed)
+        return [Candidate(snapshot.entries[docnum], score, parts) for docnum, score, parts in found]
 
     def _hit(self, entry: Entry, score: float, handled: frozenset[str] | None) -> Hit:
         return Hit(
@@ -355,7 +397,3 @@ def _database_url(sessions: sessionmaker[Session]) -> str | None:
 def _names_a_field(content: list[str], entry: Entry) -> bool:
     """Whether the query's content syllables are all in the name of ``entry``'s field."""
     return bool(content) and set(content) <= set(syllables(entry.field or ""))
-
-
-def _is_communal(unit: Unit | None) -> bool:
-    return unit is not None and unit.kind in COMMUNAL_KINDS

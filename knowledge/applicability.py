@@ -12,8 +12,9 @@ The answer comes from who executes a procedure, not from its level alone:
    commune's. A procedure the portal implements at commune level whose only named bodies are generic
    provincial or national ones ("cơ quan chức năng do UBND cấp tỉnh chỉ định") is the commune's too;
    a procedure naming no body at all falls back on its levels (``commune_levels``).
-2. The rules, in order (a later one wins), adjust this by field, name, body, publisher or code and by
-   the kind of unit (wards do not handle forestry…).
+2. The rules, in order (a later one wins), adjust this by field, name, body, publisher or code —
+   optionally only for what a given receiver or agency-table entry got in step 1 — and by the kind
+   of unit (wards do not handle forestry…).
 3. The per-unit overrides of ``data/overrides.json`` (loaded into ``ApplicabilityOverride``).
 
 Never the commune's: an abolished procedure, one the portal's current public list no longer has, and
@@ -100,6 +101,7 @@ class Rule:
     publishers: tuple[str, ...] = ()  # folded
     codes: frozenset[str] = frozenset()
     receivers: frozenset[str] = frozenset()  # only procedures the agency table gives to these
+    roles: frozenset[str] = frozenset()  # only procedures these agency table entries decided
     unit_kinds: frozenset[str] = frozenset()
     tags_any: frozenset[str] = frozenset()
     tags_none: frozenset[str] = frozenset()
@@ -110,8 +112,10 @@ class Rule:
     agency: str | None = None
     reason: str | None = None
 
-    def matches(self, procedure: _Proc, receiver: str | None) -> bool:
-        if self.receivers and receiver not in self.receivers:
+    def matches(self, procedure: _Proc, base: Reception) -> bool:
+        if self.receivers and base.receiver not in self.receivers:
+            return False
+        if self.roles and base.role not in self.roles:
             return False
         return (
             procedure.code in self.codes
@@ -137,7 +141,8 @@ class Rules:
     rules: tuple[Rule, ...]
 
 
-_MATCH_KEYS = {"fields", "name_keywords", "agency_keywords", "publishers", "codes", "receivers"}
+_MATCH_KEYS = {"fields", "name_keywords", "agency_keywords", "publishers", "codes", "receivers", "roles"}
+_FILTER_KEYS = {"receivers", "roles"}  # narrow what the other match keys select
 _WHEN_KEYS = {"unit_kinds", "tags_any", "tags_none", "provinces"}
 _RULE_KEYS = {"id", "match", "when", "handles", "local", "level", "agency", "reason", "description"}
 _AGENCY_KEYS = {"id", "patterns", "receiver", "level", "label", "generic", "source", "description"}
@@ -218,7 +223,7 @@ def _parse_rule(item: Any, where: str) -> Rule:
         raise ApplicabilityError(f'{where}: cần "id" (chuỗi) và "handles" (true/false)')
     if not isinstance(item.get("local", False), bool):
         raise ApplicabilityError(f'{where}: "local" phải là true hoặc false')
-    if not isinstance(match, dict) or not set(match) - {"receivers"} or set(match) - _MATCH_KEYS:
+    if not isinstance(match, dict) or not set(match) - _FILTER_KEYS or set(match) - _MATCH_KEYS:
         raise ApplicabilityError(f'{where}: "match" cần ít nhất một trong {", ".join(sorted(_MATCH_KEYS))}')
     if not isinstance(when, dict) or set(when) - _WHEN_KEYS:
         raise ApplicabilityError(f'{where}: "when" chỉ nhận {", ".join(sorted(_WHEN_KEYS))}')
@@ -246,6 +251,7 @@ def _parse_rule(item: Any, where: str) -> Rule:
         publishers=tuple(fold(k) for k in _strings(match.get("publishers", []), f"{where}.match")),
         codes=frozenset(codes),
         receivers=frozenset(receivers),
+        roles=frozenset(_strings(match.get("roles", []), f"{where}.match.roles")),
         unit_kinds=frozenset(kinds),
         tags_any=frozenset(_strings(when.get("tags_any", []), f"{where}.when.tags_any")),
         tags_none=frozenset(_strings(when.get("tags_none", []), f"{where}.when.tags_none")),
@@ -279,6 +285,11 @@ def parse_rules(document: Any, source: str = "<rules>") -> Rules:
     for kind, ids in (("cơ quan", [a.id for a in agencies]), ("quy tắc", [r.id for r in rules])):
         if len(set(ids)) != len(ids):
             raise ApplicabilityError(f"{source}: id {kind} bị trùng")
+    known = {agency.id for agency in agencies}
+    for rule in rules:
+        missing = ", ".join(sorted(rule.roles - known))
+        if missing:
+            raise ApplicabilityError(f"{source}: quy tắc {rule.id}: không có cơ quan {missing} trong bảng")
     return Rules(frozenset(levels), agencies, rules)
 
 
@@ -377,7 +388,7 @@ def general_reception(procedure: Procedure, *, rules: Rules | None = None) -> Re
     for rule in rules.rules:
         if rule.unit_kinds or rule.tags_any or rule.tags_none or rule.provinces:
             continue
-        if not rule.matches(proc, base.receiver):
+        if not rule.matches(proc, base):
             continue
         if rule.handles:
             found = Reception("one_stop", Level.COMMUNE.value, None, None, rule.id)
@@ -585,7 +596,7 @@ def _evaluate(procedure: _Proc, base: Reception, unit: _UnitProfile, rules: Rule
     reason: str | None = None
     applied: Rule | None = None
     for rule in rules.rules:
-        if rule.matches(procedure, base.receiver) and rule.applies_to(unit):
+        if rule.matches(procedure, base) and rule.applies_to(unit):
             handled, local, applied, reason = rule.handles, rule.local, rule, rule.reason
             if rule.level is not None:
                 level = rule.level

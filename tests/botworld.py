@@ -26,7 +26,7 @@ from knowledge.db import create_schema, make_engine, make_sessionmaker
 from knowledge.settings import Settings
 from knowledge.store import Store
 from knowledge.units import load_units
-from tests.factories import catalogue, procedure_record
+from tests.factories import NO_EVERYDAY_NAMES, answering, catalogue, procedure_record
 from tests.fakebotapi import FakeBotAPI
 
 UNITS = Path(__file__).parent / "fixtures" / "bot" / "units.json"
@@ -91,7 +91,7 @@ def open_world(db_url: str, index_dir: Path, *, db_timeout: float = 5.0) -> Serv
     create_schema(engine)
     sessions = make_sessionmaker(engine)
     populate(sessions)
-    search = SearchService(sessions, index_dir)
+    search = SearchService(sessions, index_dir, everyday=NO_EVERYDAY_NAMES, model=answering())
     search.ensure_index()
     settings = Settings(TTHC_DATA_DIR=index_dir.parent, DATABASE_URL=db_url, TTHC_DB_TIMEOUT=db_timeout)
     return Services(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from index.model import Model, load_model
 from index.service import SearchService
 from index.vocabulary import Vocabulary
 from knowledge.catalogue import Catalogue, ProcedureRecord, apply_catalogue
+from knowledge.everyday import Everyday
 
 _codes = itertools.count(900001)
 
@@ -41,16 +44,34 @@ def catalogue(*records: dict[str, Any], version: str = "test-1") -> Catalogue:
     return Catalogue(version=version, checksum=version, procedures=parsed)
 
 
+NO_EVERYDAY_NAMES = Everyday(digest="none")
+
+
+def answering(model: Model | None = None) -> Model:
+    """The bundled model (or ``model``) that never answers "không tìm thấy" when something matches.
+
+    Its evidence (how rare a word is in the catalogue…) means little in a test's catalogue of a few
+    records, so tests of the ranking use this one; the decision is tested on the bundled catalogue
+    (tests/test_search_decision.py)."""
+    return replace(model or load_model(), none_below=0.0)
+
+
 def search_service(
     sessions: sessionmaker[Session],
     index_dir: Path,
     *records: dict[str, Any],
     vocabulary: Vocabulary | None = None,
+    everyday: Everyday | None = None,
+    model: Model | None = None,
 ) -> SearchService:
-    """A search service with its index built over a catalogue of ``records`` loaded into ``sessions``."""
+    """A search service with its index built over a catalogue of ``records`` loaded into ``sessions``;
+    the everyday names are ``everyday`` (none by default: a test's records are all it searches), the
+    model ``answering()`` unless another is given."""
     with sessions.begin() as session:
         apply_catalogue(session, catalogue(*records), "test")
-    service = SearchService(sessions, index_dir, vocabulary)
+    service = SearchService(
+        sessions, index_dir, vocabulary, everyday or NO_EVERYDAY_NAMES, model or answering()
+    )
     service.ensure_index()
     return service
 

@@ -242,6 +242,11 @@ def test_rules_are_data(session: Session) -> None:
             "loại đơn vị không hợp lệ: village",
         ),
         ({"id": "a", "match": {"fields": ["X"]}, "handles": False, "colour": 1}, "colour"),
+        (
+            {"id": "a", "match": {"roles": ["truong-hoc"], "fields": ["X"]}, "handles": False},
+            "không có cơ quan truong-hoc",
+        ),
+        ({"id": "a", "match": {"roles": ["x"], "receivers": ["agency"]}, "handles": False}, '"match" cần'),
     ],
 )
 def test_bad_rules_are_rejected(rule: dict[str, Any], message: str) -> None:
@@ -322,6 +327,41 @@ WHO: dict[str, dict[str, Any]] = {
     "unknown": procedure_record(
         code="1.010803", name="Trợ cấp thờ cúng liệt sĩ", field="Người có công", levels=[]
     ),
+    "school_support": procedure_record(
+        code="1.001622",
+        name="Hỗ trợ ăn trưa đối với trẻ em mẫu giáo",
+        field="Giáo dục và Đào tạo thuộc hệ thống giáo dục quốc dân",
+        levels=[],
+        executing_agencies=["Cơ sở giáo dục"],
+    ),
+    "school_transfer": procedure_record(
+        code="2.002854",
+        name="Chuyển trường và tiếp nhận học sinh",
+        field="Giáo dục và Đào tạo thuộc hệ thống giáo dục quốc dân",
+        levels=[],
+        executing_agencies=["Cơ sở giáo dục"],
+    ),
+    "college_admission": procedure_record(
+        code="1.001942",
+        name="Đăng ký xét tuyển trình độ đại học, trình độ cao đẳng ngành giáo dục mầm non",
+        field="Thi, tuyển sinh",
+        levels=["bo", "tinh"],
+        executing_agencies=["Bộ Giáo dục và Đào tạo", "Sở Giáo dục đào tạo", "Cơ sở giáo dục"],
+    ),
+    "ministry_and_commune_level": procedure_record(
+        code="1.012893",
+        name="Bán nhà ở cũ thuộc tài sản công",
+        field="Nhà ở và công sở",
+        levels=["bo", "tinh", "xa"],
+        executing_agencies=["Bộ Quốc phòng"],
+        implementing_agency="Sở Xây dựng, Bộ Quốc phòng",
+    ),
+    "disability": procedure_record(
+        code="1.001699",
+        name="Xác định, xác định lại mức độ khuyết tật và cấp Giấy xác nhận khuyết tật",
+        field="Bảo trợ xã hội",
+        levels=[],
+    ),
     "specific_here": procedure_record(
         code="1.115620",
         name="Thủ tục riêng của Thanh Hóa",
@@ -371,12 +411,15 @@ def roles(*names: str) -> set[str]:
 
 def test_the_one_stop_list_comes_from_who_executes(who: Session) -> None:
     thuong_ninh = unit(who, "16225")  # Thanh Hóa
-    assert codes(procedures_for_unit(who, thuong_ninh)) == roles(
-        "one_stop", "chairman_and_department", "generic", "specific_here"
-    )
+    communes = ("one_stop", "chairman_and_department", "generic", "specific_here")
+    # A ministry named beside the commune level handles only its own sector's cases; support for
+    # pupils of a commune's school is approved by the commune; the law gives disability
+    # certificates to the commune even where the portal names no executing body.
+    by_data_and_law = ("ministry_and_commune_level", "school_support", "disability")
+    assert codes(procedures_for_unit(who, thuong_ninh)) == roles(*communes, *by_data_and_law)
     # Everything done in the commune: its police's procedures too.
     assert codes(procedures_for_unit(who, thuong_ninh, include_local=True)) == roles(
-        "one_stop", "chairman_and_department", "generic", "specific_here", "police", "police_published"
+        *communes, *by_data_and_law, "police", "police_published"
     )
 
 
@@ -407,6 +450,12 @@ def test_other_agencies_are_named_as_published(who: Session) -> None:
     assert not answer.handled and answer.reason is not None and "thuế" in answer.reason
     answer = competence(who, thuong_ninh, of(who, "unknown"))
     assert (answer.handled, answer.local, answer.agency) == (False, False, None)
+    answer = competence(who, thuong_ninh, of(who, "school_transfer"))
+    assert (answer.handled, answer.agency) == (False, "Cơ sở giáo dục")
+    answer = competence(who, thuong_ninh, of(who, "college_admission"))
+    assert not answer.handled and answer.reason is not None and "nhà trường" in answer.reason
+    answer = competence(who, thuong_ninh, of(who, "school_support"))
+    assert answer.handled and answer.reason is not None and "Ủy ban nhân dân xã" in answer.reason
 
 
 def test_specific_and_delisted_procedures(who: Session) -> None:

@@ -6,11 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.dialogue import UNIT_MIN_SCORE, UNIT_SURE_SCORE, Dialogue, Reply, clear_winner
+from bot.dialogue import UNIT_MIN_SCORE, UNIT_SURE_SCORE, Dialogue, Reply
 from bot.handlers.services import Services
 from bot.keyboards import Action, callback
 from bot.render import to_plain
-from index.service import Hit, SearchResult
 from knowledge.catalogue import apply_catalogue
 from knowledge.models import ChatUser, Era, Unit
 from knowledge.units import resolve_unit
@@ -197,16 +196,6 @@ def test_a_number_beyond_the_list_or_without_one_is_a_question(dialogue: Dialogu
     assert plain(dialogue.text(USER, "1")) == plain([card])
     assert "Tôi chưa tìm thấy" not in plain(dialogue.text(USER, "2"))  # a search ("mẫu số 2")
     assert plain(dialogue.text(USER, "2")) != plain([card])
-
-
-def test_a_whole_field_is_offered_as_choices_even_with_a_clear_leader() -> None:
-    hits = [
-        Hit("2.001019", "Chứng thực di chúc", "Chứng thực", 1.2, None),
-        Hit("2.000884", "Chứng thực chữ ký", "Chứng thực", 1.0, None),
-    ]
-    assert clear_winner(SearchResult(hits, confident=True, query="chứng thực di chúc"))
-    assert not clear_winner(SearchResult(hits, confident=True, query="chứng thực", broad=True))
-    assert not clear_winner(SearchResult(hits, confident=False, query="chứng thực"))
 
 
 def test_a_province_specific_card_names_its_province(dialogue: Dialogue, world: Services) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from index.decision import Answer
+from index.model import load_model
 from index.service import SearchResult, SearchService
+from knowledge.everyday import load_everyday
 from knowledge.models import Unit
 from tests.factories import procedure_record, search_service, unit
 
@@ -92,7 +95,14 @@ RECORDS = [
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    return search_service(session_factory, tmp_path / "index", *RECORDS)
+    """The test catalogue with the bundled everyday names of its procedures."""
+    return search_service(session_factory, tmp_path / "index", *RECORDS, everyday=load_everyday())
+
+
+@pytest.fixture
+def deciding(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
+    """The test catalogue searched with the bundled model's "không tìm thấy" decision."""
+    return search_service(session_factory, tmp_path / "index", *RECORDS, model=load_model())
 
 
 def codes(result: SearchResult) -> list[str]:
@@ -121,7 +131,6 @@ def first(service: SearchService, query: str, **kwargs: Any) -> str:
         ("báo mất CCCD", ID_CARD),
         ("công chứng bản sao giấy tờ", COPY),
         ("trợ cấp tai nạn lao động lần đầu", ACCIDENT),  # the catalogue writes TNLĐ
-        ("dang ky ket hn", MARRIAGE),  # a typo the dictionary does not know
         ("giấy phép kinh doanh hộ", HOUSEHOLD),
         ("mo quan ban hang", HOUSEHOLD),  # a record's own keywords
     ],
@@ -131,7 +140,7 @@ def test_what_citizens_type_finds_the_procedure(
 ) -> None:
     result = service.search(query)
     assert codes(result)[0] == record["code"]
-    assert result.confident
+    assert result.answer is not Answer.NONE
     assert result.query == query
 
 
@@ -140,7 +149,7 @@ def test_a_procedure_code_goes_straight_to_the_procedure(service: SearchService,
     result = service.search(query)
     assert codes(result)[0] == COPY["code"]
     assert result.hits[0].score == 1.0
-    assert result.confident
+    assert result.answer is not Answer.NONE
 
 
 def test_filler_phrases_do_not_drive_the_ranking(service: SearchService) -> None:
@@ -169,18 +178,25 @@ def test_hits_are_ranked_with_scores(service: SearchService) -> None:
     assert service.search("đăng ký khai sinh", top=0).hits == []
 
 
-def test_no_good_match_is_said_honestly_with_suggestions(service: SearchService) -> None:
-    nonsense = service.search("xyzzy qwerty plugh")
-    assert not nonsense.confident
+def test_no_good_match_is_said_honestly_with_suggestions(deciding: SearchService) -> None:
+    nonsense = deciding.search("xyzzy qwerty plugh")
+    assert nonsense.answer is Answer.NONE
     assert nonsense.hits == []
-    vague = service.search("đăng ký kết hụn tàu hỏa bay")  # half a known name, half noise
-    assert not vague.confident
+    vague = deciding.search("đăng ký kết hụn tàu hỏa bay")  # half a known name, half noise
+    assert vague.answer is Answer.NONE
     assert vague.suggestions, "a near miss should come with 'did you mean'"
 
 
-def test_a_typo_is_corrected_in_the_suggestions(service: SearchService) -> None:
-    result = service.search("chứng thựcc xyzw qqqq")
-    assert not result.confident
+def test_an_unknown_short_typo_is_offered_as_did_you_mean(deciding: SearchService) -> None:
+    """ "hn" is too short to correct and unknown to the catalogue: rather than guess, the bot asks."""
+    result = deciding.search("dang ky ket hn")
+    assert result.answer is Answer.NONE
+    assert MARRIAGE["name"] in result.suggestions
+
+
+def test_a_typo_is_corrected_in_the_suggestions(deciding: SearchService) -> None:
+    result = deciding.search("chứng thựcc xyzw qqqq")
+    assert result.answer is Answer.NONE
     assert result.suggestions[0] == "chung thuc xyzw qqqq"
 
 
@@ -227,13 +243,14 @@ def test_with_a_commune_its_procedures_and_commune_variants_come_first(
 
 @pytest.mark.parametrize("query", ["chung thuc", "thủ tục chứng thực", "Đất đai"])
 def test_a_query_that_names_only_a_field_is_broad(service: SearchService, query: str) -> None:
+    """A whole field's procedures are offered as choices, not one of them as the answer."""
     result = service.search(query)
-    assert result.hits and result.broad
+    assert result.hits and result.answer is Answer.LIST
 
 
 @pytest.mark.parametrize("query", ["chứng thực bản sao", "đăng ký kết hôn", "1.001193", "kết hôn hộ tịch"])
 def test_a_query_about_one_procedure_is_not_broad(service: SearchService, query: str) -> None:
-    assert not service.search(query).broad
+    assert service.search(query).answer is Answer.CARD
 
 
 LAND_BAC_NINH = procedure_record(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from index.service import SearchService
+from knowledge.everyday import load_everyday
 from tests.factories import procedure_record, search_service
 
 VEHICLE = "Đăng ký, quản lý phương tiện giao thông cơ giới, xe máy chuyên dùng"
@@ -108,7 +109,8 @@ RECORDS = [
 
 @pytest.fixture
 def service(session_factory: sessionmaker[Session], tmp_path: Path) -> SearchService:
-    return search_service(session_factory, tmp_path / "index", *RECORDS)
+    """The records searched with the bundled everyday names (knowledge/data/everyday.json)."""
+    return search_service(session_factory, tmp_path / "index", *RECORDS, everyday=load_everyday())
 
 
 @pytest.mark.parametrize(

@@ -29,13 +29,18 @@ JUDGEMENTS = [
 ]
 
 
+NO_MATCH = {"no_match_n", "no_match_ok", "no_match_wrong"}
+
+
 def test_metrics_count_any_relevant_code() -> None:
     figures = metrics(
         [
             (["a", "b"], frozenset({"a"})),  # rank 1
             (["x", "y", "b"], frozenset({"b", "z"})),  # rank 3
             (["x", "x", "x", "x", "x", "b"], frozenset({"b"})),  # rank 6
-            ([], frozenset({"a"})),  # missed
+            ([], frozenset({"a"})),  # refused
+            ([], frozenset()),  # a message about no procedure, refused
+            (["a"], frozenset()),  # … answered
         ]
     )
     assert figures == {
@@ -44,8 +49,12 @@ def test_metrics_count_any_relevant_code() -> None:
         "recall@3": 0.5,
         "recall@5": 0.5,
         "mrr@10": round((1 + 1 / 3 + 1 / 6) / 4, 4),
+        "no_match_n": 2,
+        "no_match_ok": 0.5,
+        "no_match_wrong": 0.25,
     }
     assert metrics([])["n"] == 0
+    assert metrics([(["a"], frozenset({"a"}))])["no_match_ok"] is None
 
 
 def test_bad_judgement_lines_are_reported(tmp_path: Path) -> None:
@@ -131,6 +140,8 @@ def test_search_command_with_a_unit_and_in_text(cli: Callable[..., tuple[int, st
     assert "xã giải quyết" in out
     code, out = cli("search", "xyzzy qwerty")
     assert code == 0 and "Không tìm thấy" in out
+    code, out = cli("search", "--json", "xyzzy qwerty")
+    assert code == 0 and json.loads(out) == []  # what the bot answers "không tìm thấy" to
     assert cli("search", "--unit", "00000", "kết hôn")[0] == 1
 
 
@@ -139,8 +150,21 @@ def test_eval_command_with_baselines(cli: Callable[..., tuple[int, str]], judgem
     assert code == 0
     report = json.loads(out)
     assert report["n"] == 3 and report["top1"] == 1.0
-    assert set(report) == {"n", "top1", "recall@3", "recall@5", "mrr@10", "baselines"}
+    assert set(report) == {"n", "top1", "recall@3", "recall@5", "mrr@10", "baselines"} | NO_MATCH
+    assert report["no_match_wrong"] == 0.0 and report["no_match_ok"] is None
     assert set(report["baselines"]) == {"fts5", "whoosh-standard"}
     assert report["baselines"]["fts5"]["top1"] < 1.0
     code, out = cli("eval", str(judgements))
     assert code == 0 and "mrr@10" in out and "fts5" not in out
+
+
+def test_eval_counts_the_messages_that_must_get_no_answer(
+    cli: Callable[..., tuple[int, str]], tmp_path: Path
+) -> None:
+    lines = [*JUDGEMENTS, {"query": "qwzx plmokn vbyt", "relevant": []}]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(json.dumps(j, ensure_ascii=False) for j in lines), encoding="utf-8")
+    code, out = cli("eval", str(path), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["n"] == 3 and report["top1"] == 1.0  # over the answerable lines only
+    assert (report["no_match_n"], report["no_match_ok"], report["no_match_wrong"]) == (1, 1.0, 0.0)

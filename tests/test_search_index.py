@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -15,6 +16,7 @@ from index.building import CURRENT_FILE, analysis_stamp, build_index, build_inde
 from index.service import SearchService
 from index.vocabulary import Vocabulary, load_vocabulary
 from knowledge.catalogue import apply_catalogue, current_version
+from knowledge.everyday import Everyday, load_everyday
 from tests.factories import catalogue, procedure_record
 
 MARRIAGE = procedure_record(code="1.000894", name="Thủ tục đăng ký kết hôn")
@@ -43,7 +45,9 @@ def test_a_build_is_stamped_with_the_catalogue_version(
     with sessions() as session:
         version = current_version(session)
         assert version is not None
-        assert stamp.matches(version.version, version.checksum, analysis_stamp(load_vocabulary()))
+        assert stamp.matches(
+            version.version, version.checksum, analysis_stamp(load_vocabulary(), load_everyday())
+        )
     assert read_stamp(tmp_path) == stamp
     assert stamp.count == 1
     assert builds(tmp_path) == [stamp.build]
@@ -71,7 +75,21 @@ def test_other_abbreviations_make_the_index_stale(sessions: sessionmaker[Session
     second = read_stamp(tmp_path)
     assert first is not None and second is not None
     assert second.build != first.build
-    assert second.analysis == analysis_stamp(other)
+    assert second.analysis == analysis_stamp(other, load_everyday())
+
+
+def test_other_everyday_names_make_the_index_stale(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    """The everyday names are indexed: an index built with others must be rebuilt, and the new
+    names find the procedure."""
+    SearchService(sessions, tmp_path).ensure_index()
+    first = read_stamp(tmp_path)
+    names = Everyday.from_data({"procedures": [{"code": MARRIAGE["code"], "everyday": ["về chung một nhà"]}]})
+    service = SearchService(sessions, tmp_path, everyday=names)
+    service.ensure_index()
+    second = read_stamp(tmp_path)
+    assert first is not None and second is not None
+    assert second.build != first.build
+    assert service.search("về chung một nhà").hits[0].code == MARRIAGE["code"]
 
 
 def test_a_stale_index_is_rebuilt_and_swapped(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -172,9 +190,9 @@ def test_a_served_index_is_rebuilt_apart(
     """The first build runs here; a rebuild beside live searches runs in a process of its own."""
     apart: list[str] = []
 
-    def spy(url: str, index_dir: Path, vocabulary: Vocabulary | None = None, *, reuse: bool) -> object:
+    def spy(url: str, index_dir: Path, vocabulary: Vocabulary | None = None, **options: Any) -> object:
         apart.append(url)
-        return build_index_apart(url, index_dir, vocabulary, reuse=reuse)
+        return build_index_apart(url, index_dir, vocabulary, **options)
 
     monkeypatch.setattr("index.service.build_index_apart", spy)
     service = SearchService(sessions, tmp_path)

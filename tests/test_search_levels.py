@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from index.analysis import chunks, pairs
-from index.levels import ORGANISATION, PERSON, audience_of, core_name, preferred_levels
+from index.levels import ORGANISATION, PERSON, audience_of, core_name, prefer_audience, preferred_levels
 from index.ranking import Candidate, Entry, rank
 
 COMMUNE = Entry.from_stored(
@@ -21,12 +21,12 @@ MINISTRY = Entry.from_stored(
 OTHER = Entry.from_stored({"code": "4", "name": "Khóa thẻ căn cước điện tử", "levels": "bo"})
 
 
-def ranked(query: str, entries: list[Entry], communal: bool = False) -> list[str]:
+def ranked(query: str, entries: list[Entry], handled: frozenset[str] | None = None) -> list[str]:
     runs = chunks(query)
     content = [s for run in runs for s in run]
     phrases = tuple(pair for run in runs for pair in pairs(run))
     candidates = [Candidate(entry, 1.0) for entry in entries]
-    return [c.entry.code for c in rank(candidates, content, None, phrases=phrases, communal=communal)]
+    return [c.entry.code for c in rank(candidates, content, handled, phrases=phrases)]
 
 
 def test_the_level_notes_are_set_aside() -> None:
@@ -47,8 +47,14 @@ def test_twins_are_ordered_by_the_level_the_query_means(query: str, order: list[
     assert ranked(query, [MINISTRY, COMMUNE, PROVINCE])[:3] == order
 
 
-def test_a_known_commune_keeps_its_own_preference() -> None:
-    assert ranked("cấp lại thẻ căn cước", [MINISTRY, COMMUNE, PROVINCE], communal=True)[0] == "1"
+def test_a_known_commune_puts_the_twin_it_handles_first() -> None:
+    assert ranked("cấp lại thẻ căn cước", [MINISTRY, COMMUNE, PROVINCE], frozenset({"1"}))[0] == "1"
+    assert ranked("cấp lại thẻ căn cước", [MINISTRY, COMMUNE, PROVINCE], frozenset({"2"}))[0] == "2"
+
+
+def test_a_commune_never_lifts_a_procedure_that_answers_another_question() -> None:
+    """Only twins are reordered: what the commune handles stays below a better answer."""
+    assert ranked("khóa thẻ căn cước điện tử", [OTHER, COMMUNE, PROVINCE], frozenset({"1"}))[0] == "4"
 
 
 def test_procedures_that_are_not_twins_keep_their_order() -> None:
@@ -127,5 +133,7 @@ def test_a_query_naming_an_organisation_puts_the_organisations_variant_first() -
 
 
 def test_a_clear_lead_is_not_reordered_by_audience() -> None:
-    query = "cấp giấy chứng nhận quyền sử dụng đất lần đầu"
-    assert ranked_by_bm25(query, [(FOR_ORGANISATIONS, 1.0), (FOR_PEOPLE, 0.1)])[0] == "5"
+    lead = [Candidate(FOR_ORGANISATIONS, 1.0, score=1.0), Candidate(FOR_PEOPLE, 1.0, score=0.5)]
+    close = [Candidate(FOR_ORGANISATIONS, 1.0, score=1.0), Candidate(FOR_PEOPLE, 1.0, score=0.95)]
+    assert [c.entry.code for c in prefer_audience(lead, frozenset())] == ["5", "6"]
+    assert [c.entry.code for c in prefer_audience(close, frozenset())] == ["6", "5"]

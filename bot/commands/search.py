@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from index.baselines import Ranker, build_baselines
+from index.decision import Answer
 from index.evaluate import DEPTH, METRICS, evaluate, evaluate_ranker, read_judgements
 from index.service import SearchService
 from knowledge.models import Unit
@@ -62,8 +63,8 @@ def _search(store: Store, args: argparse.Namespace) -> int:
         hits = [{"code": h.code, "name": h.name, "score": h.score} for h in result.hits]
         print(json.dumps(hits, ensure_ascii=False, indent=2))
         return 0
-    if not result.confident:
-        print("Không tìm thấy thủ tục khớp rõ ràng." if not result.hits else "Kết quả không chắc chắn:")
+    if result.answer is Answer.NONE:
+        print("Không tìm thấy thủ tục khớp rõ ràng.")
     for hit in result.hits:
         mark = {True: " ✓ xã giải quyết", False: " (xã không giải quyết)", None: ""}[hit.handled_by_unit]
         print(f"{hit.code}  {hit.score:.3f}  {hit.name}{mark}")
@@ -100,4 +101,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"{'':18}" + "".join(f"{name:>10}" for name in METRICS))
     for name, figures in rows:
         print(f"{name:18}" + "".join(f"{figures[metric]:>10.3f}" for metric in METRICS))
+    if report["no_match_ok"] is not None:
+        print(
+            f"no_match_ok    {report['no_match_ok']:.3f}  ({report['no_match_n']} tin nhắn không có thủ tục)"
+        )
+    print(f"no_match_wrong {report['no_match_wrong']:.3f}  ({report['n']} câu hỏi có thủ tục)")
     return 0
