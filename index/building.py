@@ -34,6 +34,7 @@ from whoosh.fields import ID, KEYWORD, STORED, Schema
 from index.analysis import ANALYSIS_VERSION, fold, syllables, text_pairs, words
 from index.fulltext import FullText
 from index.levels import audience_of
+from index.schema import DESCRIBING, LONG_TEXTS, VIEWS, field_name
 from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.catalogue import current_version
@@ -44,33 +45,7 @@ from knowledge.models import Procedure
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 
-# Which views each indexed text gets: w = words, f = folded syllables, p = folded pairs.
-# Segmenting long texts costs the most at build time, so the long texts are folded only.
-VIEWS: dict[str, str] = {
-    "name": "wfp",
-    "keywords": "wfp",  # everyday phrases some records carry ("làm giấy khai sinh")
-    "everyday": "wfp",  # the everyday names of knowledge/data/everyday.json ("sang tên sổ đỏ")
-    "events": "f",  # the words of the life events that lead to a procedure ("sinh con", "mua xe")
-    "field": "wf",
-    "result": "wfp",
-    "documents": "fp",
-    "audiences": "f",
-    # what portal questions talk about besides the name: the situation, conditions, agency, law
-    "steps": "f",
-    "conditions": "f",
-    "agencies": "f",
-    "legal": "f",
-}
-# Sources weighed with exact lengths; the others as whoosh weighed them (see index.fulltext).
-LONG_TEXTS = frozenset({"events", "documents", "audiences", "steps", "conditions", "agencies", "legal"})
-# The sources whose syllables make a procedure's ``vocabulary``, against which ranking checks that
-# the best hit explains the query. Steps, conditions and the law mention too much to be evidence.
-DESCRIBING = ("name", "keywords", "everyday", "field", "result", "documents", "audiences")
 _FUNCTIONS: dict[str, Callable[[str], list[str]]] = {"w": words, "f": syllables, "p": text_pairs}
-
-
-def field_name(source: str, view: str) -> str:
-    return f"{source}_{view}"
 
 
 def build_schema() -> Schema:

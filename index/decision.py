@@ -31,8 +31,9 @@ import math
 from collections.abc import Mapping
 from enum import StrEnum
 
+from index.entries import Candidate
 from index.model import EVIDENCE, Model
-from index.ranking import LONG_QUERY, Candidate
+from index.ranking import LONG_QUERY
 
 # Every syllable counts a little, however common: a message of common words only ("khai sinh" where
 # every procedure lists a birth certificate among its papers) is still explained by a name holding them.

@@ -36,10 +36,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from index.entries import Candidate
 from index.evaluate import DEPTH, metrics, read_judgements
 from index.levels import core_name
 from index.model import EVIDENCE, FEATURES, MODEL_FILE, Logistic, Model
-from index.ranking import Candidate, leading, measure, rank
+from index.ranking import leading, measure, rank
 from index.service import SearchService
 from knowledge.catalogue import BUNDLED_CATALOGUE, apply_catalogue, read_catalogue
 from knowledge.db import create_schema, make_engine, make_sessionmaker
@@ -164,7 +165,7 @@ def _predict(
     for example in examples:
         plan = service.plan(example.text)
         fresh = [Candidate(c.entry, c.bm25) for c in example.candidates]
-        ranked = rank(fresh, plan.content, None, model=model, phrases=plan.pairs, background=plan.background)
+        ranked = rank(fresh, plan, None, model=model)
         rows.append(service.evidence(plan, ranked))
         ranked_codes.append([c.entry.code for c in leading(ranked)[:DEPTH]])
     return np.array(rows, dtype=np.float64).reshape(-1, len(EVIDENCE)), ranked_codes
@@ -225,7 +226,7 @@ def _examples(service: SearchService, lines: Sequence[tuple[str, frozenset[str],
             continue
         plan = service.plan(text)
         candidates = service.candidates(plan)
-        measure(candidates, plan.content, phrases=plan.pairs, background=plan.background, whom=plan.whom)
+        measure(candidates, plan)
         examples.append(Example(text, relevant & offered, candidates, source, fold_of(key)))
     return examples
 

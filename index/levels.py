@@ -29,12 +29,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
 from index.analysis import fold
-
-if TYPE_CHECKING:
-    from index.ranking import Candidate
+from index.entries import Candidate
 
 # Folded word pairs of a query that show an organisation asks (the first decides).
 ORGANISATION_PAIRS = frozenset({"doanh_nghiep", "cong_ty", "to_chuc", "hop_tac", "co_so", "chi_nhanh"})

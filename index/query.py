@@ -10,38 +10,12 @@ from rapidfuzz.distance import Levenshtein
 
 from index.acronyms import Acronyms
 from index.analysis import chunks, fold, normalize, pairs, syllables, words
-from index.building import VIEWS, field_name
+from index.schema import FIELD_BOOST, VIEW_WEIGHT, VIEWS, field_name
 from index.vocabulary import Vocabulary
 
 MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds the time spent
 CODE_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{6}(?:\.[0-9A-Za-z]+)*)(?![\w])")
 
-# Boosts per indexed field and per view; the name says most about what a procedure is.
-FIELD_BOOST = {
-    "name": 3.0,
-    "keywords": 2.0,
-    "everyday": 2.0,
-    "events": 0.3,
-    "field": 0.8,
-    "result": 1.0,
-    "documents": 0.35,
-    "audiences": 0.4,
-    # low: they hold many words, and only break ties between names that match alike
-    "steps": 0.3,
-    "conditions": 0.3,
-    "agencies": 0.2,
-    "legal": 0.3,
-}
-# The fields' groups, whose BM25F parts the ranking weighs apart (index.model.FEATURES): what names
-# the procedure, what it does and gives, what it asks for and whom, and how it goes.
-FIELD_GROUPS: dict[str, tuple[str, ...]] = {
-    "names": ("name", "keywords", "everyday"),
-    "purpose": ("field", "result", "events"),
-    "papers": ("documents", "audiences"),
-    "process": ("steps", "conditions", "agencies", "legal"),
-}
-GROUP_OF = {source: number for number, sources in enumerate(FIELD_GROUPS.values()) for source in sources}
-VIEW_WEIGHT = {"w": 1.0, "f": 0.6, "p": 1.0}
 _MIN_TYPO_LENGTH = 4  # shorter syllables are one edit away from too many others
 # Terms found in more than this share of the documents of a field are left out of the BM25 query:
 # they add little to it (low IDF) but most of its cost. The re-ranking still counts them.

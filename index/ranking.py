@@ -4,9 +4,9 @@ BM25F finds the candidates; the final order also asks how well the procedure's *
 query — how much of the query the name explains, how much of the name (its qualifiers aside) the query
 asked for, how many of the query's adjacent word pairs the name holds in the same order (so "chứng
 nhận lưu hành" beats a name that merely contains the three syllables somewhere), and a rapidfuzz
-similarity that forgives typos and word order. Procedures the user's commune handles, and
-commune-level variants of twins, come first when a commune is known; when none is, index.levels
-orders level twins.
+similarity that forgives typos and word order — each weighed as index/model.json says (learned by
+index.learning). Among the variants of one procedure at several levels (index.levels), the one the
+user's commune handles comes first; with no commune known, the level the query most likely means.
 
 Sibling procedures share almost every word and differ in the action at the head of the name: "Cấp
 giấy phép X", "Cấp lại giấy phép X", "Gia hạn giấy phép X", "Thu hồi giấy phép X". A name that starts
@@ -16,18 +16,15 @@ itself lands on the first-issue procedure rather than on a sibling that merely s
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
-
 from rapidfuzz import fuzz, process
 
-from index.analysis import fold, pairs, syllables, text_pairs
+from index.analysis import fold
+from index.entries import FOLLOW_UPS, SPECIAL_CASES, Candidate, Entry
 from index.levels import prefer_audience, prefer_twins
 from index.model import Model, load_model
 from index.query import BACKGROUND_WEIGHT, Plan
+from index.schema import FIELD_GROUPS
 
-HEAD_PAIRS = 2  # how many pairs at the start of a name say what the procedure does
 SUGGESTION_CUTOFF = 60.0
 # Hits scoring under this share of the best are dropped: they matched a word of a document list,
 # not the procedure asked for, and would only push noise into the bot's short answer.
@@ -35,162 +32,7 @@ MIN_RELATIVE_SCORE = 0.5
 # A query of this many distinct content syllables or more is long (a portal question telling its
 # case): the features weigh otherwise there (index.model.FEATURES).
 LONG_QUERY = 12
-# Words every other name has ("thủ tục đăng ký …"): they should not make a name look precise.
-_NAME_NOISE = frozenset({"thu", "tuc"})
-# Follow-up actions that tell a sibling from the procedure it follows, folded, as they open a name,
-# each with the words that show a query asks for it ("cấp lại" is asked for by "lại", "làm lại").
-FOLLOW_UPS: dict[tuple[str, ...], frozenset[str]] = {
-    ("cap", "lai"): frozenset({"lai"}),
-    ("cap", "doi"): frozenset({"doi"}),
-    ("doi",): frozenset({"doi"}),
-    ("gia", "han"): frozenset({"gia_han"}),
-    ("cap", "gia", "han"): frozenset({"gia_han"}),
-    ("dieu", "chinh"): frozenset({"dieu_chinh"}),
-    ("thu", "hoi"): frozenset({"thu_hoi"}),
-    ("sua", "doi"): frozenset({"sua_doi", "sua"}),
-    ("bo", "sung"): frozenset({"bo_sung"}),
-    ("thay", "doi"): frozenset({"thay_doi", "doi"}),
-    ("huy",): frozenset({"huy"}),
-    ("huy", "bo"): frozenset({"huy"}),
-    ("rut",): frozenset({"rut"}),
-    ("cham", "dut"): frozenset({"cham_dut"}),
-    ("dinh", "chi"): frozenset({"dinh_chi"}),
-    ("tam", "ngung"): frozenset({"tam_ngung", "ngung"}),
-    ("xoa",): frozenset({"xoa"}),
-    ("dang", "ky", "lai"): frozenset({"lai"}),
-    ("dang", "ky", "thay", "doi"): frozenset({"thay_doi", "doi"}),
-    ("chuyen", "doi"): frozenset({"chuyen_doi"}),
-    ("giai", "the"): frozenset({"giai_the"}),
-    # adjusting, returning, suspending, locking and restoring what one already holds
-    ("cap", "dieu", "chinh"): frozenset({"dieu_chinh"}),
-    ("tra", "lai"): frozenset({"tra_lai"}),
-    ("tam", "dung"): frozenset({"tam_dung", "dung"}),
-    ("khoa",): frozenset({"khoa"}),
-    ("mo", "khoa"): frozenset({"mo_khoa"}),
-    ("khoi", "phuc"): frozenset({"khoi_phuc"}),
-}
-_FOLLOW_UP_LONGEST = max(len(key) for key in FOLLOW_UPS)
-# Variants of a procedure for a special case, told apart by a phrase anywhere in the name: "Đăng ký
-# khai sinh", "… có yếu tố nước ngoài", "… lưu động", "… tại khu vực biên giới". Each phrase, folded,
-# with the words or pairs that show a query asks for that case; a variant whose case the query does
-# not ask for is pushed down, as a follow-up is, so that a plain question lands on the plain procedure.
-_CHILDREN = frozenset({"tuoi", "tre", "tre_em", "be", "em_be", "con", "chau", "thieu_nien", "chua_thanh"})
-SPECIAL_CASES: dict[tuple[str, ...], frozenset[str]] = {
-    ("yeu", "to", "nuoc", "ngoai"): frozenset({"nuoc_ngoai", "yeu_to"}),
-    ("luu", "dong"): frozenset({"luu_dong"}),
-    ("khu", "vuc", "bien", "gioi"): frozenset({"bien_gioi"}),
-    # for children: "Cấp thẻ căn cước cho người dưới 14 tuổi", "… cho trẻ em dưới 6 tuổi"
-    ("duoi", "14", "tuoi"): _CHILDREN,
-    ("duoi", "6", "tuoi"): _CHILDREN,
-    ("tre", "em"): _CHILDREN,
-}
-# A name's parentheses qualify it: the level that runs it ("(thực hiện tại cấp tỉnh)"), the cases it
-# covers or leaves out ("(trừ …)", "(công trình …/…/…)"), an abbreviation. So does what follows
-# "đối với" (SCOPE_CUTS): "Gia hạn giấy phép xây dựng đối với công trình cấp III, …". A query that
-# names the procedure rarely repeats them, so precision ("how much of the name was asked for") leaves
-# them out, and a general procedure with a long scope no longer loses to a narrow one with a short
-# name; coverage, BM25 and the phrase signal still see them, so a query that repeats them still gains.
-# Level twins then differ in none of the name signals, and index.levels orders them.
-_QUALIFIER_RE = re.compile(r"\([^()]*\)")
-_WORD_RE = re.compile(r"\w+")
-SCOPE_CUTS: tuple[tuple[str, ...], ...] = (("doi", "voi"),)
-
-
-def core_name_syllables(name: str, unasked: frozenset[str] = frozenset()) -> frozenset[str]:
-    """The folded syllables of a name that a query may ask for: without its qualifiers (parenthesised
-    notes, and the scope after "đối với": "Gia hạn giấy phép xây dựng đối với công trình cấp III, …"),
-    nor the ``unasked`` words (lowercase, with diacritics) a query never keeps: "Cấp mới thẻ ABTC" is
-    all asked for by "cấp thẻ ABTC", since "mới" is a filler that no query holds."""
-    words = _WORD_RE.findall(_QUALIFIER_RE.sub(" ", name).lower())
-    folded = [fold(word) for word in words]
-    for cut in SCOPE_CUTS:
-        for start in range(1, len(folded) - len(cut) + 1):
-            if tuple(folded[start : start + len(cut)]) == cut:
-                words = words[:start]
-                break
-    return frozenset(syllables(" ".join(word for word in words if word not in unasked))) - _NAME_NOISE
-
-
-def special_cases(name_syllables: list[str]) -> tuple[tuple[str, ...], ...]:
-    """The special-case phrases (``SPECIAL_CASES``) a name holds, in the order of that table."""
-    text = f" {' '.join(name_syllables)} "
-    return tuple(case for case in SPECIAL_CASES if f" {' '.join(case)} " in text)
-
-
-def follow_up(name_syllables: list[str]) -> tuple[str, ...] | None:
-    """The follow-up action a name opens with ("Thủ tục cấp lại …" → ("cap", "lai")), if any."""
-    head = name_syllables[2:] if name_syllables[:2] == ["thu", "tuc"] else name_syllables
-    for length in range(min(_FOLLOW_UP_LONGEST, len(head)), 0, -1):
-        if tuple(head[:length]) in FOLLOW_UPS:
-            return tuple(head[:length])
-    return None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A procedure as ranking sees it."""
-
-    code: str
-    name: str
-    field: str | None
-    levels: tuple[str, ...]
-    folded_name: str
-    name_syllables: frozenset[str]
-    all_syllables: frozenset[str]  # of every indexed field
-    aliases: tuple[tuple[str, frozenset[str]], ...] = ()  # keywords: other names, folded
-    name_pairs: frozenset[str] = frozenset()  # adjacent syllables of the name and the keywords
-    action: tuple[str, ...] | None = None  # the follow-up action the name opens with
-    head: tuple[str, ...] = ()  # the first syllable pairs of the name: what the procedure does
-    core_syllables: frozenset[str] = frozenset()  # of the name without its qualifiers
-    cases: tuple[tuple[str, ...], ...] = ()  # the special cases the name is for
-    audience: frozenset[str] = frozenset()  # whom the procedure is for: index.levels.audience_of
-
-    def names(self) -> tuple[tuple[str, frozenset[str]], ...]:
-        return ((self.folded_name, self.name_syllables), *self.aliases)
-
-    def cores(self) -> tuple[frozenset[str], ...]:
-        """The syllables against which precision is measured: the name's core, and each keyword."""
-        return (self.core_syllables or self.name_syllables, *(keyword for _, keyword in self.aliases))
-
-    @classmethod
-    def from_stored(cls, stored: dict[str, Any], unasked: frozenset[str] = frozenset()) -> Entry:
-        """The entry of a stored document; ``unasked``: words no query keeps (one-syllable fillers,
-        lowercase, with diacritics), left out of the core name."""
-        name = str(stored["name"])
-        # ranking compares the query with the name as indexed, abbreviations spelled out
-        spelled = str(stored.get("spelled_name", name))
-        spelled_keywords = [str(k) for k in stored.get("spelled_keywords", stored.get("keywords")) or []]
-        spelled_keywords += [str(name) for name in stored.get("everyday") or []]
-        folded = syllables(spelled)
-        levels = tuple(level for level in str(stored.get("levels") or "").split(",") if level)
-        keywords = [syllables(keyword) for keyword in spelled_keywords]
-        aliases = tuple((" ".join(k), frozenset(k)) for k in keywords if k)
-        name_pairs = frozenset(text_pairs(spelled)).union(*(text_pairs(k) for k in spelled_keywords))
-        return cls(
-            str(stored["code"]),
-            name,
-            stored.get("field"),
-            levels,
-            " ".join(folded),
-            frozenset(folded) - _NAME_NOISE,
-            frozenset(str(stored.get("vocabulary") or "").split()),
-            aliases,
-            name_pairs,
-            follow_up(folded),
-            tuple(pairs(folded[2:] if folded[:2] == ["thu", "tuc"] else folded)[:HEAD_PAIRS]),
-            core_name_syllables(spelled, unasked),
-            special_cases(folded),
-            frozenset(str(stored.get("audience") or "").split()),
-        )
-
-
-@dataclass
-class Candidate:
-    entry: Entry
-    bm25: float
-    parts: tuple[float, ...] = ()  # the BM25F parts of the groups of fields (index.query.FIELD_GROUPS)
-    score: float = 0.0
-    features: tuple[float, ...] = ()  # index.model.FEATURES, as measure() finds them
+NO_PARTS = [0.0] * len(FIELD_GROUPS)  # a candidate made without its BM25F parts (a test's)
 
 
 def _mass(terms: frozenset[str], background: frozenset[str]) -> float:
@@ -198,25 +40,18 @@ def _mass(terms: frozenset[str], background: frozenset[str]) -> float:
     return len(terms) - (1 - BACKGROUND_WEIGHT) * len(terms & background) if background else len(terms)
 
 
-def measure(
-    candidates: list[Candidate],
-    content: list[str],
-    *,
-    phrases: tuple[str, ...] | None = None,
-    background: frozenset[str] = frozenset(),
-    whom: frozenset[str] = frozenset(),
-) -> None:
-    """Set each candidate's ``features`` (index.model.FEATURES) for a query. ``content``: the query's
-    folded content syllables; ``phrases``: its syllable pairs (by default every adjacent pair of
-    ``content``); ``background``: the syllables and pairs of the situation a question tells before
-    what it asks, which count less towards how much of the query a name explains; ``whom``: the
-    syllables of the beneficiary phrase left out of ``content`` ("cho bé"), which still say whom a
+def measure(candidates: list[Candidate], plan: Plan) -> None:
+    """Set each candidate's ``features`` (index.model.FEATURES) for a query's ``plan``: its folded
+    content syllables and pairs; the syllables and pairs of the situation a question tells before
+    what it asks (``background``), which count less towards how much of the query a name explains;
+    the syllables of the beneficiary phrase left out (``whom``: "cho bé"), which still say whom a
     special case is for."""
+    content, background = plan.content, plan.background
     wanted = frozenset(content)
-    query_pairs = frozenset(pairs(content) if phrases is None else phrases)
+    query_pairs = frozenset(plan.pairs)
     wanted_mass = _mass(wanted, background) or 1.0
     pairs_mass = _mass(query_pairs, background)
-    asked = wanted | query_pairs | whom
+    asked = wanted | query_pairs | plan.whom
     query_text = " ".join(content)
     best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
     groups = max((len(c.parts) for c in candidates), default=0)
@@ -234,7 +69,7 @@ def measure(
             precision = max(precision, len(wanted & core) / len(core) if core else 0.0)
         sibling = entry.action is not None and not FOLLOW_UPS[entry.action] & asked
         case = any(not SPECIAL_CASES[case] & asked for case in entry.cases)
-        parts = [part / best for part, best in zip(candidate.parts, best_parts, strict=True)] or [0.0] * 4
+        parts = [part / best for part, best in zip(candidate.parts, best_parts, strict=True)] or NO_PARTS
         bm25 = candidate.bm25 / best_bm25
         candidate.features = (
             bm25,
@@ -255,26 +90,23 @@ def measure(
 
 def rank(
     candidates: list[Candidate],
-    content: list[str],
+    plan: Plan,
     handled: frozenset[str] | None,
     *,
     model: Model | None = None,
-    phrases: tuple[str, ...] | None = None,
-    background: frozenset[str] = frozenset(),
-    whom: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
-    """Candidates scored by the ``model``'s weights (the bundled one by default) of their features
-    (``measure``, whose arguments these are too), best first. ``handled``: the codes of the
-    procedures the user's commune handles, which come first among the twins of one procedure (its
-    variants for each level) and never above a procedure that answers the question better."""
-    if not candidates or not content:
+    """Candidates of a query's ``plan`` scored by the ``model``'s weights (the bundled one by default)
+    of their features (``measure``), best first. ``handled``: the codes of the procedures the user's
+    commune handles, which come first among the twins of one procedure (its variants for each level)
+    and never above a procedure that answers the question better."""
+    if not candidates or not plan.content:
         return []
     weights = (model or load_model()).ranking
-    measure(candidates, content, phrases=phrases, background=background, whom=whom)
+    measure(candidates, plan)
     for candidate in candidates:
         candidate.score = float(sum(w * x for w, x in zip(weights, candidate.features, strict=True)))
     ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
-    query_pairs = frozenset(pairs(content) if phrases is None else phrases)
+    query_pairs = frozenset(plan.pairs)
     ranked = prefer_twins(ranked, query_pairs, handled)
     return prefer_audience(ranked, query_pairs)
 

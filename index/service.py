@@ -33,9 +33,11 @@ from index.building import (
     read_stamp,
 )
 from index.decision import Answer, decide, evidence
+from index.entries import Candidate, Entry
 from index.model import Model, load_model
-from index.query import COMMON_MIN_DOCS, COMMON_SHARE, FIELD_GROUPS, GROUP_OF, Plan, plan_query
-from index.ranking import Candidate, Entry, leading, rank, suggest
+from index.query import COMMON_MIN_DOCS, COMMON_SHARE, Plan, plan_query
+from index.ranking import leading, rank, suggest
+from index.schema import FIELD_GROUPS, GROUP_OF
 from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.applicability import procedures_for_unit
@@ -131,7 +133,7 @@ class _Snapshot:
         self, terms: list[tuple[str, str, float]], allowed: NDArray[np.bool_]
     ) -> list[tuple[int, float, tuple[float, ...]]]:
         """BM25F scores of the allowed documents matching any term, best first (ties: lower number),
-        each with its parts from each group of fields (index.query.FIELD_GROUPS).
+        each with its parts from each group of fields (index.schema.FIELD_GROUPS).
 
         A term's postings are added in one vectorised step; per document the additions happen in
         the order of the terms, as a loop over postings would do them.
@@ -277,15 +279,7 @@ class SearchService:
             return SearchResult(hits, Answer.CARD if len(coded) == 1 else Answer.LIST, [], query)
 
         provinces = self._provinces_for(unit)
-        ranked = rank(
-            self.candidates(plan, level, field, provinces),
-            plan.content,
-            handled,
-            model=self.model,
-            phrases=plan.pairs,
-            background=plan.background,
-            whom=plan.whom,
-        )
+        ranked = rank(self.candidates(plan, level, field, provinces), plan, handled, model=self.model)
         hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
         rest = (c for c in leading(ranked) if c.entry.code not in plan.codes)
         hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from index.analysis import pairs
 from index.model import Model, load_model
+from index.query import Plan
 from index.service import SearchService
 from index.vocabulary import Vocabulary
 from knowledge.catalogue import Catalogue, ProcedureRecord, apply_catalogue
@@ -45,6 +47,20 @@ def catalogue(*records: dict[str, Any], version: str = "test-1") -> Catalogue:
 
 
 NO_EVERYDAY_NAMES = Everyday(digest="none")
+
+
+def plan_of(
+    content: list[str],
+    *,
+    phrases: tuple[str, ...] | None = None,
+    background: frozenset[str] = frozenset(),
+    whom: frozenset[str] = frozenset(),
+) -> Plan:
+    """The plan of a query of the folded ``content`` syllables (its ``phrases``: every adjacent pair
+    unless given), for tests of the ranking alone."""
+    text = " ".join(content)
+    found = tuple(pairs(content)) if phrases is None else phrases
+    return Plan(text, [], text, list(content), {}, frozenset(), [], found, background, whom)
 
 
 def answering(model: Model | None = None) -> Model:

@@ -132,6 +132,8 @@ def test_without_a_commune_the_card_names_who_receives_it(world: Services, dialo
 
 def test_a_procedure_the_commune_decides_but_another_body_receives_says_where_papers_go() -> None:
     """School support: the commune approves it, the parents hand the papers to the school."""
-    reason = "Đơn nộp tại trường của con bạn; nhà trường lập danh sách gửi Ủy ban nhân dân xã/phường phê duyệt."
+    reason = (
+        "Đơn nộp tại trường của con bạn; nhà trường lập danh sách gửi Ủy ban nhân dân xã/phường phê duyệt."
+    )
     text = card_text(CardFacts(procedure(), "https://dichvucong.gov.vn/x", "Xã A", True, reason=reason))
     assert reason in text

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from index.analysis import syllables
+from index.entries import Candidate, Entry
 from index.query import BACKGROUND_WEIGHT, plan_query
-from index.ranking import Candidate, Entry, rank
+from index.ranking import rank
 from index.vocabulary import Vocabulary, load_vocabulary
+from tests.factories import plan_of
 
 FOCUSED = Vocabulary(
     replace={},
@@ -71,7 +73,8 @@ def test_background_words_count_less_towards_how_much_a_name_explains() -> None:
 
     def order(background: frozenset[str]) -> list[str]:
         candidates = [Candidate(marriage, 1.0), Candidate(birth, 1.0)]
-        ranked = rank(candidates, content, None, phrases=("ket_hon", "khai_sinh"), background=background)
+        plan = plan_of(content, phrases=("ket_hon", "khai_sinh"), background=background)
+        ranked = rank(candidates, plan, None)
         return [c.entry.code for c in ranked]
 
     assert BACKGROUND_WEIGHT < 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from index.analysis import chunks, pairs
+from index.entries import Candidate, Entry
 from index.levels import ORGANISATION, PERSON, audience_of, core_name, prefer_audience, preferred_levels
-from index.ranking import Candidate, Entry, rank
+from index.ranking import rank
+from tests.factories import plan_of
 
 COMMUNE = Entry.from_stored(
     {"code": "1", "name": "Cấp lại thẻ căn cước (thực hiện tại cấp xã)", "levels": "xa"}
@@ -26,7 +28,7 @@ def ranked(query: str, entries: list[Entry], handled: frozenset[str] | None = No
     content = [s for run in runs for s in run]
     phrases = tuple(pair for run in runs for pair in pairs(run))
     candidates = [Candidate(entry, 1.0) for entry in entries]
-    return [c.entry.code for c in rank(candidates, content, handled, phrases=phrases)]
+    return [c.entry.code for c in rank(candidates, plan_of(content, phrases=phrases), handled)]
 
 
 def test_the_level_notes_are_set_aside() -> None:
@@ -100,7 +102,7 @@ def ranked_by_bm25(query: str, scored: list[tuple[Entry, float]]) -> list[str]:
     content = [s for run in runs for s in run]
     phrases = tuple(pair for run in runs for pair in pairs(run))
     candidates = [Candidate(entry, bm25) for entry, bm25 in scored]
-    return [c.entry.code for c in rank(candidates, content, None, phrases=phrases)]
+    return [c.entry.code for c in rank(candidates, plan_of(content, phrases=phrases), None)]
 
 
 def test_audiences_are_read_from_the_catalogue_labels() -> None:

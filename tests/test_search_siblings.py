@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from index.analysis import chunks, pairs
-from index.ranking import Candidate, Entry, core_name_syllables, follow_up, rank
+from index.entries import Candidate, Entry, core_name_syllables, follow_up
+from index.ranking import rank
 from index.vocabulary import Vocabulary
+from tests.factories import plan_of
 
 
 def entry(name: str, code: str, **stored: Any) -> Entry:
@@ -31,7 +33,7 @@ def ranked(query: str, entries: list[Entry], bm25: list[float] | None = None) ->
     phrases = tuple(pair for run in runs for pair in pairs(run))
     scores = bm25 or [1.0] * len(entries)
     candidates = [Candidate(e, score) for e, score in zip(entries, scores, strict=True)]
-    return [c.entry.code for c in rank(candidates, content, None, phrases=phrases)]
+    return [c.entry.code for c in rank(candidates, plan_of(content, phrases=phrases), None)]
 
 
 def test_follow_up_actions_are_read_from_the_head_of_a_name() -> None:
@@ -139,7 +141,7 @@ def test_a_variant_for_children_needs_a_query_about_a_child() -> None:
     # a child named only in the beneficiary phrase the query left out of its content
     content = ["cap", "can", "cuoc"]
     candidates = [Candidate(adult, 1.0), Candidate(child, 1.0)]
-    assert rank(candidates, content, None, whom=frozenset({"cho", "be"}))[0].entry.code == "2"
+    assert rank(candidates, plan_of(content, whom=frozenset({"cho", "be"})), None)[0].entry.code == "2"
 
 
 def test_words_no_query_keeps_do_not_make_a_name_less_precise() -> None:
