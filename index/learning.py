@@ -208,7 +208,7 @@ def thresholds(
     """The "không tìm thấy" and card thresholds (see the module's docstring), from the predictions on
     the questions."""
     none_below = float(np.quantile(p_answer[answerable], MAX_REFUSED)) if answerable.any() else 0.5
-    order = np.argsort(-p_card)
+    order = np.argsort(-p_card, kind="stable")
     right = first[order].astype(np.float64)
     precision = np.cumsum(right) / np.arange(1, len(right) + 1)
     good = np.flatnonzero(precision >= CARD_PRECISION)
@@ -234,17 +234,20 @@ def _examples(service: SearchService, lines: Sequence[tuple[str, frozenset[str],
 def _report(
     examples: Sequence[Example], ranked: list[list[str]], refused: NDArray[np.bool_]
 ) -> dict[str, dict[str, float | None]]:
-    """Per source: the metrics of index.evaluate over its questions (a refused one shows nothing),
-    and the share refused."""
+    """Per source and fold (each fold predicted by the models fitted on the other): the metrics of
+    index.evaluate over its questions (a refused one shows nothing), and the share refused."""
     report = {}
     for source in dict.fromkeys(e.source for e in examples):
-        rows = [i for i, e in enumerate(examples) if e.source == source]
-        asked = [i for i in rows if examples[i].relevant]
-        figures: dict[str, float | None] = {"n": len(rows)}
-        if asked:
-            figures.update(metrics(([] if refused[i] else ranked[i], examples[i].relevant) for i in asked))
-        figures["refused"] = round(float(refused[rows].mean()), 4)
-        report[source] = figures
+        for fold in (0, 1):
+            rows = [i for i, e in enumerate(examples) if e.source == source and e.fold == fold]
+            asked = [i for i in rows if examples[i].relevant]
+            figures: dict[str, float | None] = {"n": len(rows)}
+            if asked:
+                figures.update(
+                    metrics(([] if refused[i] else ranked[i], examples[i].relevant) for i in asked)
+                )
+            figures["refused"] = round(float(refused[rows].mean()), 4) if rows else 0.0
+            report[f"{source} fold {fold}"] = figures
     return report
 
 
