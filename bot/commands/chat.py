@@ -30,16 +30,17 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken
+
     from bot.app import run
-    from bot.workers import PollingFailed, WorkerFailed, run_workers
 
     settings = get_settings()
     if not settings.telegram_bot_token:
         print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
         return 2
     try:
-        (run_workers if settings.workers > 1 else run)(settings)
-    except (WorkerFailed, PollingFailed) as exc:
+        run(settings)
+    except InvalidToken as exc:
         print(texts.RUN_FAILED.format(error=exc), file=sys.stderr)
         return 1
     return 0
