@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+Transport = Literal["aiohttp", "httpx"]  # TTHC_TRANSPORT: the bot's aiohttp one, or PTB's HTTPXRequest
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, alias="WEBHOOK_PORT")
     # How the bot talks to the Bot API: its aiohttp transport (bot/request.py), or PTB's stock
     # HTTPXRequest, kept one setting away should the other ever misbehave.
-    transport: Literal["aiohttp", "httpx"] = Field(default="aiohttp", alias="TTHC_TRANSPORT")
+    transport: Transport = Field(default="aiohttp", alias="TTHC_TRANSPORT")
     # PTB's AIORateLimiter keeps sending within Telegram's limits; off only for a Bot API server
     # without them (a load test against a local fake).
     telegram_rate_limit: bool = Field(default=True, alias="TELEGRAM_RATE_LIMIT")

@@ -1,4 +1,8 @@
-"""`run`, `chat` and `ask`: the Telegram bot, and the same dialogue in a terminal."""
+"""`run`, `chat` and `ask`: the Telegram bot, and the same dialogue in a terminal.
+
+Each command imports the bot (its search, Telegram, the console) when it runs, not when the command
+line starts (``bot/cli.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.console import Console, OfficialDesk, format_reply
-from bot.handlers.services import open_services
 from knowledge.settings import get_settings
 
 
@@ -30,14 +32,14 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from telegram.error import InvalidToken
-
-    from bot.app import run
-
     settings = get_settings()
     if not settings.telegram_bot_token:
         print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
         return 2
+    from telegram.error import InvalidToken
+
+    from bot.app import run
+
     try:
         run(settings)
     except InvalidToken as exc:
@@ -47,6 +49,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import Console, OfficialDesk
+    from bot.handlers.services import open_services
+
     services = open_services(get_settings())
     try:
         desk = None
@@ -62,6 +67,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.console import format_reply
+    from bot.handlers.services import open_services
+
     services = open_services(get_settings())
     try:
         unit = None

@@ -16,7 +16,6 @@ from typing import Any
 
 from bot import texts
 from bot.commands.catalogue import UnitNotFound, commune_for
-from bot.posting_files import changes_doc, file_format, render
 from bot.render import to_plain
 from knowledge.audit import cli_actor
 from knowledge.compliance.profile import local_now
@@ -57,6 +56,9 @@ def write_atomically(path: Path, content: bytes) -> None:
 
 
 def cmd_posting_list(args: argparse.Namespace) -> int:
+    # the files' makers (reportlab, openpyxl, QR codes) load when the command runs, not at start-up
+    from bot.posting_files import changes_doc, file_format, render
+
     outputs: list[tuple[Path, str]] = []
     for path in args.out:
         fmt = file_format(path)
