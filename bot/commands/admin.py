@@ -1,8 +1,8 @@
 """Admin commands: `reload`, `rollback`, `export-catalogue`, `migrate`, `stats`.
 
 `reload FILE` prints how the file differs from the loaded catalogue and changes nothing unless
-`--yes` is given; a bad file is rejected with every reason and a non-zero exit. Workers sharing the
-database notice the new version by themselves (see knowledge/versionwatch.py).
+`--yes` is given; a bad file is rejected with every reason and a non-zero exit. Bot processes sharing
+the database notice the new version by themselves (see knowledge/versionwatch.py).
 """
 
 from __future__ import annotations

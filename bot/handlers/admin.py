@@ -13,8 +13,8 @@ once decompressed (knowledge.datafile). /export sends the catalogue as a .json.g
 is over the 20 MB a bot may download, so it could not be sent back with /reload.
 
 A reload shows the difference and waits for the "apply" button. The file is kept in the database
-(knowledge.reload.stage_reload), so the button works whichever worker receives it. After a change
-this worker rebuilds its index at once; the others follow through their version watcher.
+(knowledge.reload.stage_reload), so the button works whichever bot process receives it. After a
+change this process rebuilds its index at once; the others follow through their version watcher.
 """
 
 from __future__ import annotations
