@@ -14,6 +14,7 @@ from bot.cli import main
 from bot.commands import chat
 from bot.console import Console, OfficialDesk, format_reply
 from bot.dialogue import Reply
+from bot.handlers import services as services_module
 from bot.handlers.services import Services
 from bot.keyboards import Button
 from bot.official_dialogue import PAGE_SIZE
@@ -28,7 +29,8 @@ from tests.factories import dossier
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     services = open_world(db_url, tmp_path / "index")
-    monkeypatch.setattr(chat, "open_services", lambda _settings: services)
+    # the commands import the services when they run (bot/commands/chat.py)
+    monkeypatch.setattr(services_module, "open_services", lambda _settings: services)
     yield services
     services.close()
 
