@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot import texts
 from bot.cli import main
@@ -19,11 +22,13 @@ from bot.handlers.services import Services
 from bot.keyboards import Button
 from bot.official_dialogue import PAGE_SIZE
 from bot.render import Doc
+from knowledge.audit import AuditEntry
 from knowledge.compliance.dossiers import upsert_records
+from knowledge.models import Era, Unit
 from knowledge.settings import Settings
 from knowledge.units import get_unit, unit_label
-from tests.botworld import PORTAL_BIRTH, open_world
-from tests.factories import dossier
+from tests.botworld import PORTAL_BIRTH, citizen_records, open_world
+from tests.factories import dossier, procedure_record
 
 
 @pytest.fixture
@@ -222,3 +227,30 @@ def test_chat_with_the_official_option(
 def test_chat_for_an_unknown_unit_fails(world: Services, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "--official", "99999999"]) == 2
     assert texts.CONSOLE_OFFICIAL_UNKNOWN_UNIT.format(code="99999999") in capsys.readouterr().err
+
+
+# --- admins' commands for a local operator, through the same AdminDialogue as on Telegram --------
+
+
+def test_an_operator_reloads_exports_and_grants_in_the_console(world: Services, tmp_path: Path) -> None:
+    new = procedure_record(code="1.009999", name="Cấp giấy phép khai thác gỗ rừng trồng")
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps({"version": "v2", "procedures": [*citizen_records(), new]}))
+    with world.store.sessions() as session:
+        commune = session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER).order_by(Unit.code)).first()
+        assert commune is not None
+    desk = OfficialDesk.open(world.store, CAT_TAN, tmp_path / "files")
+    assert desk is not None
+    out = io.StringIO()
+    lines = [f"/reload {path}", "1", "1.009999", "/export", f"/grant 1005 {commune.code}", "/officials"]
+    Console(world.dialogue, out, desk=desk).loop(scripted([*lines, "/thoat"]))  # [1]: "Áp dụng"
+    shown = out.getvalue()
+    assert "v2" in shown and texts.ADMIN_CONFIRM in shown
+    assert texts.ADMIN_APPLIED.split("#")[0] in shown
+    assert "Cấp giấy phép khai thác gỗ rừng trồng" in shown  # the console's dialogue followed at once
+    [exported] = (tmp_path / "files").glob("*.json.gz")
+    assert "1.009999" in gzip.decompress(exported.read_bytes()).decode()
+    assert f"1005 — {commune.name}" in shown
+    with world.store.sessions() as session:
+        actors = set(session.scalars(select(AuditEntry.actor)))
+    assert actors == {"console"}  # the reload and the grant, by the console
