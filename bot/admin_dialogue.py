@@ -1,24 +1,28 @@
 """The admins' side of the bot, independent of the channel (Telegram or the console).
 
-``AdminDialogue`` takes what an admin did — a command with its words, a catalogue file, the button
-under a reload's difference — and returns an ``AdminOutcome``: what to show (replies, and the
-exported catalogue as a file) and what the channel must do besides, which only it can: follow a
-changed catalogue in its own search index, and publish or withdraw the officials' command menu
-in a user's Telegram chat. The Telegram handlers (``bot.handlers.admin``) and the console
-(``bot.console``) only carry these across. Every call does blocking work (the database, a file), so
-it runs in a worker thread. Whether the user is an admin is the channel's check (``is_admin``).
+``AdminDialogue`` takes what an admin did — a command with its words, a catalogue file or a dossier
+export, the button under a reload's difference — and returns an ``AdminOutcome``: what to show
+(replies, and files: the exported catalogue, an import's refused rows) and what the channel must do
+besides, which only it can: follow a changed catalogue in its own search index, and publish or
+withdraw the officials' command menu in a user's Telegram chat. The Telegram handlers
+(``bot.handlers.admin``, ``bot.handlers.admindata``) and the console (``bot.console``) only carry
+these across. Every call does blocking work (the database, a file), so it runs in a worker thread.
+Whether the user is an admin is the channel's check (``is_admin``).
 
 A reload shows the difference and waits for the "apply" button. The file is kept in the database
-(``knowledge.reload.stage_reload``), so the button works whichever bot process receives it.
+(``knowledge.reload.stage_reload``), so the button works whichever bot process receives it. The
+tables (``/lich``, ``/coquan``) and imports are done by the same functions as ``tthc-bot calendar``,
+``tthc-bot agency`` and ``tthc-bot import-dossiers``.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -30,8 +34,20 @@ from bot.keyboards import Button, whole_number
 from bot.official_dialogue import Attachment, Out
 from bot.render import Doc, b, fill
 from knowledge.audit import AuditAction, telegram_actor, write_audit
+from knowledge.calendarstore import (
+    CalendarError,
+    apply_change,
+    calendar_for,
+    describe,
+    parse_change,
+    stored_changes,
+    withdraw_change,
+)
 from knowledge.catalogue import CatalogueError, read_catalogue_file, serialize_catalogue
 from knowledge.compliance import roles
+from knowledge.compliance.agencies import add_agency, agencies, remove_agency
+from knowledge.compliance.dossiers import DossierFileError, ImportResult, import_dossiers
+from knowledge.compliance.profile import ProfileError
 from knowledge.models import Era, Unit
 from knowledge.reload import (
     CatalogueDiff,
@@ -47,13 +63,25 @@ from knowledge.store import Store
 from knowledge.units import get_unit, unit_label
 from knowledge.usage import MAX_STATS_DAYS, usage_stats
 
-COMMANDS = ("reload", "rollback", "export", "stats", "grant", "revoke", "officials", "invite")
+COMMANDS = (
+    "reload",
+    "rollback",
+    "export",
+    "stats",
+    "grant",
+    "revoke",
+    "officials",
+    "invite",
+    "lich",
+    "coquan",
+)
 CALLBACK_PREFIX = "adm"
 CALLBACK_PATTERN = rf"^{CALLBACK_PREFIX}:(ok|no):\d+$"
 DIFF_LIST_LIMIT = 15  # procedures listed per group; the counts are always complete
 INVITE_MAX_HOURS = 30 * 24
 USER_ID_DIGITS = 16  # Telegram user ids fit in 52 bits
 VIETNAM = timedelta(hours=7)  # invites store naive UTC; admins read Vietnam time
+ERRORS_SHOWN = 10  # refused rows of a dossier import listed in the reply; all are in its CSV
 
 
 @dataclass
@@ -77,6 +105,21 @@ def _rejected(reason: str) -> AdminOutcome:
 def _unit_by_code(session: Session, code: str) -> Unit | None:
     """A current (2025) unit by its code."""
     return session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER, Unit.code == code)).first()
+
+
+def _import_reply(result: ImportResult) -> Doc:
+    doc = Doc().add(
+        texts.ADMIN_IMPORT_DONE.format(
+            count=result.imported, created=result.created, updated=result.updated, layout=result.layout
+        )
+    )
+    if result.missing:
+        doc.add(texts.ADMIN_IMPORT_MISSING.format(fields=", ".join(result.missing)))
+    if result.errors:
+        doc.blank().add(b(texts.ADMIN_IMPORT_ERRORS.format(count=len(result.errors))))
+        for error in result.errors[:ERRORS_SHOWN]:
+            doc.add(fill(texts.ADMIN_IMPORT_ERROR, row=str(error.row), reason=error.reason))
+    return doc
 
 
 def diff_doc(diff: CatalogueDiff, source: str, version: str, count: int) -> Doc:
@@ -109,8 +152,11 @@ class AdminDialogue:
     def is_admin(self, user_id: int) -> bool:
         return roles.is_admin(user_id, self.store.settings)
 
-    def command(self, admin_id: int, name: str, args: list[str], bot_username: str = "") -> AdminOutcome:
-        """``/name args…``; ``bot_username`` (Telegram's) makes the invite links of ``/invite``."""
+    def command(
+        self, admin_id: int, name: str, args: list[str], bot_username: str = "", today: date | None = None
+    ) -> AdminOutcome:
+        """``/name args…``; ``bot_username`` (Telegram's) makes the invite links of ``/invite``;
+        ``today`` is the year ``/lich`` shows by default."""
         if name == "reload":
             return self.reload_path(admin_id, args)
         if name == "rollback":
@@ -127,6 +173,10 @@ class AdminDialogue:
             return self.officials()
         if name == "invite":
             return self.invite(admin_id, args, bot_username)
+        if name == "lich":
+            return self.calendar(admin_id, args, today or date.today())
+        if name == "coquan":
+            return self.agency(admin_id, args)
         raise ValueError(f"not an admin command: {name}")
 
     # --- the catalogue: /reload, its button, /rollback, /export ------------------------------
@@ -307,3 +357,105 @@ class AdminDialogue:
                     fill(texts.ADMIN_OFFICIALS_ITEM, user=str(official.telegram_id), unit=official.unit.name)
                 )
         return _say(doc)
+
+    # --- the admins' tables: /lich, /coquan, dossier imports --------------------------------------
+
+    def calendar(self, admin_id: int, args: list[str], today: date) -> AdminOutcome:
+        """``/lich [year]``: a year's days off and the stored corrections; ``/lich nghi|lambu …``
+        adds a correction, ``/lich xoa <n>`` withdraws one."""
+        if not args or (len(args) == 1 and args[0].isdigit()):
+            return _say(self._calendar_year(int(args[0]) if args else today.year))
+        actor = self.actor(admin_id)
+        with self.sessions.begin() as session:
+            try:
+                if args[0].lower() in ("xoa", "xóa") and len(args) == 2 and args[1].isdigit():
+                    applied = withdraw_change(session, int(args[1]))
+                    if applied is None:
+                        return _say(Doc().add(texts.ADMIN_CALENDAR_NO_CHANGE.format(id=args[1])))
+                    template = texts.ADMIN_CALENDAR_REMOVED
+                else:
+                    applied = apply_change(session, parse_change(list(args), actor), actor)
+                    template = texts.ADMIN_CALENDAR_SAVED
+            except (ValueError, CalendarError) as exc:
+                errors = "; ".join(str(e) for e in getattr(exc, "errors", []))
+                return _say(Doc().add(texts.ADMIN_CALENDAR_REJECTED.format(reason=f"{exc} {errors}".strip())))
+            reply = template.format(
+                id=applied.change.id,
+                entry=describe(applied.change.schedule_entry()),
+                days=len(applied.changed_days),
+                dossiers=applied.recomputed,
+            )
+        return _say(Doc().add(reply))
+
+    def _calendar_year(self, year: int) -> Doc:
+        with self.sessions() as session:
+            calendar = calendar_for(session)
+            doc = Doc().add(b(texts.ADMIN_CALENDAR_YEAR.format(year=year)))
+            for day, reason in calendar.days_off(year):
+                doc.add(texts.ADMIN_CALENDAR_DAY.format(day=f"{day:%d/%m}", reason=reason))
+            swapped = calendar.swapped_working_days(year)
+            if swapped:
+                doc.add(texts.ADMIN_CALENDAR_SWAPPED.format(days=", ".join(f"{d:%d/%m}" for d in swapped)))
+            doc.add(texts.ADMIN_CALENDAR_PROVISIONAL.format(day=f"{calendar.provisional_from():%d/%m/%Y}"))
+            changes = stored_changes(session)
+            if changes:
+                doc.blank().add(b(texts.ADMIN_CALENDAR_CHANGES))
+            for change in changes:
+                entry = describe(change.schedule_entry())
+                doc.add(texts.ADMIN_CALENDAR_CHANGE.format(id=change.id, entry=entry, actor=change.actor))
+        return doc.blank().add(texts.ADMIN_CALENDAR_HOW)
+
+    def agency(self, admin_id: int, args: list[str]) -> AdminOutcome:
+        """``/coquan``: the agency table; ``/coquan <unit code> <agency>`` maps one, ``/coquan xoa
+        <agency>`` removes one."""
+        with self.sessions.begin() as session:
+            if not args:
+                entries = agencies(session)
+                if not entries:
+                    return _say(Doc().add(texts.ADMIN_AGENCY_NONE).blank().add(texts.ADMIN_AGENCY_HOW))
+                doc = Doc()
+                for entry in entries:
+                    doc.add(
+                        texts.ADMIN_AGENCY_ITEM.format(
+                            agency=entry.agency, unit=entry.unit.name, code=entry.unit.code
+                        )
+                    )
+                return _say(doc)
+            if args[0].lower() in ("xoa", "xóa") and len(args) > 1:
+                name = " ".join(args[1:])
+                removed = remove_agency(session, name)
+                template = texts.ADMIN_AGENCY_REMOVED if removed else texts.ADMIN_AGENCY_MISSING
+                return _say(Doc().add(template.format(agency=name)))
+            if len(args) < 2:
+                return _say(Doc().add(texts.ADMIN_AGENCY_HOW))
+            unit = get_unit(session, args[0])
+            if unit is None:
+                return _say(Doc().add(texts.ADMIN_UNIT_UNKNOWN.format(code=args[0])))
+            name = " ".join(args[1:])
+            try:
+                add_agency(session, name, unit, self.actor(admin_id))
+            except ValueError as exc:
+                return _say(Doc().add(texts.ADMIN_CALENDAR_REJECTED.format(reason=str(exc))))
+            return _say(Doc().add(texts.ADMIN_AGENCY_ADDED.format(agency=name, unit=unit.name)))
+
+    def import_file(self, filename: str, raw: bytes, args: list[str]) -> AdminOutcome:
+        """A dossier export (``/nhaphoso [unit code]``): what was imported, and the rows refused as
+        a CSV to correct and send again."""
+        name = Path(filename).name or "export.csv"
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(raw)
+            try:
+                with self.sessions.begin() as session:
+                    unit = get_unit(session, args[0]) if args else None
+                    if args and unit is None:
+                        return _say(Doc().add(texts.ADMIN_UNIT_UNKNOWN.format(code=args[0])))
+                    result = import_dossiers(session, path, unit=unit)
+            except (DossierFileError, ProfileError) as exc:
+                return _say(Doc().add(texts.ADMIN_IMPORT_REJECTED.format(reason=str(exc))))
+            outcome = _say(_import_reply(result))
+            if result.errors:
+                errors = Path(folder) / f"{path.stem}.errors.csv"
+                result.write_errors(errors)
+                outcome.outs.append(Attachment(errors.read_bytes(), errors.name, Doc()))
+        return outcome

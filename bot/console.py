@@ -6,9 +6,9 @@ database like a Telegram user's.
 
 With an ``OfficialDesk`` (``tthc-bot chat --official UNIT``) the officials' commands work too,
 through the same ``OfficialDialogue`` as on Telegram, and so do the admins' (``/reload <path>`` and
-its button, ``/rollback``, ``/export``, ``/stats``, ``/grant``, ``/revoke``, ``/officials``) through
-the same ``AdminDialogue``; charts, spreadsheets, letters and the exported catalogue are saved as
-files.
+its button, ``/rollback``, ``/export``, ``/stats``, ``/grant``, ``/revoke``, ``/officials``,
+``/lich``, ``/coquan``) through the same ``AdminDialogue``; charts, spreadsheets, letters and the
+exported catalogue are saved as files.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot import official_dialogue, texts
+from bot import admin_dialogue, official_dialogue, texts
 from bot.admin_dialogue import CALLBACK_PATTERN as ADMIN_BUTTONS
 from bot.admin_dialogue import AdminDialogue, AdminOutcome
 from bot.dialogue import Dialogue, Reply
@@ -72,7 +72,7 @@ class OfficialDesk:
 
     COMMANDS = tuple(f"/{name}" for name in official_dialogue.COMMANDS if name != "nhacviec")
     # /invite makes a Telegram link: for the console, `tthc-bot invite` prints one
-    ADMIN_COMMANDS = ("/reload", "/rollback", "/export", "/stats", "/grant", "/revoke", "/officials")
+    ADMIN_COMMANDS = tuple(f"/{name}" for name in admin_dialogue.COMMANDS if name != "invite")
 
     @classmethod
     def open(

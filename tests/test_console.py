@@ -243,6 +243,7 @@ def test_an_operator_reloads_exports_and_grants_in_the_console(world: Services, 
     assert desk is not None
     out = io.StringIO()
     lines = [f"/reload {path}", "1", "1.009999", "/export", f"/grant 1005 {commune.code}", "/officials"]
+    lines += ["/lich 2026", f"/coquan {commune.code} UBND thử nghiệm"]
     Console(world.dialogue, out, desk=desk).loop(scripted([*lines, "/thoat"]))  # [1]: "Áp dụng"
     shown = out.getvalue()
     assert "v2" in shown and texts.ADMIN_CONFIRM in shown
@@ -251,6 +252,8 @@ def test_an_operator_reloads_exports_and_grants_in_the_console(world: Services, 
     [exported] = (tmp_path / "files").glob("*.json.gz")
     assert "1.009999" in gzip.decompress(exported.read_bytes()).decode()
     assert f"1005 — {commune.name}" in shown
+    assert texts.ADMIN_CALENDAR_YEAR.format(year=2026) in shown
+    assert texts.ADMIN_AGENCY_ADDED.format(agency="UBND thử nghiệm", unit=commune.name) in shown
     with world.store.sessions() as session:
         actors = set(session.scalars(select(AuditEntry.actor)))
     assert actors == {"console"}  # the reload and the grant, by the console

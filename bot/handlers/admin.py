@@ -45,7 +45,6 @@ from bot.handlers.official import publish_menu, send_outs
 from bot.handlers.replies import acknowledge, send_replies
 from bot.handlers.services import services_of
 from bot.render import Doc, b
-from knowledge.audit import telegram_actor
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def admin_only(handler: Handler) -> Handler:
     return guarded
 
 
-async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, doc: Doc) -> None:
+async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, doc: Doc) -> None:
     await send_replies(update, context, [Reply(doc)])
 
 
@@ -85,10 +84,6 @@ def _admin_id(update: Update) -> int:
     user = update.effective_user
     assert user is not None  # admin_only let it through
     return user.id
-
-
-def _actor(update: Update) -> str:
-    return telegram_actor(_admin_id(update))
 
 
 async def withdraw_menu(bot: Bot, chat_id: int) -> None:
@@ -111,7 +106,9 @@ async def carry(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Adm
     await send_outs(update, context, outcome.outs)
 
 
-def _command(name: str) -> Handler:
+def admin_command(name: str) -> Handler:
+    """The handler of ``/name``: the admin dialogue's command of that name."""
+
     @admin_only
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         args, username = list(context.args or []), context.bot.username
@@ -131,7 +128,7 @@ async def reload_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     document = message.document
     name = document.file_name or "catalogue.json"
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
-        await _say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(f"{name}: > 20 MB"))
+        await say(update, context, Doc().add(b(texts.ADMIN_FILE_REJECTED)).add(f"{name}: > 20 MB"))
         return
     telegram_file = await document.get_file()
     raw = bytes(await telegram_file.download_as_bytearray())
@@ -153,13 +150,13 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     private = filters.ChatType.PRIVATE
     return [
-        CommandHandler("reload", _command("reload"), filters=private),
+        CommandHandler("reload", admin_command("reload"), filters=private),
         MessageHandler(
             private & filters.Document.ALL & filters.CaptionRegex(RELOAD_CAPTION), reload_document
         ),
         CallbackQueryHandler(confirm_button, pattern=CALLBACK_PATTERN),
         *(
-            CommandHandler(name, _command(name), filters=private)
+            CommandHandler(name, admin_command(name), filters=private)
             for name in ("rollback", "export", "stats", "grant", "revoke", "officials", "invite")
         ),
     ]
