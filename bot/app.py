@@ -1,7 +1,7 @@
 """The Telegram application: built, and every handler registered, in this one place.
 
-Feature modules (citizens' conversation, inline mode, and later officials' and admin commands) live
-in ``bot/handlers/``; each exposes ``handlers()`` and ``COMMANDS``. To add one, append it to
+Feature modules (citizens' conversation, officials', the posting list, inline mode, admins') live in
+``bot/handlers/``; each exposes ``handlers()`` and ``COMMANDS`` (its part of the public menu). To add one, append it to
 ``HANDLER_MODULES``. Order matters: within group 0 the first matching handler wins, and the
 citizen's catch-all handlers (free text, unknown commands) are registered after all modules.
 """
