@@ -1,9 +1,10 @@
 """The Telegram application: built, and every handler registered, in this one place.
 
 Feature modules (citizens' conversation, officials', the posting list, inline mode, admins') live in
-``bot/handlers/``; each exposes ``handlers()`` and ``COMMANDS`` (its part of the public menu). To add one, append it to
-``HANDLER_MODULES``. Order matters: within group 0 the first matching handler wins, and the
-citizen's catch-all handlers (free text, unknown commands) are registered after all modules.
+``bot/handlers/``; each exposes ``handlers()`` and ``COMMANDS`` (its part of the public menu). To add
+one, append it to ``HANDLER_MODULES``. Order matters: within group 0 the first matching handler
+wins, and the citizen's catch-all handlers (free text, unknown commands) are registered after all
+modules.
 """
 
 from __future__ import annotations

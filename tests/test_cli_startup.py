@@ -1,6 +1,6 @@
 """`tthc-bot --help`, and commands that neither search nor chart, start without loading the search
 (index/: underthesea, whoosh), Telegram or the charts (matplotlib): each command imports what it
-needs when it runs."""
+needs when it runs, and `--help` not even the database layer."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("index", "underthesea", "whoosh", "matplotlib", "telegram")
+from bot.commands.compliance import DEMO_SCENARIOS, WORK_LISTS
+from knowledge.compliance.demo import SCENARIOS
+from knowledge.compliance.worklists import WorkList
+
+HEAVY = {"index", "underthesea", "whoosh", "matplotlib", "telegram"}
 SCRIPT = """
 import json, sys
 from bot.cli import main
@@ -25,8 +29,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 def modules_after(tmp_path: Path, *argv: str) -> tuple[int, set[str]]:
-    """The exit code of ``tthc-bot argv…`` run in a fresh interpreter, and every module it imported."""
+    """The exit code of ``tthc-bot argv…`` run in a fresh interpreter, and every package it imported."""
     env = {**os.environ, "TTHC_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": ""}
+    env.pop("DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, *argv],
         capture_output=True,
@@ -41,12 +46,21 @@ def modules_after(tmp_path: Path, *argv: str) -> tuple[int, set[str]]:
 
 
 @pytest.mark.parametrize(
-    ("argv", "code"),
-    [(("--help",), 0), (("run",), 2)],  # run without a token: 2, before anything is loaded
+    ("argv", "code", "unloaded"),
+    [
+        (("--help",), 0, HEAVY | {"sqlalchemy"}),
+        (("run",), 2, HEAVY | {"sqlalchemy"}),  # without a token: 2, before anything is loaded
+        (("migrate",), 0, HEAVY),  # a database command
+    ],
 )
-def test_the_command_line_starts_without_the_search_telegram_or_charts(
-    tmp_path: Path, argv: tuple[str, ...], code: int
+def test_the_command_line_loads_only_what_the_command_needs(
+    tmp_path: Path, argv: tuple[str, ...], code: int, unloaded: set[str]
 ) -> None:
     exit_code, loaded = modules_after(tmp_path, *argv)
     assert exit_code == code
-    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    assert not loaded & unloaded, sorted(loaded & unloaded)
+
+
+def test_the_parsers_choices_are_the_domains() -> None:
+    assert set(WORK_LISTS) == {which.value for which in WorkList}
+    assert set(DEMO_SCENARIOS) == set(SCENARIOS)

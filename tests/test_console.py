@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.cli import main
-from bot.commands import chat
 from bot.console import Console, OfficialDesk, format_reply
 from bot.dialogue import Reply
 from bot.handlers import services as services_module
@@ -22,6 +21,7 @@ from bot.handlers.services import Services
 from bot.keyboards import Button
 from bot.official_dialogue import PAGE_SIZE
 from bot.render import Doc
+from knowledge import settings as settings_module
 from knowledge.audit import AuditEntry
 from knowledge.compliance.dossiers import upsert_records
 from knowledge.models import Era, Unit
@@ -127,7 +127,7 @@ def test_chat_command_runs_the_console(
 def test_run_without_a_token_points_to_chat(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(chat, "get_settings", lambda: Settings(TELEGRAM_BOT_TOKEN=None))
+    monkeypatch.setattr(settings_module, "get_settings", lambda: Settings(TELEGRAM_BOT_TOKEN=None))
     assert main(["run"]) == 2
     assert "tthc-bot chat" in capsys.readouterr().err
 

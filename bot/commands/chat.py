@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from knowledge.settings import get_settings
 
 
 def register(sub: Any) -> None:
@@ -32,6 +31,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from knowledge.settings import get_settings
+
     settings = get_settings()
     if not settings.telegram_bot_token:
         print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
@@ -51,6 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import Console, OfficialDesk
     from bot.handlers.services import open_services
+    from knowledge.settings import get_settings
 
     services = open_services(get_settings())
     try:
@@ -69,6 +71,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.console import format_reply
     from bot.handlers.services import open_services
+    from knowledge.settings import get_settings
 
     services = open_services(get_settings())
     try:

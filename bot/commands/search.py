@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from knowledge.store import Store, open_store
-
 if TYPE_CHECKING:
     from index.baselines import Ranker
     from index.service import SearchService
     from knowledge.models import Unit
+    from knowledge.store import Store
 
 
 def register(sub: Any) -> None:
@@ -51,6 +50,8 @@ def _unit(store: Store, code: str) -> Unit | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from knowledge.store import open_store
+
     store = open_store()
     try:
         return _search(store, args)
@@ -89,6 +90,7 @@ def _top(ranker: Ranker, query: str) -> list[str]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from index.baselines import build_baselines
     from index.evaluate import METRICS, evaluate, evaluate_ranker, read_judgements
+    from knowledge.store import open_store
 
     try:
         judgements = read_judgements(args.file)
