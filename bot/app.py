@@ -1,9 +1,10 @@
 """The Telegram application: built, and every handler registered, in this one place.
 
-Feature modules (citizens' conversation, inline mode, and later officials' and admin commands) live
-in ``bot/handlers/``; each exposes ``handlers()`` and ``COMMANDS``. To add one, append it to
-``HANDLER_MODULES``. Order matters: within group 0 the first matching handler wins, and the
-citizen's catch-all handlers (free text, unknown commands) are registered after all modules.
+Feature modules (citizens' conversation, officials', the posting list, inline mode, admins') live in
+``bot/handlers/``; each exposes ``handlers()`` and ``COMMANDS`` (its part of the public menu). To add
+one, append it to ``HANDLER_MODULES``. Order matters: within group 0 the first matching handler
+wins, and the citizen's catch-all handlers (free text, unknown commands) are registered after all
+modules.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.handlers import admin, admindata, citizen, errors, inline, official, posting
 from bot.handlers.services import SERVICES_KEY, Services, open_services
@@ -100,6 +102,16 @@ def commands() -> list[BotCommand]:
     ]
 
 
+def transport(settings: Settings, pool_size: int = 1) -> BaseRequest:
+    """The connection to the Bot API that ``TTHC_TRANSPORT`` names, with ``pool_size`` connections.
+
+    Both take the same timeouts (PTB's defaults: 5 s, 1 s for a free connection, 20 s for uploads).
+    """
+    if settings.transport == "httpx":
+        return HTTPXRequest(connection_pool_size=pool_size)
+    return AiohttpRequest(pool_size)
+
+
 def register_handlers(app: BotApplication) -> None:
     for module in HANDLER_MODULES:
         app.add_handlers(module.handlers())
@@ -144,8 +156,8 @@ def build_application(
         .token(settings.telegram_bot_token)
         .defaults(DEFAULTS)
         .concurrent_updates(PerUserUpdateProcessor())
-        .request(AiohttpRequest(MAX_CONCURRENT_UPDATES + 4))  # replies, plus answers to callback queries
-        .get_updates_request(AiohttpRequest())
+        .request(transport(settings, MAX_CONCURRENT_UPDATES + 4))  # replies, and callback answers
+        .get_updates_request(transport(settings))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -167,7 +179,7 @@ def build_application(
 
 def run(settings: Settings) -> None:
     """Run in this process until SIGINT/SIGTERM: a webhook server when ``WEBHOOK_URL`` is set, else
-    long polling (``bot.workers.run_workers`` runs worker processes behind either)."""
+    PTB's long polling. Either way a stop answers the updates already taken before it ends."""
     if settings.webhook_url:
         app = build_application(settings, updater=False, rate_limiter=settings.telegram_rate_limit)
         asyncio.run(serve_until_signalled(WebhookServer(app, settings)))

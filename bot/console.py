@@ -5,19 +5,24 @@ number presses the button. The console is one user (``CONSOLE_USER_ID``) whose s
 database like a Telegram user's.
 
 With an ``OfficialDesk`` (``tthc-bot chat --official UNIT``) the officials' commands work too,
-through the same ``OfficialDialogue`` as on Telegram; charts, spreadsheets and letters are saved as
-files.
+through the same ``OfficialDialogue`` as on Telegram, and so do the admins' (``/reload <path>`` and
+its button, ``/rollback``, ``/export``, ``/stats``, ``/grant``, ``/revoke``, ``/officials``,
+``/lich``, ``/coquan``) through the same ``AdminDialogue``; charts, spreadsheets, letters and the
+exported catalogue are saved as files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot import official_dialogue, texts
+from bot import admin_dialogue, official_dialogue, texts
+from bot.admin_dialogue import CALLBACK_PATTERN as ADMIN_BUTTONS
+from bot.admin_dialogue import AdminDialogue, AdminOutcome
 from bot.dialogue import Dialogue, Reply
 from bot.keyboards import Button
 from bot.official_dialogue import OfficialDialogue, Out
@@ -66,6 +71,8 @@ class OfficialDesk:
     clock: Callable[[], datetime] = local_now
 
     COMMANDS = tuple(f"/{name}" for name in official_dialogue.COMMANDS if name != "nhacviec")
+    # /invite makes a Telegram link: for the console, `tthc-bot invite` prints one
+    ADMIN_COMMANDS = tuple(f"/{name}" for name in admin_dialogue.COMMANDS if name != "invite")
 
     @classmethod
     def open(
@@ -85,6 +92,10 @@ class OfficialDesk:
     def dialogue(self) -> OfficialDialogue:
         return OfficialDialogue(self.store, self.clock, actor=lambda _user: CONSOLE_ACTOR)
 
+    @property
+    def admin(self) -> AdminDialogue:
+        return AdminDialogue(self.store, actor=lambda _user: CONSOLE_ACTOR)
+
     def command(self, command: str, args: list[str]) -> list[Reply]:
         try:
             named = parse_request(args, self.clock().date()).code is not None
@@ -92,14 +103,14 @@ class OfficialDesk:
             named = True  # let the dialogue explain the usage
         if not named:
             args = [*args, self.unit_code]
-        return self._show(self.dialogue.command(self.user_id, command.removeprefix("/"), args))
+        return self.shown(self.dialogue.command(self.user_id, command.removeprefix("/"), args))
 
     def button(self, data: str) -> list[Reply] | None:
-        """A button of an official's reply; None for others (the citizen's)."""
+        """A button of an official's reply; None for others (the citizen's, an admin's)."""
         outs = self.dialogue.button(self.user_id, data)
-        return None if outs is None else self._show(outs)
+        return None if outs is None else self.shown(outs)
 
-    def _show(self, outs: list[Out]) -> list[Reply]:
+    def shown(self, outs: list[Out]) -> list[Reply]:
         """Replies as they are; files saved, their caption and where they went shown instead."""
         replies = []
         for out in outs:
@@ -149,11 +160,16 @@ class Console:
             button = self.choices[number - 1]
             if button.data is None:
                 return [Reply(Doc().add(link(button.label, button.url or "")))]
+            if self.desk is not None and re.match(ADMIN_BUTTONS, button.data):
+                return self._admin(self.desk, self.desk.admin.button(self.desk.user_id, button.data))
             pressed = self.desk.button(button.data) if self.desk is not None else None
             return pressed if pressed is not None else self.dialogue.button(self.user_id, button.data)
         command, _, argument = line.partition(" ")
         if self.desk is not None and command in OfficialDesk.COMMANDS:
             return self.desk.command(command, argument.split())
+        if self.desk is not None and command in OfficialDesk.ADMIN_COMMANDS:
+            outcome = self.desk.admin.command(self.desk.user_id, command.removeprefix("/"), argument.split())
+            return self._admin(self.desk, outcome)
         commands: dict[str, Callable[[], list[Reply]]] = {
             "/start": lambda: self.dialogue.start(self.user_id, None, argument.strip() or None),
             "/xa": lambda: self.dialogue.change_commune(self.user_id),
@@ -163,6 +179,13 @@ class Console:
         if command in commands:
             return commands[command]()
         return self.dialogue.text(self.user_id, line)
+
+    def _admin(self, desk: OfficialDesk, outcome: AdminOutcome) -> list[Reply]:
+        """An admin's outcome: the catalogue followed at once if it changed, files saved (the
+        Telegram menus do not concern the console)."""
+        if outcome.catalogue_changed:
+            self.dialogue.follow_catalogue()
+        return desk.shown(outcome.outs)
 
     def loop(self, read: Callable[[str], str] = input) -> None:
         """Read lines until end of input or a quit word."""

@@ -6,6 +6,10 @@ aiohttp parses HTTP in C and hands out pooled connections in constant time. Requ
 PTB's own ``HTTPXRequest`` sends them (form fields, multipart when there are files), so any Bot API
 server — Telegram's, a self-hosted one, the tests' fake — sees the same thing. Replies are parsed
 with orjson.
+
+Only PTB's public interface is used (``telegram.request.BaseRequest`` and ``RequestData``): a
+timeout not given comes as ``BaseRequest.DEFAULT_NONE`` (PTB's sentinel, whose class is private),
+so anything that is neither a number nor None means "this transport's default".
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from typing import Any
 
 import aiohttp
 import orjson
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -74,10 +76,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
@@ -89,12 +91,10 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 data.add_field(name, content, filename=filename, content_type=mimetype)
 
-        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        write = self._write_timeout if isinstance(write_timeout, DefaultValue) else write_timeout
-        if files and isinstance(write_timeout, DefaultValue):
-            write = self._media_write_timeout
-        connect = self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        read = _given(read_timeout, self._read_timeout)
+        write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
+        connect = _given(connect_timeout, self._connect_timeout)
+        pool = _given(pool_timeout, self._pool_timeout)
         parts = (pool, connect, write, read)
         total = None if any(part is None for part in parts) else sum(part or 0.0 for part in parts)
         timeout = aiohttp.ClientTimeout(
@@ -110,3 +110,10 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def _given(timeout: object, default: float | None) -> float | None:
+    """A timeout as given (None: no limit), or ``default`` when PTB passed its "not given" sentinel."""
+    if timeout is None or (isinstance(timeout, (int, float)) and not isinstance(timeout, bool)):
+        return timeout
+    return default

@@ -1,25 +1,26 @@
 """Webhook mode: one small HTTP server for Telegram's updates and the load balancer's ``/healthz``.
 
-This is PTB's custom-webhook pattern: the Application runs without an Updater, and this tornado
-server checks Telegram's secret-token header and puts each ``Update`` into
-``application.update_queue`` (``WebhookServer``), or, in front of worker processes, hands it to the
-worker of its user (``bot.workers.RelayServer``). Owning the server lets it answer ``GET /healthz``
-on the same port.
+This is the custom-webhook pattern of PTB's examples (``customwebhookbot``): the Application runs
+without an Updater, and this tornado server checks Telegram's secret-token header and puts each
+``Update`` into ``application.update_queue``. Owning the server lets it answer ``GET /healthz`` on
+the same port.
 
 The server listens before the services are opened (opening may build the search index, which takes
 a while): until then ``/healthz`` answers 503 and updates are refused with 503, which Telegram
-retries; a load balancer sends nothing to a worker that is still starting.
+retries; a load balancer sends nothing to a process that is still starting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import re
 import signal
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -32,7 +33,6 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot.handlers.services import SERVICES_KEY, Services
-from bot.lifecycle import running
 from knowledge.catalogue import current_version
 from knowledge.settings import Settings
 
@@ -48,7 +48,7 @@ MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes; files are fetche
 
 
 def webhook_secret(token: str) -> str:
-    """The secret Telegram sends back on every call, derived from the token (so every worker agrees).
+    """The secret Telegram sends back on every call, derived from the token (so every host agrees).
 
     Hex keeps it within the characters Telegram allows (A-Z, a-z, 0-9, _ and -)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -56,7 +56,7 @@ def webhook_secret(token: str) -> str:
 
 @dataclass(frozen=True)
 class Health:
-    """What ``/healthz`` reports. ``database`` is None while the worker has not opened it yet."""
+    """What ``/healthz`` reports. ``database`` is None while the bot has not opened it yet."""
 
     database: bool | None
     index_ready: bool
@@ -103,7 +103,7 @@ async def database_health(sessions: sessionmaker[Session]) -> Health:
 class _UpdateHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, server: UpdateServer) -> None:
+    def initialize(self, server: WebhookServer) -> None:
         self.server = server
 
     async def post(self) -> None:
@@ -123,17 +123,13 @@ class _UpdateHandler(tornado.web.RequestHandler):
             log.warning("webhook: unreadable update", exc_info=True)
             self.send_error(400)
             return
-        except ConnectionError:  # nobody to answer it here now (a worker is gone): Telegram retries
-            log.error("webhook: update not taken", exc_info=True)
-            self.send_error(503)
-            return
         self.set_status(200)
 
 
 class _HealthHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET",)
 
-    def initialize(self, server: UpdateServer) -> None:
+    def initialize(self, server: WebhookServer) -> None:
         self.server = server
 
     async def get(self) -> None:
@@ -143,16 +139,36 @@ class _HealthHandler(tornado.web.RequestHandler):
         self.finish(health.as_json())
 
 
-class UpdateServer:
-    """Telegram's updates on the path of ``WEBHOOK_URL`` and ``GET /healthz``, on one port.
+@contextlib.asynccontextmanager
+async def running(app: BotApplication) -> AsyncIterator[None]:
+    """The Application started — initialised, ``post_init`` run (services opened), started — for
+    updates put into its queue by the server; then stopped, letting the updates already queued
+    finish, and shut down: PTB's ``run_*`` sequence both ways."""
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        try:
+            yield
+        finally:
+            await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
-    Subclasses say where an update goes (``deliver``) and how healthy they are (``health``); until
-    ``accepting`` is set, updates and health checks are answered 503.
-    """
 
-    def __init__(self, settings: Settings) -> None:
+class WebhookServer:
+    """Telegram's updates on the path of ``WEBHOOK_URL`` and ``GET /healthz``, on one port, for an
+    Application without an Updater. Until ``accepting`` is set, both are answered 503."""
+
+    def __init__(self, app: BotApplication, settings: Settings) -> None:
         if not settings.webhook_url or not settings.telegram_bot_token:
             raise ValueError("WEBHOOK_URL and TELEGRAM_BOT_TOKEN must be set")
+        self.app = app
         self.url = settings.webhook_url
         self.path = urlsplit(settings.webhook_url).path or "/"
         if self.path == HEALTH_PATH:
@@ -161,15 +177,17 @@ class UpdateServer:
         self.listen = settings.webhook_listen
         self.port = settings.webhook_port  # the bound port once listening (for port 0)
         self.accepting = False  # set once updates can be answered
-        self.listening = asyncio.Event()
         self._http: HTTPServer | None = None
 
     async def deliver(self, update: dict[str, Any]) -> None:
         """Take one update (the JSON Telegram sent); ValueError, TypeError or KeyError if unreadable."""
-        raise NotImplementedError
+        await self.app.update_queue.put(Update.de_json(update, self.app.bot))
 
     async def health(self) -> Health:
-        raise NotImplementedError
+        services = self.app.bot_data.get(SERVICES_KEY)
+        if not isinstance(services, Services):
+            return STARTING
+        return await database_health(services.store.sessions)
 
     async def start(self) -> None:
         routes = [
@@ -181,7 +199,6 @@ class UpdateServer:
         sockets = bind_sockets(self.port, self.listen)
         self._http.add_sockets(sockets)
         self.port = sockets[0].getsockname()[1]
-        self.listening.set()
         log.info("webhook server on %s:%s%s", self.listen, self.port, self.path)
 
     async def stop(self) -> None:
@@ -192,25 +209,8 @@ class UpdateServer:
             await self._http.close_all_connections()
             self._http = None
 
-
-class WebhookServer(UpdateServer):
-    """The webhook of one process that answers updates itself (its Application has no Updater)."""
-
-    def __init__(self, app: BotApplication, settings: Settings) -> None:
-        super().__init__(settings)
-        self.app = app
-
-    async def deliver(self, update: dict[str, Any]) -> None:
-        await self.app.update_queue.put(Update.de_json(update, self.app.bot))
-
-    async def health(self) -> Health:
-        services = self.app.bot_data.get(SERVICES_KEY)
-        if not isinstance(services, Services):
-            return STARTING
-        return await database_health(services.store.sessions)
-
     async def serve(self, stop: asyncio.Event) -> None:
-        """The whole life of a webhook worker, until ``stop`` is set.
+        """The whole life of the webhook, until ``stop`` is set.
 
         Listen (answering 503), open the services (``post_init``), start the Application, register
         the webhook with its secret, and serve. Stopping takes no new requests, lets the updates

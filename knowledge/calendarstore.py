@@ -1,5 +1,5 @@
 """Admins' corrections to the working-time calendar, kept in the database so that every host and
-worker sees the same calendar: a holiday or break the Government announced, or a swapped working
+process sees the same calendar: a holiday or break the Government announced, or a swapped working
 day, as a ``ScheduleEntry`` (``knowledge.workcalendar``).
 
 The calendar in force is the bundled ``calendar.json``, extended by the optional admin file in the

@@ -3,13 +3,13 @@
 A reload is two steps so that an admin sees the difference before anything changes:
 :func:`plan_reload` validates nothing more than :func:`~knowledge.catalogue.parse_catalogue` did and
 computes the :class:`CatalogueDiff` against the loaded rows; :func:`apply_reload` applies the plan in
-one transaction together with its audit entry and the worker notification. If another reload or a
-rollback got in between, the plan is stale and is refused rather than applied over a catalogue the
-admin never saw.
+one transaction together with its audit entry and the notification to the bot's processes. If
+another reload or a rollback got in between, the plan is stale and is refused rather than applied
+over a catalogue the admin never saw.
 
-In Telegram the confirmation may reach another worker than the one that showed the diff (several
-workers behind a load balancer), so :func:`stage_reload` keeps the file in the database
-(:class:`PendingReload`) and :func:`confirm_reload` applies it from there, in whichever worker.
+In Telegram the confirmation may reach another bot process than the one that showed the diff
+(several behind a load balancer), so :func:`stage_reload` keeps the file in the database
+(:class:`PendingReload`) and :func:`confirm_reload` applies it from there, in whichever process.
 
 "Previous version" follows the history of changes, not row ids: every reload records the version
 it replaced, and a rollback restores that one. Rolling back twice goes two steps back; a rollback

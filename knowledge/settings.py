@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Transport = Literal["aiohttp", "httpx"]  # TTHC_TRANSPORT: the bot's aiohttp one, or PTB's HTTPXRequest
 
 
 class Settings(BaseSettings):
@@ -22,9 +24,9 @@ class Settings(BaseSettings):
     # The webhook server (when WEBHOOK_URL is set) serves updates and /healthz on this address.
     webhook_listen: str = Field(default="0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, alias="WEBHOOK_PORT")
-    # Long polling with worker processes behind one poller, each the whole bot (bot.workers): one
-    # Python process answers on one core. 1: a single process.
-    workers: int = Field(default=1, ge=1, le=64, alias="TTHC_WORKERS")
+    # How the bot talks to the Bot API: its aiohttp transport (bot/request.py), or PTB's stock
+    # HTTPXRequest, kept one setting away should the other ever misbehave.
+    transport: Transport = Field(default="aiohttp", alias="TTHC_TRANSPORT")
     # PTB's AIORateLimiter keeps sending within Telegram's limits; off only for a Bot API server
     # without them (a load test against a local fake).
     telegram_rate_limit: bool = Field(default=True, alias="TELEGRAM_RATE_LIMIT")

@@ -55,7 +55,7 @@ class Store:
             return LoadSummary()
         with self.sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql":
-                # Several workers may start at once: the first loads, the others then find it done.
+                # Several bot processes may start at once: the first loads, the others then find it done.
                 without_statement_timeout(session)
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOAD_LOCK_KEY})
             procedures = units = offices = overrides = 0

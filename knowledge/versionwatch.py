@@ -1,4 +1,4 @@
-"""Telling a worker that the catalogue version changed, so it can rebuild its own search index.
+"""Telling a bot process that the catalogue version changed, so it can rebuild its own search index.
 
 Several bot processes share one database, each with its own index. A reload commits a new current
 ``CatalogueVersion`` and, on PostgreSQL, a ``NOTIFY`` on :data:`CHANNEL` in the same transaction
@@ -71,7 +71,7 @@ class VersionWatcher:
         try:
             self.on_change(version)
         except Exception:
-            log.exception("catalogue version %s: the worker could not follow the change", version)
+            log.exception("catalogue version %s: this process could not follow the change", version)
             return False
         self.seen = version
         return True

@@ -99,9 +99,13 @@ def open_world(db_url: str, index_dir: Path, *, db_timeout: float = 5.0) -> Serv
     )
 
 
-def bot_application(api: FakeBotAPI, services: Services) -> BotApplication:
-    """The real Application, pointed at the fake Bot API server."""
-    return build_application(Settings(TELEGRAM_BOT_TOKEN=api.token), services=services, base_url=api.base_url)
+TRANSPORTS = ("aiohttp", "httpx")  # the values of TTHC_TRANSPORT
+
+
+def bot_application(api: FakeBotAPI, services: Services, transport: str = "aiohttp") -> BotApplication:
+    """The real Application, pointed at the fake Bot API server, talking through ``transport``."""
+    settings = Settings(TELEGRAM_BOT_TOKEN=api.token, TTHC_TRANSPORT=transport)
+    return build_application(settings, services=services, base_url=api.base_url)
 
 
 @asynccontextmanager
@@ -120,9 +124,11 @@ async def polling(app: BotApplication) -> AsyncIterator[None]:
             await app.stop()
 
 
-def running_bot(api: FakeBotAPI, services: Services) -> AbstractAsyncContextManager[None]:
-    """The bot polling the fake server."""
-    return polling(bot_application(api, services))
+def running_bot(
+    api: FakeBotAPI, services: Services, transport: str = "aiohttp"
+) -> AbstractAsyncContextManager[None]:
+    """The bot polling the fake server through ``transport``."""
+    return polling(bot_application(api, services, transport))
 
 
 @asynccontextmanager

@@ -91,7 +91,14 @@ def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
 
 
 @pytest.fixture
-async def api(world: Services) -> AsyncIterator[FakeBotAPI]:
+def transport() -> str:
+    """The bot's transport to the Bot API (TTHC_TRANSPORT). The end-to-end modules that must pass on
+    both (test_bot_telegram, test_webhook) override it with one parametrized over ``TRANSPORTS``."""
+    return "aiohttp"
+
+
+@pytest.fixture
+async def api(world: Services, transport: str) -> AsyncIterator[FakeBotAPI]:
     """The fake Bot API with the bot polling it."""
-    async with FakeBotAPI() as server, running_bot(server, world):
+    async with FakeBotAPI() as server, running_bot(server, world, transport):
         yield server

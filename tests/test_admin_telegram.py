@@ -202,15 +202,15 @@ async def test_non_admin_document_and_button_are_refused(api: FakeBotAPI, world:
     assert state(world) == (*before[:2], 1) and len(api.sent_to(CITIZEN)) == told
 
 
-async def test_two_workers_one_database(world: Services, tmp_path: Path) -> None:
-    """A reload through worker A's bot; worker B's bot, on the same database, answers from it."""
+async def test_two_processes_one_database(world: Services, tmp_path: Path) -> None:
+    """A reload through process A's bot; process B's bot, on the same database, answers from it."""
     engine = make_engine(world.store.settings.db_url)
     sessions = make_sessionmaker(engine)
     search = SearchService(sessions, tmp_path / "index-b")
     search.ensure_index()
     watcher = VersionWatcher(engine, lambda _version: search.refresh_if_stale(), poll_interval=0.2)
     watcher.start()
-    worker_b = Services(
+    process_b = Services(
         Store(world.store.settings, engine, sessions), search, Dialogue(sessions, search), watcher
     )
     upload = catalogue_bytes(procedure_record(code=NEW_CODE, name="Cấp giấy phép khai thác gỗ rừng trồng"))
@@ -219,7 +219,7 @@ async def test_two_workers_one_database(world: Services, tmp_path: Path) -> None
             FakeBotAPI() as api_a,
             FakeBotAPI() as api_b,
             running_bot(api_a, world),
-            running_bot(api_b, worker_b),
+            running_bot(api_b, process_b),
         ):
             [before] = await api_b.say(CITIZEN, NEW_CODE)
             assert "khai thác gỗ" not in before.text
@@ -227,14 +227,14 @@ async def test_two_workers_one_database(world: Services, tmp_path: Path) -> None
                 ADMIN, lambda: api_a.send_document(ADMIN, "v2.json", upload, caption="/reload")
             )
             await api_a.tap(ADMIN, diff, texts.ADMIN_BUTTON_APPLY)
-            for _ in range(50):  # worker B follows within its watcher's poll interval
+            for _ in range(50):  # process B follows within its watcher's poll interval
                 if search.search(NEW_CODE).hits:
                     break
                 await asyncio.sleep(0.1)
             [after] = await api_b.say(CITIZEN, NEW_CODE)
             assert "Cấp giấy phép khai thác gỗ rừng trồng" in after.text
     finally:
-        worker_b.close()
+        process_b.close()
 
 
 async def test_grant_publishes_the_officials_menu_and_revoke_withdraws_it(

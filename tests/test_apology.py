@@ -105,7 +105,8 @@ def test_apology_command(
     session.commit()  # the command opens its own connection
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("TTHC_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr("bot.commands.compliance.local_now", lambda: datetime(2021, 3, 12, 9, 0))
+    # the command reads the clock from knowledge.compliance.profile when it runs
+    monkeypatch.setattr("knowledge.compliance.profile.local_now", lambda: datetime(2021, 3, 12, 9, 0))
     get_settings.cache_clear()
     draft, letter = tmp_path / "nhap.docx", tmp_path / "xin-loi.docx"
     code = "H38.402-210308-0001"

@@ -124,7 +124,7 @@ def test_inline_cards_come_from_the_same_cache(world: Services) -> None:
 def test_a_dialogue_that_is_not_told_of_a_new_version_answers_without_its_caches(
     world: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    other = Dialogue(world.store.sessions, world.search)  # a second worker without a version watcher
+    other = Dialogue(world.store.sessions, world.search)  # a second bot process without a version watcher
     other.text(USER, "đăng ký kết hôn")
     reload_with(world, "test-2", **{MARRIAGE: {"name": "Đăng ký kết hôn (mới)"}})
     world.search.refresh_if_stale()

@@ -1,19 +1,23 @@
-"""The bot's aiohttp transport to the Bot API: what the server receives, errors, and the bot using it."""
+"""The bot's aiohttp transport to the Bot API: what the server receives, errors, the bot using it
+(or PTB's stock HTTPXRequest, one setting away), and only PTB's public interface used."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import build_application
 from bot.request import AiohttpRequest
 from knowledge.settings import Settings
-from tests.fakebotapi import TOKEN, FakeBotAPI
+from tests.fakebotapi import TOKEN, Failure, FakeBotAPI
 
 
 def _bot(api: FakeBotAPI, request: AiohttpRequest | None = None) -> Bot:
@@ -25,10 +29,22 @@ def _bot(api: FakeBotAPI, request: AiohttpRequest | None = None) -> Bot:
     )
 
 
-async def test_the_application_talks_through_aiohttp() -> None:
-    app = build_application(Settings(TELEGRAM_BOT_TOKEN=TOKEN), rate_limiter=False)
-    assert isinstance(app.bot.request, AiohttpRequest)
-    assert isinstance(app.bot._request[0], AiohttpRequest)  # getUpdates has a transport of its own
+@pytest.mark.parametrize(("setting", "kind"), [(None, AiohttpRequest), ("httpx", HTTPXRequest)])
+async def test_the_application_talks_through_the_transport_set(
+    setting: str | None, kind: type[BaseRequest]
+) -> None:
+    chosen = {"TTHC_TRANSPORT": setting} if setting else {}
+    app = build_application(Settings(TELEGRAM_BOT_TOKEN=TOKEN, **chosen), rate_limiter=False)
+    assert isinstance(app.bot.request, kind)
+    assert isinstance(app.bot._request[0], kind)  # getUpdates has a transport of its own
+
+
+def test_nothing_in_the_bot_imports_ptbs_private_modules() -> None:
+    """PTB may change ``telegram._…`` in any release; the bot keeps to its public interface."""
+    private = re.compile(r"^\s*(from|import)\s+telegram\._", re.MULTILINE)
+    package = Path(__file__).parent.parent / "bot"
+    offenders = [str(path) for path in sorted(package.rglob("*.py")) if private.search(path.read_text())]
+    assert offenders == []
 
 
 async def test_messages_with_vietnamese_text_and_buttons_arrive_intact() -> None:
@@ -112,3 +128,14 @@ def test_replies_are_parsed_and_bad_json_is_telegrams_error() -> None:
     }
     with pytest.raises(Exception, match="Invalid server response"):
         AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
+
+
+async def test_timeouts_given_are_kept_and_ptbs_not_given_is_the_default() -> None:
+    """PTB passes ``BaseRequest.DEFAULT_NONE`` for a timeout not given, a number or None otherwise."""
+    async with FakeBotAPI() as api, _bot(api, AiohttpRequest(2, read_timeout=0.2)) as bot:
+        api.fail("sendMessage", Failure(late=0.5))
+        with pytest.raises(TimedOut):  # the transport's own 0.2 s
+            await bot.send_message(1, "chậm")
+        api.fail("sendMessage", Failure(late=0.5))
+        sent = await bot.send_message(1, "chờ được", read_timeout=3)  # given: waited for
+    assert sent.text == "chờ được"

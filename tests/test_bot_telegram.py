@@ -1,4 +1,5 @@
-"""End to end: the real Application, over HTTP, against the fake Bot API server on 127.0.0.1."""
+"""End to end: the real Application, over HTTP, against the fake Bot API server on 127.0.0.1, through
+each of its transports (TTHC_TRANSPORT: the bot's aiohttp one and PTB's stock HTTPXRequest)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from bot import texts
 from bot.handlers.services import Services
 from bot.render import MESSAGE_LIMIT, telegram_length
 from knowledge.catalogue import apply_catalogue
-from tests.botworld import BIRTH, PORTAL_BIRTH, bot_process, running_bot
+from tests.botworld import BIRTH, PORTAL_BIRTH, TRANSPORTS, bot_process, running_bot
 from tests.factories import catalogue, procedure_record
-from tests.fakebotapi import FakeBotAPI
+from tests.fakebotapi import FakeBotAPI, text_update
 
 LAN = FakeBotAPI.user(1001, "Lan")
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def links(html: str) -> list[str]:
@@ -62,12 +68,12 @@ async def test_a_whole_conversation(api: FakeBotAPI, world: Services) -> None:
     assert item.method == "sendMessage" and "Mã <code>2." in item.text
 
 
-async def test_the_commune_survives_a_restart(world: Services) -> None:
+async def test_the_commune_survives_a_restart(world: Services, transport: str) -> None:
     async with FakeBotAPI() as api:
-        async with running_bot(api, world):
+        async with running_bot(api, world, transport):
             await api.say(LAN, "/start")
             await api.say(LAN, "Xã Thượng Ninh, Thanh Hóa")
-        async with running_bot(api, world):
+        async with running_bot(api, world, transport):
             [page] = await api.say(LAN, "/thutuc")
     assert "Xã Thượng Ninh, tỉnh Thanh Hóa" in page.text and "trang 1/3" in page.text
 
@@ -109,11 +115,13 @@ async def test_hostile_text_arrives_escaped(api: FakeBotAPI) -> None:
     assert "<script>" not in reply.text
 
 
-async def test_a_long_reply_is_split_with_the_keyboard_on_the_last_part(world: Services) -> None:
+async def test_a_long_reply_is_split_with_the_keyboard_on_the_last_part(
+    world: Services, transport: str
+) -> None:
     documents = [{"name": f"Giấy tờ {n}: " + "nội dung rất dài " * 20} for n in range(30)]
     with world.store.sessions.begin() as session:
         apply_catalogue(session, catalogue(procedure_record(code="3.000177", documents=documents)), "t")
-    async with FakeBotAPI() as api, running_bot(api, world):
+    async with FakeBotAPI() as api, running_bot(api, world, transport):
         [hello] = await api.say(LAN, "/start")
         parts = await api.expect(LAN, lambda: api.press_data(LAN, hello, "d:3.000177"), replies=3)
     assert all(telegram_length(part.text) <= MESSAGE_LIMIT for part in parts)
@@ -172,12 +180,30 @@ async def test_a_stale_button_is_answered_not_ignored(api: FakeBotAPI) -> None:
     assert reply.text == texts.PROCEDURE_GONE
 
 
-async def test_tthc_bot_run_talks_to_the_configured_server_and_stops_on_sigterm(tmp_path: Path) -> None:
-    """The `run` command as `make run` starts it: a process, pointed at the server by the environment."""
+async def test_tthc_bot_run_answers_in_order_and_stops_on_sigterm_with_nothing_lost(tmp_path: Path) -> None:
+    """The `run` command as `make run` starts it: one process, pointed at the server by the
+    environment, polling through PTB's Updater."""
     async with FakeBotAPI() as api, bot_process(api, tmp_path) as process:
         await api.wait_for_calls("setMyCommands", 1, timeout=60)
         [card] = await api.say(LAN, "lam giay khai sinh", timeout=30)
+        # A burst from one user: answered in the order sent.
+        for number, question in enumerate(["đăng ký kết hôn", "/help", "lam giay khai sinh", "/xa"], 10):
+            api.push(text_update(LAN, question, number))
+        await api.wait_until(lambda: api.replies_in(LAN) >= 5, timeout=30)
+        burst = [call.text for call in api.sent_to(LAN)[1:5]]
         process.send_signal(signal.SIGTERM)
         _out, err = await asyncio.wait_for(process.communicate(), 30)
     assert "<b>Đăng ký khai sinh</b>" in card.text
+    assert "<b>Đăng ký kết hôn</b>" in burst[0] and texts.HELP_TITLE in burst[1]
+    assert "<b>Đăng ký khai sinh</b>" in burst[2] and "xã/phường nào" in burst[3]
     assert process.returncode == 0, err.decode()
+    last = api.polls[-1]  # on the way out, every update taken is confirmed: none comes again
+    assert (last["timeout"], last["offset"]) == (0, max(api.pushed_at) + 1)
+
+
+async def test_tthc_bot_run_with_a_refused_token_stops_at_once_with_the_reason(tmp_path: Path) -> None:
+    async with FakeBotAPI() as api, bot_process(api, tmp_path, TELEGRAM_BOT_TOKEN="999:WRONG") as process:
+        _out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert texts.RUN_FAILED.format(error="") in err.decode()
+    assert api.polls == []  # no update was taken from Telegram that nobody would answer

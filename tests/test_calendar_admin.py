@@ -121,7 +121,7 @@ def test_a_date_only_appointment_follows_the_calendar_change(session: Session, c
 
 
 def test_a_change_made_elsewhere_is_seen(session: Session) -> None:
-    # Another worker withdraws the day off this one has cached and records another: on SQLite the new
+    # Another bot process withdraws the day off this one has cached and records another: on SQLite the new
     # row may take the removed row's id, so the same count and last id must not pass for no change.
     first = add_change(session, parse_change(["nghi", "10/03/2021", "Nghỉ", "một"], "t"), "t")
     assert not calendar_for(session).is_working_day(date(2021, 3, 10))

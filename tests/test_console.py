@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot import texts
 from bot.cli import main
-from bot.commands import chat
 from bot.console import Console, OfficialDesk, format_reply
 from bot.dialogue import Reply
+from bot.handlers import services as services_module
 from bot.handlers.services import Services
 from bot.keyboards import Button
 from bot.official_dialogue import PAGE_SIZE
 from bot.render import Doc
+from knowledge import settings as settings_module
+from knowledge.audit import AuditEntry
 from knowledge.compliance.dossiers import upsert_records
+from knowledge.models import Era, Unit
 from knowledge.settings import Settings
 from knowledge.units import get_unit, unit_label
-from tests.botworld import PORTAL_BIRTH, open_world
-from tests.factories import dossier
+from tests.botworld import PORTAL_BIRTH, citizen_records, open_world
+from tests.factories import dossier, procedure_record
 
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     services = open_world(db_url, tmp_path / "index")
-    monkeypatch.setattr(chat, "open_services", lambda _settings: services)
+    # the commands import the services when they run (bot/commands/chat.py)
+    monkeypatch.setattr(services_module, "open_services", lambda _settings: services)
     yield services
     services.close()
 
@@ -120,7 +127,7 @@ def test_chat_command_runs_the_console(
 def test_run_without_a_token_points_to_chat(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(chat, "get_settings", lambda: Settings(TELEGRAM_BOT_TOKEN=None))
+    monkeypatch.setattr(settings_module, "get_settings", lambda: Settings(TELEGRAM_BOT_TOKEN=None))
     assert main(["run"]) == 2
     assert "tthc-bot chat" in capsys.readouterr().err
 
@@ -220,3 +227,33 @@ def test_chat_with_the_official_option(
 def test_chat_for_an_unknown_unit_fails(world: Services, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "--official", "99999999"]) == 2
     assert texts.CONSOLE_OFFICIAL_UNKNOWN_UNIT.format(code="99999999") in capsys.readouterr().err
+
+
+# --- admins' commands for a local operator, through the same AdminDialogue as on Telegram --------
+
+
+def test_an_operator_reloads_exports_and_grants_in_the_console(world: Services, tmp_path: Path) -> None:
+    new = procedure_record(code="1.009999", name="Cấp giấy phép khai thác gỗ rừng trồng")
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps({"version": "v2", "procedures": [*citizen_records(), new]}))
+    with world.store.sessions() as session:
+        commune = session.scalars(select(Unit).where(Unit.era == Era.TWO_TIER).order_by(Unit.code)).first()
+        assert commune is not None
+    desk = OfficialDesk.open(world.store, CAT_TAN, tmp_path / "files")
+    assert desk is not None
+    out = io.StringIO()
+    lines = [f"/reload {path}", "1", "1.009999", "/export", f"/grant 1005 {commune.code}", "/officials"]
+    lines += ["/lich 2026", f"/coquan {commune.code} UBND thử nghiệm"]
+    Console(world.dialogue, out, desk=desk).loop(scripted([*lines, "/thoat"]))  # [1]: "Áp dụng"
+    shown = out.getvalue()
+    assert "v2" in shown and texts.ADMIN_CONFIRM in shown
+    assert texts.ADMIN_APPLIED.split("#")[0] in shown
+    assert "Cấp giấy phép khai thác gỗ rừng trồng" in shown  # the console's dialogue followed at once
+    [exported] = (tmp_path / "files").glob("*.json.gz")
+    assert "1.009999" in gzip.decompress(exported.read_bytes()).decode()
+    assert f"1005 — {commune.name}" in shown
+    assert texts.ADMIN_CALENDAR_YEAR.format(year=2026) in shown
+    assert texts.ADMIN_AGENCY_ADDED.format(agency="UBND thử nghiệm", unit=commune.name) in shown
+    with world.store.sessions() as session:
+        actors = set(session.scalars(select(AuditEntry.actor)))
+    assert actors == {"console"}  # the reload and the grant, by the console

@@ -1,5 +1,6 @@
 """Webhook mode: the bot's own HTTP server takes updates (with the secret header only), answers
-/healthz for the load balancer, registers the webhook on start and stops on SIGTERM."""
+/healthz for the load balancer, registers the webhook on start and stops on SIGTERM; replies go
+through each of the bot's transports (TTHC_TRANSPORT)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import dataclasses
 import itertools
 import os
 import signal
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +26,7 @@ from bot.webhook import SECRET_HEADER, WebhookServer, serve_until_signalled, web
 from knowledge.catalogue import current_version
 from knowledge.db import make_sessionmaker
 from knowledge.settings import Settings
+from tests.botworld import TRANSPORTS, bot_process
 from tests.fakebotapi import FakeBotAPI, text_update
 
 HOOK = "https://bot.example.gov.vn/tthc/hook"
@@ -32,23 +35,32 @@ STRANGER = FakeBotAPI.user(1002, "Kẻ lạ")
 _update_ids = itertools.count(1)
 
 
-def webhook_settings(api: FakeBotAPI) -> Settings:
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def webhook_settings(api: FakeBotAPI, transport: str) -> Settings:
     return Settings(
-        TELEGRAM_BOT_TOKEN=api.token, WEBHOOK_URL=HOOK, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=0
+        TELEGRAM_BOT_TOKEN=api.token,
+        WEBHOOK_URL=HOOK,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=0,
+        TTHC_TRANSPORT=transport,
     )
 
 
-def webhook_server(api: FakeBotAPI, services: Services) -> WebhookServer:
-    settings = webhook_settings(api)
+def webhook_server(api: FakeBotAPI, services: Services, transport: str) -> WebhookServer:
+    settings = webhook_settings(api, transport)
     app = build_application(settings, services=services, base_url=api.base_url, updater=False)
     assert app.updater is None
     return WebhookServer(app, settings)
 
 
 @asynccontextmanager
-async def serving(api: FakeBotAPI, services: Services) -> AsyncIterator[WebhookServer]:
-    """A webhook worker running until the block ends; entered once it registered its webhook."""
-    server = webhook_server(api, services)
+async def serving(api: FakeBotAPI, services: Services, transport: str) -> AsyncIterator[WebhookServer]:
+    """The webhook server running until the block ends; entered once it registered its webhook."""
+    server = webhook_server(api, services, transport)
     stop = asyncio.Event()
     task = asyncio.create_task(server.serve(stop))
     await api.wait_for_calls("setWebhook", 1)
@@ -76,8 +88,8 @@ async def health(http: aiohttp.ClientSession, server: WebhookServer) -> tuple[in
         return response.status, await response.json()
 
 
-async def test_updates_need_the_secret_and_are_answered(world: Services) -> None:
-    async with FakeBotAPI() as api, serving(api, world) as server, aiohttp.ClientSession() as http:
+async def test_updates_need_the_secret_and_are_answered(world: Services, transport: str) -> None:
+    async with FakeBotAPI() as api, serving(api, world, transport) as server, aiohttp.ClientSession() as http:
         secret = webhook_secret(api.token)
         assert await post(http, server, update_of(STRANGER, "/help"), None) == 403
         assert await post(http, server, update_of(STRANGER, "/help"), "not-the-secret") == 403
@@ -92,11 +104,13 @@ async def test_updates_need_the_secret_and_are_answered(world: Services) -> None
     assert "callback_query" in registered.params["allowed_updates"]
 
 
-async def test_healthz_reports_the_catalogue_and_the_database(world: Services, tmp_path: Path) -> None:
+async def test_healthz_reports_the_catalogue_and_the_database(
+    world: Services, transport: str, tmp_path: Path
+) -> None:
     with world.store.sessions() as session:
         version = current_version(session)
         assert version is not None
-    async with FakeBotAPI() as api, serving(api, world) as server, aiohttp.ClientSession() as http:
+    async with FakeBotAPI() as api, serving(api, world, transport) as server, aiohttp.ClientSession() as http:
         status, body = await health(http, server)
         assert status == 200
         assert body == {
@@ -118,9 +132,9 @@ async def test_healthz_reports_the_catalogue_and_the_database(world: Services, t
         assert (body["status"], body["database"], body["catalogue_version"]) == ("unavailable", False, None)
 
 
-async def test_a_starting_worker_is_unavailable_and_refuses_updates(world: Services) -> None:
+async def test_a_starting_bot_is_unavailable_and_refuses_updates(world: Services, transport: str) -> None:
     async with FakeBotAPI() as api, aiohttp.ClientSession() as http:
-        server = webhook_server(api, world)
+        server = webhook_server(api, world, transport)
         await server.start()
         try:
             status, body = await health(http, server)
@@ -138,9 +152,9 @@ def test_the_webhook_path_cannot_hide_healthz() -> None:
         WebhookServer(build_application(settings, updater=False), settings)
 
 
-async def test_sigterm_stops_the_worker_cleanly(world: Services) -> None:
+async def test_sigterm_stops_the_bot_cleanly(world: Services, transport: str) -> None:
     async with FakeBotAPI() as api, aiohttp.ClientSession() as http:
-        server = webhook_server(api, world)
+        server = webhook_server(api, world, transport)
         task = asyncio.create_task(serve_until_signalled(server))
         await api.wait_for_calls("setWebhook", 1)
         os.kill(os.getpid(), signal.SIGTERM)
@@ -148,3 +162,33 @@ async def test_sigterm_stops_the_worker_cleanly(world: Services) -> None:
         assert not server.app.running
         with pytest.raises(aiohttp.ClientConnectionError):
             await health(http, server)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_tthc_bot_run_serves_the_webhook_and_healthz_then_stops_on_sigterm(tmp_path: Path) -> None:
+    """The `run` command with WEBHOOK_URL: one process, its updates and /healthz on one port."""
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/tthc/hook"
+    env = {"WEBHOOK_URL": hook, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
+    async with (
+        FakeBotAPI() as api,
+        aiohttp.ClientSession() as http,
+        bot_process(api, tmp_path, **env) as process,
+    ):
+        [registered] = await api.wait_for_calls("setWebhook", 1, timeout=60)
+        headers = {SECRET_HEADER: webhook_secret(api.token)}
+        async with http.post(hook, json=update_of(USER, "lam giay khai sinh"), headers=headers) as response:
+            assert response.status == 200
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert (response.status, (await response.json())["status"]) == (200, "ok")
+        await api.wait_until(lambda: api.replies_in(USER) >= 1, timeout=30)
+        process.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert registered.params["url"] == hook
+    assert "<b>Đăng ký khai sinh</b>" in api.sent_to(USER)[0].text
+    assert process.returncode == 0, err.decode()

@@ -1,8 +1,8 @@
 """Admin commands: `reload`, `rollback`, `export-catalogue`, `migrate`, `stats`.
 
 `reload FILE` prints how the file differs from the loaded catalogue and changes nothing unless
-`--yes` is given; a bad file is rejected with every reason and a non-zero exit. Workers sharing the
-database notice the new version by themselves (see knowledge/versionwatch.py).
+`--yes` is given; a bad file is rejected with every reason and a non-zero exit. Bot processes sharing
+the database notice the new version by themselves (see knowledge/versionwatch.py).
 """
 
 from __future__ import annotations
@@ -11,22 +11,11 @@ import argparse
 import gzip
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from knowledge.audit import cli_actor
-from knowledge.catalogue import CatalogueError, read_catalogue, serialize_catalogue
-from knowledge.migrations import SchemaError, current_revision, head_revision, prepare_schema, upgrade
-from knowledge.reload import (
-    CatalogueDiff,
-    ProcedureChange,
-    ReloadError,
-    apply_reload,
-    export_catalogue,
-    plan_reload,
-    rollback,
-)
-from knowledge.store import Store, open_store
-from knowledge.usage import usage_stats
+if TYPE_CHECKING:
+    from knowledge.reload import CatalogueDiff
+    from knowledge.store import Store
 
 TELEGRAM_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the largest file a bot may download
 
@@ -63,12 +52,17 @@ def register(sub: Any) -> None:
 
 
 def _store() -> Store:
+    from knowledge.migrations import prepare_schema
+    from knowledge.store import open_store
+
     store = open_store(load=False)
     prepare_schema(store.engine)
     return store
 
 
 def format_diff(diff: CatalogueDiff, limit: int) -> list[str]:
+    from knowledge.reload import ProcedureChange
+
     counts = diff.counts()
     lines = [f"  {title.lower()}: {counts[key]}" for key, title, _ in GROUPS]
     lines.append(f"  không đổi: {diff.unchanged}")
@@ -86,6 +80,10 @@ def format_diff(diff: CatalogueDiff, limit: int) -> list[str]:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
+    from knowledge.audit import cli_actor
+    from knowledge.catalogue import CatalogueError, read_catalogue
+    from knowledge.reload import ReloadError, apply_reload, plan_reload
+
     try:
         catalogue = read_catalogue(args.file)
     except CatalogueError as exc:
@@ -115,6 +113,9 @@ def cmd_reload(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    from knowledge.audit import cli_actor
+    from knowledge.reload import ReloadError, rollback
+
     store = _store()
     try:
         result = rollback(store.sessions, cli_actor())
@@ -129,6 +130,9 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from knowledge.catalogue import serialize_catalogue
+    from knowledge.reload import export_catalogue
+
     store = _store()
     try:
         with store.sessions() as session:
@@ -155,6 +159,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from knowledge.migrations import SchemaError, current_revision, head_revision, upgrade
+    from knowledge.store import open_store
+
     store = open_store(load=False)
     try:
         before = current_revision(store.engine)
@@ -172,6 +179,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from knowledge.usage import usage_stats
+
     store = _store()
     try:
         with store.sessions() as session:

@@ -6,21 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from knowledge.audit import cli_actor
-from knowledge.calendarstore import (
-    CalendarError,
-    apply_change,
-    calendar_for,
-    describe,
-    parse_change,
-    stored_changes,
-    withdraw_change,
-)
-from knowledge.compliance.agencies import add_agency, agencies, remove_agency
-from knowledge.store import Store, open_store
-from knowledge.units import get_unit
+if TYPE_CHECKING:
+    from knowledge.store import Store
 
 
 def register(sub: Any) -> None:
@@ -51,6 +40,8 @@ def register(sub: Any) -> None:
 
 
 def _with_store(args: argparse.Namespace, command: Any) -> int:
+    from knowledge.store import open_store
+
     store = open_store()
     try:
         return int(command(store, args))
@@ -63,6 +54,10 @@ def cmd_agency(args: argparse.Namespace) -> int:
 
 
 def _agency(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.audit import cli_actor
+    from knowledge.compliance.agencies import add_agency, agencies, remove_agency
+    from knowledge.units import get_unit
+
     with store.sessions.begin() as session:
         if args.action == "list":
             for entry in agencies(session):
@@ -90,6 +85,17 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def _calendar(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.audit import cli_actor
+    from knowledge.calendarstore import (
+        CalendarError,
+        apply_change,
+        calendar_for,
+        describe,
+        parse_change,
+        stored_changes,
+        withdraw_change,
+    )
+
     with store.sessions.begin() as session:
         if args.action == "show":
             calendar = calendar_for(session)

@@ -11,27 +11,15 @@ import argparse
 import json
 import sys
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
-
-from bot.render import by_case, channel_lines, document_line
 from bot.texts import LEVEL_NAMES
-from knowledge.applicability import procedures_for_unit
-from knowledge.catalogue import get_procedure
-from knowledge.models import COMMUNAL_KINDS, Era, Procedure, ProcedureStatus, Unit
-from knowledge.portal import portal_link
-from knowledge.store import open_store
-from knowledge.units import (
-    UnitMatch,
-    current_successors,
-    fold,
-    get_unit,
-    province_of,
-    resolve_unit,
-    unit_label,
-)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from knowledge.models import Procedure, Unit
+    from knowledge.units import UnitMatch
 
 UNIT_HELP = """\
 Tìm đơn vị hành chính theo tên người dùng gõ: tên hiện nay hoặc trước 1/7/2025, có hay không dấu,
@@ -47,11 +35,9 @@ Các thủ tục do bộ phận một cửa của một xã, phường hoặc đ
 Đơn vị trước 2025 được trả lời theo (các) xã mới mà nó nay thuộc về. Mỗi mục JSON: code, name, field,
 levels, status."""
 
-STATUS_NAMES: dict[str, str] = {
-    ProcedureStatus.IN_FORCE: "đang có hiệu lực",
-    ProcedureStatus.ABOLISHED: "đã bãi bỏ",
-}
-ERA_NAMES: dict[str, str] = {Era.THREE_TIER: "trước 1/7/2025", Era.TWO_TIER: "hiện nay"}
+# by the values of knowledge.models' ProcedureStatus and Era (that module loads when a command runs)
+STATUS_NAMES: dict[str, str] = {"in_force": "đang có hiệu lực", "abolished": "đã bãi bỏ"}
+ERA_NAMES: dict[str, str] = {"2008": "trước 1/7/2025", "2025": "hiện nay"}
 
 
 def register(sub: Any) -> None:
@@ -99,6 +85,10 @@ def _print_json(data: Any) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from knowledge.store import open_store
+
     store = open_store(load=False)
     try:
         summary = store.ensure_loaded()
@@ -124,6 +114,8 @@ def procedure_json(procedure: Procedure, province_name: str | None = None) -> di
     ``details`` says whether the papers, time and fee are known ("full") or only on the portal
     ("summary"); ``sources`` which source each field came from; ``province`` (with its name) only for a
     province's own procedure."""
+    from knowledge.portal import portal_link
+
     data = {
         **procedure_item(procedure),
         "abolished_by": procedure.abolished_by,
@@ -152,6 +144,8 @@ def procedure_json(procedure: Procedure, province_name: str | None = None) -> di
 
 def procedure_card(data: dict[str, Any]) -> list[str]:
     """A readable card of `procedure_json` output, for a terminal."""
+    from bot.render import by_case, channel_lines
+
     lines = [data["name"], f"Mã: {data['code']}"]
     if data["field"]:
         lines.append(f"Lĩnh vực: {data['field']}")
@@ -194,10 +188,17 @@ def procedure_card(data: dict[str, Any]) -> list[str]:
 
 def _document_text(document: dict[str, Any]) -> str:
     """A paper as in the bot's «Giấy tờ» list, as plain text."""
+    from bot.render import document_line
+
     return "".join(span.text for span in document_line(document))
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from knowledge.catalogue import get_procedure
+    from knowledge.models import Era
+    from knowledge.store import open_store
+    from knowledge.units import get_unit
+
     store = open_store()
     try:
         with store.sessions() as session:
@@ -224,6 +225,8 @@ def _brief(unit: Unit) -> dict[str, str]:
 
 def unit_json(match: UnitMatch) -> dict[str, Any]:
     """One `unit --json` item. ``current`` is always a list, even for a single 2025 unit."""
+    from knowledge.units import unit_label
+
     unit = match.unit
     return {
         "code": unit.code,
@@ -238,6 +241,8 @@ def unit_json(match: UnitMatch) -> dict[str, Any]:
 
 
 def _unit_line(match: UnitMatch) -> str:
+    from knowledge.units import unit_label
+
     unit = match.unit
     line = f"{match.score:5.1f}  {unit_label(unit)}  [{unit.code}, {ERA_NAMES.get(unit.era, unit.era)}]"
     if not unit.is_current:
@@ -247,6 +252,9 @@ def _unit_line(match: UnitMatch) -> str:
 
 
 def cmd_unit(args: argparse.Namespace) -> int:
+    from knowledge.store import open_store
+    from knowledge.units import resolve_unit
+
     store = open_store()
     try:
         with store.sessions() as session:
@@ -270,6 +278,8 @@ class UnitNotFound(LookupError):
 
 
 def _listing(matches: list[UnitMatch]) -> str:
+    from knowledge.units import unit_label
+
     return "; ".join(f"{unit_label(m.unit)} [{m.unit.code}]" for m in matches)
 
 
@@ -279,6 +289,9 @@ def commune_for(session: Session, text: str) -> tuple[Unit, str | None]:
     A code is looked up exactly (the 2025 unit first); a name is resolved like `unit`, taking the
     best match and saying so. Provinces and districts are refused: they handle no commune's work.
     """
+    from knowledge.models import COMMUNAL_KINDS
+    from knowledge.units import get_unit, province_of, resolve_unit, unit_label
+
     text = text.strip()
     if text.isdigit():
         unit = get_unit(session, text)
@@ -318,6 +331,10 @@ def procedure_item(procedure: Procedure) -> dict[str, Any]:
 
 
 def cmd_procedures(args: argparse.Namespace) -> int:
+    from knowledge.applicability import procedures_for_unit
+    from knowledge.store import open_store
+    from knowledge.units import current_successors, fold
+
     store = open_store()
     try:
         with store.sessions() as session:

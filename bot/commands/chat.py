@@ -1,4 +1,8 @@
-"""`run`, `chat` and `ask`: the Telegram bot, and the same dialogue in a terminal."""
+"""`run`, `chat` and `ask`: the Telegram bot, and the same dialogue in a terminal.
+
+Each command imports the bot (its search, Telegram, the console) when it runs, not when the command
+line starts (``bot/cli.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.console import Console, OfficialDesk, format_reply
-from bot.handlers.services import open_services
-from knowledge.settings import get_settings
 
 
 def register(sub: Any) -> None:
@@ -30,22 +31,29 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import run
-    from bot.workers import PollingFailed, WorkerFailed, run_workers
+    from knowledge.settings import get_settings
 
     settings = get_settings()
     if not settings.telegram_bot_token:
         print(texts.CONSOLE_NO_TOKEN, file=sys.stderr)
         return 2
+    from telegram.error import InvalidToken
+
+    from bot.app import run
+
     try:
-        (run_workers if settings.workers > 1 else run)(settings)
-    except (WorkerFailed, PollingFailed) as exc:
+        run(settings)
+    except InvalidToken as exc:
         print(texts.RUN_FAILED.format(error=exc), file=sys.stderr)
         return 1
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import Console, OfficialDesk
+    from bot.handlers.services import open_services
+    from knowledge.settings import get_settings
+
     services = open_services(get_settings())
     try:
         desk = None
@@ -61,6 +69,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.console import format_reply
+    from bot.handlers.services import open_services
+    from knowledge.settings import get_settings
+
     services = open_services(get_settings())
     try:
         unit = None

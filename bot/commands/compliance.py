@@ -10,30 +10,21 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-from knowledge.compliance.apology import (
-    LetterError,
-    find_dossier,
-    letter_data,
-    letter_docx,
-    record_letter,
-)
-from knowledge.compliance.demo import SCENARIOS, load_scenario
-from knowledge.compliance.dossiers import DossierFileError, import_dossiers
-from knowledge.compliance.figures import Figures, Period, procedure_breakdown
-from knowledge.compliance.periods import PeriodSyntaxError, parse_period
-from knowledge.compliance.profile import ProfileError, local_now
-from knowledge.compliance.ranking import CLASS_LABELS, UnitReport, ranking_xlsx, unit_report
-from knowledge.compliance.roles import create_invite, invite_link, officials, revoke
-from knowledge.compliance.trend import trend, trend_chart_png
-from knowledge.compliance.worklists import LIST_TITLES, WorkList, worklist, worklist_xlsx
-from knowledge.models import Unit
-from knowledge.store import Store, open_store
-from knowledge.units import get_unit, load_units
+    from knowledge.compliance.figures import Figures, Period
+    from knowledge.compliance.ranking import UnitReport
+    from knowledge.models import Unit
+    from knowledge.store import Store
+
+
+# The values of knowledge.compliance's WorkList and the names of its demo SCENARIOS, for the parser:
+# that package loads when a command runs (tests/test_cli_startup.py checks they agree).
+WORK_LISTS = ("late-no-apology", "waiting-acceptance", "supplemented-twice", "due-soon", "overdue")
+DEMO_SCENARIOS = ("nhu-xuan-2021", "thanh-hoa-2026")
 
 
 def register(sub: Any) -> None:
@@ -70,7 +61,7 @@ def register(sub: Any) -> None:
     lists = sub.add_parser("dossiers", help="danh sách hồ sơ cần xử lý của một đơn vị")
     lists.add_argument("--unit", required=True, help="mã đơn vị")
     lists.add_argument("--era", choices=("2008", "2025"))
-    lists.add_argument("--list", dest="which", required=True, choices=[w.value for w in WorkList])
+    lists.add_argument("--list", dest="which", required=True, choices=WORK_LISTS)
     lists.add_argument("--period", help='hồ sơ tiếp nhận trong kỳ: "tháng 11/2026", "quý 3"…')
     lists.add_argument("--from", dest="start", type=date.fromisoformat, help="từ ngày (YYYY-MM-DD)")
     lists.add_argument("--to", dest="end", type=date.fromisoformat, help="đến ngày (YYYY-MM-DD)")
@@ -89,7 +80,7 @@ def register(sub: Any) -> None:
     apology.set_defaults(func=cmd_apology)
 
     demo = sub.add_parser("demo-data", help="sinh hồ sơ mẫu (tất định) cho một kịch bản")
-    demo.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    demo.add_argument("--scenario", required=True, choices=DEMO_SCENARIOS)
     demo.set_defaults(func=cmd_demo)
 
     invite = sub.add_parser("invite", help="tạo liên kết mời cán bộ của một đơn vị (dùng một lần, có hạn)")
@@ -124,6 +115,8 @@ def _day(text: str) -> date:
 
 
 def _with_store(command: Callable[[Store, argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from knowledge.store import open_store
+
     store = open_store()
     try:
         return command(store, args)
@@ -132,11 +125,18 @@ def _with_store(command: Callable[[Store, argparse.Namespace], int], args: argpa
 
 
 def _ensure_units(session: Session) -> None:
+    from sqlalchemy import func, select
+
+    from knowledge.models import Unit
+    from knowledge.units import load_units
+
     if not session.scalar(select(func.count()).select_from(Unit)):
         load_units(session)
 
 
 def _unit(session: Session, code: str, era: str | None) -> Unit | None:
+    from knowledge.units import get_unit
+
     _ensure_units(session)
     unit = get_unit(session, code, era)
     if unit is None:
@@ -149,6 +149,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.dossiers import DossierFileError, import_dossiers
+    from knowledge.compliance.profile import ProfileError
+
     errors_path = args.errors or args.file.with_name(args.file.name + ".errors.csv")
     try:
         with store.sessions.begin() as session:
@@ -186,6 +189,9 @@ def _import(store: Store, args: argparse.Namespace) -> int:
 
 def _period(args: argparse.Namespace, today: date) -> Period | None:
     """--from/--to, else --period (None when neither is given and there is no default)."""
+    from knowledge.compliance.figures import Period
+    from knowledge.compliance.periods import parse_period
+
     if args.start or args.end:
         start = args.start or (args.end or today).replace(day=1)
         return Period(start, args.end or today)
@@ -199,6 +205,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _report(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.figures import procedure_breakdown
+    from knowledge.compliance.periods import PeriodSyntaxError
+    from knowledge.compliance.profile import local_now
+    from knowledge.compliance.ranking import ranking_xlsx, unit_report
+    from knowledge.compliance.trend import trend, trend_chart_png
+
     now = args.as_of or local_now()
     try:
         period = _period(args, now.date())
@@ -240,6 +252,8 @@ def _count(f: Figures, name: str) -> str:
 
 
 def _text(report: UnitReport) -> str:
+    from knowledge.compliance.ranking import CLASS_LABELS
+
     own, f, carried = report.own, report.own.figures, report.carried
     lines = [
         f"{own.unit.name} ({own.unit.code}), {report.period.start:%d/%m/%Y}–{report.period.end:%d/%m/%Y},"
@@ -301,6 +315,10 @@ def cmd_dossiers(args: argparse.Namespace) -> int:
 
 
 def _dossiers(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.periods import PeriodSyntaxError
+    from knowledge.compliance.profile import local_now
+    from knowledge.compliance.worklists import LIST_TITLES, WorkList, worklist, worklist_xlsx
+
     now = args.as_of or local_now()
     try:
         period = _period(args, now.date())
@@ -344,6 +362,15 @@ def cmd_apology(args: argparse.Namespace) -> int:
 
 
 def _apology(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.apology import (
+        LetterError,
+        find_dossier,
+        letter_data,
+        letter_docx,
+        record_letter,
+    )
+    from knowledge.compliance.profile import local_now
+
     today = local_now().date()
     with store.sessions.begin() as session:
         dossier = find_dossier(session, args.code)
@@ -378,6 +405,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.demo import SCENARIOS, load_scenario
+
     scenario = SCENARIOS[args.scenario]
     with store.sessions.begin() as session:
         _ensure_units(session)
@@ -395,6 +424,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def _invite(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.roles import create_invite, invite_link
+
     admin = args.admin if args.admin is not None else next(iter(store.settings.admin_ids), None)
     if admin is None or admin not in store.settings.admin_ids:
         print("Cần một quản trị viên có trong TTHC_ADMIN_IDS (--admin).", file=sys.stderr)
@@ -414,6 +445,8 @@ def cmd_officials(args: argparse.Namespace) -> int:
 
 
 def _officials(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.roles import officials
+
     with store.sessions() as session:
         for official in officials(session):
             print(f"{official.telegram_id}\t{official.unit.code}\t{official.unit.name}")
@@ -425,6 +458,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def _revoke(store: Store, args: argparse.Namespace) -> int:
+    from knowledge.compliance.roles import revoke
+
     with store.sessions.begin() as session:
         unit = None
         if args.unit:

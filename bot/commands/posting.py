@@ -15,14 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.commands.catalogue import UnitNotFound, commune_for
-from bot.posting_files import changes_doc, file_format, render
-from bot.render import to_plain
-from knowledge.audit import cli_actor
-from knowledge.compliance.profile import local_now
-from knowledge.posting import build_list, diff_with_last, posting_communes, record
-from knowledge.store import open_store
-from knowledge.units import unit_label
 
 
 def register(sub: Any) -> None:
@@ -57,6 +49,16 @@ def write_atomically(path: Path, content: bytes) -> None:
 
 
 def cmd_posting_list(args: argparse.Namespace) -> int:
+    # the files' makers (reportlab, openpyxl, QR codes) load when the command runs, not at start-up
+    from bot.commands.catalogue import UnitNotFound, commune_for
+    from bot.posting_files import changes_doc, file_format, render
+    from bot.render import to_plain
+    from knowledge.audit import cli_actor
+    from knowledge.compliance.profile import local_now
+    from knowledge.posting import build_list, diff_with_last, posting_communes, record
+    from knowledge.store import open_store
+    from knowledge.units import unit_label
+
     outputs: list[tuple[Path, str]] = []
     for path in args.out:
         fmt = file_format(path)

@@ -1,4 +1,8 @@
-"""`search` and `eval`: the Vietnamese search from the command line, and its quality on labelled queries."""
+"""`search` and `eval`: the Vietnamese search from the command line, and its quality on labelled queries.
+
+The search (``index/``: underthesea, whoosh) is imported when one of these commands runs, not when
+the command line starts (``bot/cli.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,13 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index.baselines import Ranker, build_baselines
-from index.decision import Answer
-from index.evaluate import DEPTH, METRICS, evaluate, evaluate_ranker, read_judgements
-from index.service import SearchService
-from knowledge.models import Unit
-from knowledge.store import Store, open_store
-from knowledge.units import get_unit
+if TYPE_CHECKING:
+    from index.baselines import Ranker
+    from index.service import SearchService
+    from knowledge.models import Unit
+    from knowledge.store import Store
 
 
 def register(sub: Any) -> None:
@@ -33,17 +35,23 @@ def register(sub: Any) -> None:
 
 
 def _service(store: Store) -> SearchService:
+    from index.service import SearchService
+
     service = SearchService(store.sessions, store.settings.index_dir)
     service.ensure_index()
     return service
 
 
 def _unit(store: Store, code: str) -> Unit | None:
+    from knowledge.units import get_unit
+
     with store.sessions() as session:
         return get_unit(session, code)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from knowledge.store import open_store
+
     store = open_store()
     try:
         return _search(store, args)
@@ -52,6 +60,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _search(store: Store, args: argparse.Namespace) -> int:
+    from index.decision import Answer
+
     unit = None
     if args.unit:
         unit = _unit(store, args.unit)
@@ -74,10 +84,16 @@ def _search(store: Store, args: argparse.Namespace) -> int:
 
 
 def _top(ranker: Ranker, query: str) -> list[str]:
+    from index.evaluate import DEPTH
+
     return ranker(query, DEPTH)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from index.baselines import build_baselines
+    from index.evaluate import METRICS, evaluate, evaluate_ranker, read_judgements
+    from knowledge.store import open_store
+
     try:
         judgements = read_judgements(args.file)
     except (OSError, ValueError) as exc:

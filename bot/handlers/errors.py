@@ -9,7 +9,7 @@ limiter before it ever reaches this handler (bot.app).
 Reports go to ``TTHC_ERROR_CHAT_ID``, else to every admin, and are throttled so that a failure hit by
 every user at once does not flood the admins: one report per error signature (its type and where it
 was raised) per ``TTHC_ERROR_REPORT_MINUTES``, and at most ``TTHC_ERROR_REPORTS_PER_HOUR`` in all. The
-next report sent says how many were held back. Each worker throttles its own reports.
+next report sent says how many were held back. Each bot process throttles its own reports.
 
 A report names the exception, its message, where it was raised and what kind of update failed, with
 the user's id but nothing the user wrote (a command's name and a button's data come from the bot).

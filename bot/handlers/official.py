@@ -72,7 +72,7 @@ async def send_outs(update: Update, context: ContextTypes.DEFAULT_TYPE, outs: li
         if isinstance(out, Reply):
             await send_replies(update, context, [out])
             continue
-        caption, markup = to_html(out.caption), to_markup(out.buttons)
+        caption, markup = to_html(out.caption) or None, to_markup(out.buttons)
         if out.photo:
             await context.bot.send_photo(chat.id, out.content, caption=caption, reply_markup=markup)
         else:

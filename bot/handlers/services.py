@@ -33,7 +33,7 @@ class Services:
     store: Store
     search: SearchService
     dialogue: Dialogue
-    watcher: VersionWatcher | None = None  # follows a reload made by any worker
+    watcher: VersionWatcher | None = None  # follows a reload made by any bot process
 
     def close(self) -> None:
         """Stop following the catalogue, write the rest of the query log, close the database."""

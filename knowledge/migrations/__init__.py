@@ -1,7 +1,7 @@
 """Alembic migrations, packaged with the project, and the few calls the program makes to them.
 
 PostgreSQL (production) is always migrated: :func:`prepare_schema` runs ``upgrade head`` under an
-advisory lock, so several workers starting at once migrate once. SQLite (the embedded default)
+advisory lock, so several bot processes starting at once migrate once. SQLite (the embedded default)
 keeps ``create_all`` — a fresh file gets the current schema directly — unless it is already under
 Alembic (after ``tthc-bot migrate``), in which case it is upgraded like PostgreSQL.
 

@@ -1,4 +1,5 @@
-"""Several workers on one database: each follows catalogue changes with its own search index."""
+"""Several bot processes (or hosts) on one database: each follows catalogue changes with its own
+search index (knowledge/versionwatch.py: LISTEN/NOTIFY on PostgreSQL, a version check everywhere)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def test_polling_watcher_sees_a_reload(
     assert seen.versions == [second]
 
 
-def test_notification_wakes_the_worker_at_once(
+def test_notification_wakes_the_process_at_once(
     engine: Engine, session_factory: sessionmaker[Session], watchers: list[VersionWatcher]
 ) -> None:
     if engine.dialect.name != "postgresql":
@@ -129,31 +130,31 @@ def test_failed_callback_is_retried(engine: Engine, session_factory: sessionmake
     assert len(calls) == 2 and calls[0] == calls[1] == watcher.seen
 
 
-def test_two_workers_one_database(
+def test_two_processes_one_database(
     engine: Engine, session_factory: sessionmaker[Session], tmp_path: Path, watchers: list[VersionWatcher]
 ) -> None:
-    """A reload through worker A; worker B, told by its watcher, answers from the new catalogue."""
+    """A reload through process A; process B, told by its watcher, answers from the new catalogue."""
     reload(session_factory, BIRTH, MARRIAGE, version="v1")
-    worker_a = SearchService(make_sessionmaker(engine), tmp_path / "index-a")
-    worker_b = SearchService(make_sessionmaker(engine), tmp_path / "index-b")
-    for worker in (worker_a, worker_b):
-        worker.ensure_index()
-        assert [hit.code for hit in worker.search("1.000003").hits] == []
+    process_a = SearchService(make_sessionmaker(engine), tmp_path / "index-a")
+    process_b = SearchService(make_sessionmaker(engine), tmp_path / "index-b")
+    for process in (process_a, process_b):
+        process.ensure_index()
+        assert [hit.code for hit in process.search("1.000003").hits] == []
 
     refreshed = threading.Event()
 
     def follow(_version: int | None) -> None:
-        worker_b.refresh_if_stale()
+        process_b.refresh_if_stale()
         refreshed.set()
 
     watcher = VersionWatcher(engine, follow, poll_interval=0.1)
     watcher.start()
     watchers.append(watcher)
 
-    reload(worker_a.sessions, BIRTH, MARRIAGE, FOREST, version="v2")
-    assert worker_a.refresh_if_stale()
+    reload(process_a.sessions, BIRTH, MARRIAGE, FOREST, version="v2")
+    assert process_a.refresh_if_stale()
     assert refreshed.wait(20)
-    assert [hit.code for hit in worker_b.search("1.000003").hits] == ["1.000003"]
+    assert [hit.code for hit in process_b.search("1.000003").hits] == ["1.000003"]
 
 
 def test_reload_during_a_stream_of_queries(
