@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from index.entries import Candidate
-from index.model import EVIDENCE, Model
+from index.model import EVIDENCE, FEATURES, Model
 from index.ranking import LONG_QUERY
 
 # Every syllable counts a little, however common: a message of common words only ("khai sinh" where
@@ -42,6 +42,7 @@ RARITY_FLOOR = 0.1
 # chooses between them rather than being shown one (level twins differ by a few thousandths).
 TIE = 0.02
 SAID_FULLY = 3.0  # a message whose syllables' rarities add up to this says all a message can
+_COVERAGE, _PHRASE = FEATURES.index("coverage"), FEATURES.index("phrase")
 
 
 class Answer(StrEnum):
@@ -78,7 +79,7 @@ def evidence(
     explained = sum(weight[s] for s in syllables if s in best.entry.all_syllables) / total
     known = sum(1 for s in syllables if frequency.get(s, 0) and s not in corrected) / len(syllables)
     missed = max((weight[s] for s in syllables if s not in best.entry.all_syllables), default=0.0)
-    coverage, phrase = best.features[5], best.features[8]
+    coverage, phrase = best.features[_COVERAGE], best.features[_PHRASE]
     long = min(len(syllables) / LONG_QUERY, 1.0)
     return (
         best.score,

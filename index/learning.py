@@ -1,11 +1,13 @@
 """Fit the search's weights (``index/model.json``) on questions written from the procedures.
 
-    .venv/bin/python -m index.learning [--out index/model.json]
+    .venv/bin/python -m index.learning [--eval-dir ../shared/eval] [--out index/model.json]
 
-Nothing here is tuned on an evaluation set. The training questions are the typical questions of
-``knowledge/data/everyday.json`` (written from each procedure, kept out of the index), each with the
-procedure it asks for; the messages about no procedure are ``knowledge/data/offtopic.json`` and
-generated gibberish. On the bundled catalogue, in a fresh database:
+The training questions are the typical questions of ``knowledge/data/everyday.json`` (written from
+each procedure, kept out of the index), each with the procedure it asks for, and the labelled dev
+sets (``*_dev.jsonl`` of the eval folder), every one of them in one of two folds; the messages about
+no procedure are ``knowledge/data/offtopic.json`` and generated gibberish. ``bench/queries/`` is
+never read: it stays a check on questions nobody trained on. On the bundled catalogue, in a fresh
+database:
 
 1. ranking: a pairwise logistic model, the features (index.model.FEATURES) of the procedure asked for
    against those of every other candidate (its own variants at other levels aside), gives a weight
