@@ -1,5 +1,5 @@
 """Admin commands on Telegram: /reload (a document or a server path), /rollback, /export, /stats,
-/grant, /revoke, /officials, /invite.
+/grant, /revoke, /officials, /invite, /themtu and /botu (everyday names of procedures).
 
 Only ``TTHC_ADMIN_IDS`` may use them; anyone else gets the same answer as for a command that does
 not exist, so nothing tells a stranger that admin commands are there. They are not published in the
@@ -15,6 +15,10 @@ is over the 20 MB a bot may download, so it could not be sent back with /reload.
 A reload shows the difference and waits for the "apply" button. The file is kept in the database
 (knowledge.reload.stage_reload), so the button works whichever worker receives it. After a change
 this worker rebuilds its index at once; the others follow through their version watcher.
+
+``/themtu <code> <phrase>`` teaches the search an everyday name of a procedure, typically one of the
+unanswered questions ``/stats`` lists; ``/botu`` takes an added one back (knowledge.everyday). Every
+worker's version watcher notices the change and rebuilds its index, this one's included.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ from bot.render import Doc, b, fill, to_html
 from knowledge.audit import AuditAction, telegram_actor, write_audit
 from knowledge.catalogue import CatalogueError, read_catalogue_file, serialize_catalogue
 from knowledge.compliance import roles
-from knowledge.models import Era, Unit
+from knowledge.everyday import MAX_PHRASE_LENGTH, PhraseRefused, add_phrase, remove_phrase
+from knowledge.models import Era, Procedure, Unit
 from knowledge.reload import (
     CatalogueDiff,
     ProcedureChange,
@@ -298,9 +303,59 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             doc.blank().add(b(texts.ADMIN_STATS_TOP))
             for query, times in stats.top_unanswered:
                 doc.add(fill(texts.ADMIN_STATS_TOP_ITEM, times=str(times), query=query))
+            doc.blank().add(texts.ADMIN_STATS_PHRASE_HINT)
         return doc
 
     await _say(update, context, await asyncio.to_thread(figures))
+
+
+def _refusal(exc: PhraseRefused) -> Doc:
+    template = texts.ADMIN_PHRASE_REFUSED[exc.reason]
+    return Doc().add(fill(template, code=exc.code, phrase=exc.phrase, limit=str(MAX_PHRASE_LENGTH)))
+
+
+@admin_only
+async def phrase_add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/themtu <procedure code> <everyday name>``: the search learns the name at its next refresh."""
+    args = context.args or []
+    if len(args) < 2:
+        await _say(update, context, Doc().add(texts.ADMIN_PHRASE_ADD_HOW))
+        return
+    services = services_of(context)
+    admin_id, code = _admin_id(update), args[0]
+
+    def do_add() -> Doc:
+        try:
+            with services.store.sessions.begin() as session:
+                row = add_phrase(session, code, " ".join(args[1:]), admin_id)
+                name = session.scalar(select(Procedure.name).where(Procedure.code == row.procedure_code))
+                phrase, added = row.phrase, row.procedure_code
+        except PhraseRefused as exc:
+            return _refusal(exc)
+        return Doc().add(fill(texts.ADMIN_PHRASE_ADDED, phrase=b(phrase), code=added, name=name or ""))
+
+    await _say(update, context, await asyncio.to_thread(do_add))
+
+
+@admin_only
+async def phrase_remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/botu <procedure code> <everyday name>``: take back a name an admin added."""
+    args = context.args or []
+    if len(args) < 2:
+        await _say(update, context, Doc().add(texts.ADMIN_PHRASE_REMOVE_HOW))
+        return
+    services = services_of(context)
+    code, phrase = args[0], " ".join(args[1:])
+
+    def do_remove() -> Doc:
+        try:
+            with services.store.sessions.begin() as session:
+                removed = remove_phrase(session, code, phrase)
+        except PhraseRefused as exc:
+            return _refusal(exc)
+        return Doc().add(fill(texts.ADMIN_PHRASE_REMOVED, phrase=b(removed), code=code))
+
+    await _say(update, context, await asyncio.to_thread(do_remove))
 
 
 @admin_only
@@ -433,4 +488,6 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         CommandHandler("revoke", revoke_command, filters=private),
         CommandHandler("officials", officials_command, filters=private),
         CommandHandler("invite", invite_command, filters=private),
+        CommandHandler("themtu", phrase_add_command, filters=private),
+        CommandHandler("botu", phrase_remove_command, filters=private),
     ]
