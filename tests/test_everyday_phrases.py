@@ -165,7 +165,8 @@ async def test_an_admin_teaches_the_bot_a_phrase(api: FakeBotAPI, world: Service
     assert "«<b>bé mới chào đời</b>»" in added.text and f"{BIRTH} Đăng ký khai sinh" in added.text
     assert "lần cập nhật chỉ mục tới" in added.text
     [known] = await api.say(ADMIN, f"/themtu {BIRTH} be moi chao doi")
-    assert known.text == plain(texts.ADMIN_PHRASE_REFUSED["known"].format(code=BIRTH, phrase="be moi chao doi"))
+    refused = texts.ADMIN_PHRASE_REFUSED["known"].format(code=BIRTH, phrase="be moi chao doi")
+    assert known.text == plain(refused)
     [unknown] = await api.say(ADMIN, "/themtu 9.999999 bé mới chào đời")
     assert unknown.text == plain(texts.ADMIN_PHRASE_REFUSED["unknown_code"].format(code="9.999999"))
     [stranger] = await api.say(CITIZEN, f"/themtu {BIRTH} sinh em bé")
