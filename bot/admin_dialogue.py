@@ -48,7 +48,8 @@ from knowledge.compliance import roles
 from knowledge.compliance.agencies import add_agency, agencies, remove_agency
 from knowledge.compliance.dossiers import DossierFileError, ImportResult, import_dossiers
 from knowledge.compliance.profile import ProfileError
-from knowledge.models import Era, Unit
+from knowledge.everyday import MAX_PHRASE_LENGTH, PhraseRefused, add_phrase, remove_phrase
+from knowledge.models import Era, Procedure, Unit
 from knowledge.reload import (
     CatalogueDiff,
     ProcedureChange,
@@ -74,6 +75,8 @@ COMMANDS = (
     "invite",
     "lich",
     "coquan",
+    "themtu",
+    "botu",
 )
 CALLBACK_PREFIX = "adm"
 CALLBACK_PATTERN = rf"^{CALLBACK_PREFIX}:(ok|no):\d+$"
@@ -96,6 +99,11 @@ class AdminOutcome:
 
 def _say(doc: Doc, buttons: list[list[Button]] | None = None) -> AdminOutcome:
     return AdminOutcome([Reply(doc, buttons or [])])
+
+
+def _phrase_refusal(exc: PhraseRefused) -> Doc:
+    template = texts.ADMIN_PHRASE_REFUSED[exc.reason]
+    return Doc().add(fill(template, code=exc.code, phrase=exc.phrase, limit=str(MAX_PHRASE_LENGTH)))
 
 
 def _rejected(reason: str) -> AdminOutcome:
@@ -177,6 +185,10 @@ class AdminDialogue:
             return self.calendar(admin_id, args, today or date.today())
         if name == "coquan":
             return self.agency(admin_id, args)
+        if name == "themtu":
+            return self.phrase_add(admin_id, args)
+        if name == "botu":
+            return self.phrase_remove(args)
         raise ValueError(f"not an admin command: {name}")
 
     # --- the catalogue: /reload, its button, /rollback, /export ------------------------------
@@ -281,7 +293,35 @@ class AdminDialogue:
             doc.blank().add(b(texts.ADMIN_STATS_TOP))
             for query, times in stats.top_unanswered:
                 doc.add(fill(texts.ADMIN_STATS_TOP_ITEM, times=str(times), query=query))
+            doc.blank().add(texts.ADMIN_STATS_PHRASE_HINT)
         return _say(doc)
+
+    # --- everyday names: /themtu, /botu --------------------------------------------------------
+
+    def phrase_add(self, admin_id: int, args: list[str]) -> AdminOutcome:
+        """``/themtu <procedure code> <everyday name>``: the search learns the name at its next
+        refresh (every process's version watcher notices the change, knowledge.everyday)."""
+        if len(args) < 2:
+            return _say(Doc().add(texts.ADMIN_PHRASE_ADD_HOW))
+        try:
+            with self.sessions.begin() as session:
+                row = add_phrase(session, args[0], " ".join(args[1:]), admin_id)
+                name = session.scalar(select(Procedure.name).where(Procedure.code == row.procedure_code))
+                phrase, code = row.phrase, row.procedure_code
+        except PhraseRefused as exc:
+            return _say(_phrase_refusal(exc))
+        return _say(Doc().add(fill(texts.ADMIN_PHRASE_ADDED, phrase=b(phrase), code=code, name=name or "")))
+
+    def phrase_remove(self, args: list[str]) -> AdminOutcome:
+        """``/botu <procedure code> <everyday name>``: take back a name an admin added."""
+        if len(args) < 2:
+            return _say(Doc().add(texts.ADMIN_PHRASE_REMOVE_HOW))
+        try:
+            with self.sessions.begin() as session:
+                removed = remove_phrase(session, args[0], " ".join(args[1:]))
+        except PhraseRefused as exc:
+            return _say(_phrase_refusal(exc))
+        return _say(Doc().add(fill(texts.ADMIN_PHRASE_REMOVED, phrase=b(removed), code=args[0])))
 
     def grant(self, admin_id: int, args: list[str]) -> AdminOutcome:
         """``/grant <user id> <unit code>``: the user becomes the unit's official."""

@@ -378,6 +378,42 @@ ADMIN_OFFICIALS_HEADER = "Cán bộ đã được cấp quyền:"
 ADMIN_OFFICIALS_ITEM = "• {user} — {unit}"
 ADMIN_OFFICIALS_NONE = "Chưa có cán bộ nào."
 
+# --- Admin: everyday names of procedures, /themtu, /botu (bot/handlers/admin.py) and
+# `tthc-bot everyday` (bot/commands/everyday.py) ---------------------------------------------------
+
+ADMIN_STATS_PHRASE_HINT = (
+    "Để tìm kiếm hiểu một câu hỏi như vậy, thêm cách gọi cho thủ tục đúng: "
+    "/themtu <mã thủ tục> <cách gọi>, ví dụ /themtu 1.001193 làm giấy khai sinh cho con."
+)
+ADMIN_PHRASE_ADD_HOW = (
+    "Cách dùng: /themtu <mã thủ tục> <cách người dân gọi thủ tục>, "
+    "ví dụ /themtu 1.001193 làm giấy khai sinh cho con."
+)
+ADMIN_PHRASE_REMOVE_HOW = "Cách dùng: /botu <mã thủ tục> <cách gọi đã thêm>"
+ADMIN_PHRASE_ADDED = (
+    "Đã thêm cách gọi «{phrase}» cho thủ tục {code} {name}. "
+    "Tìm kiếm sẽ hiểu cách gọi này sau lần cập nhật chỉ mục tới (thường trong vài phút)."
+)
+ADMIN_PHRASE_REMOVED = (
+    "Đã bỏ cách gọi «{phrase}» của thủ tục {code}. Tìm kiếm sẽ thôi dùng nó sau lần cập nhật chỉ mục tới."
+)
+# Why a phrase is refused, by knowledge.everyday.Refusal.
+ADMIN_PHRASE_REFUSED = {
+    "empty": "Cách gọi trống, không thêm được.",
+    "too_long": "Cách gọi dài quá {limit} ký tự, không thêm được.",
+    "unknown_code": "Không có thủ tục mã {code} trong danh mục.",
+    "known": "Thủ tục {code} đã có cách gọi «{phrase}».",
+    "bundled": (
+        "«{phrase}» là cách gọi có sẵn của thủ tục {code} (tệp knowledge/data/everyday.json); "
+        "chỉ sửa được trong tệp đó."
+    ),
+    "missing": "Thủ tục {code} không có cách gọi «{phrase}» nào đã thêm.",
+}
+EVERYDAY_CLI_BUNDLED = "Cách gọi có sẵn (knowledge/data/everyday.json): {names} cách gọi của {codes} thủ tục."
+EVERYDAY_CLI_ADDED = "Cách gọi quản trị viên đã thêm: {count}."
+EVERYDAY_CLI_ITEM = "{code}\t{phrase}\t{by}\t{at}"
+EVERYDAY_CLI_BY_COMMAND_LINE = "dòng lệnh"
+
 # --- Officials: figures, lists, letters, digest (bot/official_dialogue.py, bot/render_official.py) --
 # Someone who is neither an official nor an admin gets texts.UNKNOWN_COMMAND, as for admin commands.
 # The commands are published only in officials' own chats (set_my_commands with a chat scope).

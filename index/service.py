@@ -41,7 +41,7 @@ from index.schema import FIELD_GROUPS, GROUP_OF
 from index.vocabulary import Vocabulary, load_vocabulary
 from index.weights import TermWeights
 from knowledge.applicability import procedures_for_unit
-from knowledge.everyday import Everyday, load_everyday
+from knowledge.everyday import Everyday, added_phrases, load_everyday
 from knowledge.models import Unit
 from knowledge.units import current_successors
 
@@ -192,7 +192,7 @@ class SearchService:
         self.sessions = sessions
         self.index_dir = Path(index_dir)
         self.vocabulary = vocabulary or load_vocabulary()
-        self.everyday = everyday or load_everyday()
+        self.everyday = everyday or load_everyday()  # the base, to which the added names are joined
         self.model = model or load_model()
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
@@ -203,11 +203,14 @@ class SearchService:
     # -- index lifecycle -------------------------------------------------------------------------
 
     def ensure_index(self) -> None:
-        """Open the current index, building it first when it is missing, stale or corrupt."""
+        """Open the current index, building it first when it is missing, stale or corrupt. Stale: the
+        catalogue, or the everyday names (``self.everyday`` and those admins added in the database,
+        knowledge.everyday.added_phrases), are not those it was built from."""
         with self._lock:
             with self.sessions() as session:
                 version, checksum = catalogue_stamp(session)
-            analysis = analysis_stamp(self.vocabulary, self.everyday)
+                everyday = self.everyday.with_phrases(added_phrases(session))
+            analysis = analysis_stamp(self.vocabulary, everyday)
             if self._snapshot and self._snapshot.stamp.matches(version, checksum, analysis):
                 return
             stamp = read_stamp(self.index_dir)
@@ -219,26 +222,25 @@ class SearchService:
                 except Exception:  # any failure to read the files means a corrupt index
                     log.warning("search index %s unreadable; rebuilding", stamp.build, exc_info=True)
                     unreadable = True
-            stamp = self._build(reuse=not unreadable)
+            stamp = self._build(everyday, reuse=not unreadable)
             try:
                 self._install(_Snapshot(stamp, self.index_dir, self.vocabulary))
             except Exception as exc:
                 raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
 
-    def _build(self, *, reuse: bool) -> Stamp:
-        """A new build (or, with ``reuse``, one another worker just made): in this process when
-        nothing is served yet (the quickest), else in a process of its own, so that searches on the
-        current snapshot and the build do not starve each other (see ``build_index_apart``). A
-        database only this process can open is built here."""
+    def _build(self, everyday: Everyday, *, reuse: bool) -> Stamp:
+        """A new build with ``everyday`` names (or, with ``reuse``, one another worker just made): in
+        this process when nothing is served yet (the quickest), else in a process of its own, so that
+        searches on the current snapshot and the build do not starve each other (see
+        ``build_index_apart``). A database only this process can open is built here."""
         url = _database_url(self.sessions)
         if self._snapshot is None or url is None:
-            return build_index(
-                self.sessions, self.index_dir, self.vocabulary, everyday=self.everyday, reuse=reuse
-            )
-        return build_index_apart(url, self.index_dir, self.vocabulary, everyday=self.everyday, reuse=reuse)
+            return build_index(self.sessions, self.index_dir, self.vocabulary, everyday=everyday, reuse=reuse)
+        return build_index_apart(url, self.index_dir, self.vocabulary, everyday=everyday, reuse=reuse)
 
     def refresh_if_stale(self) -> bool:
-        """Rebuild or reopen when the loaded catalogue changed; True when a new index is in use."""
+        """Rebuild or reopen when the loaded catalogue or the added everyday names changed; True when
+        a new index is in use."""
         before = self._snapshot
         self.ensure_index()
         return self._snapshot is not before

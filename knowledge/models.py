@@ -1,4 +1,5 @@
-"""The domain model: procedures, administrative units, applicability, catalogue versions, chat users.
+"""The domain model: procedures, administrative units, applicability, catalogue versions, chat users,
+the everyday names admins add.
 
 Lists that are always read and written with their procedure (channels, documents, legal basis…)
 are JSON columns: they are never queried on their own, and JSON keeps SQLite and PostgreSQL alike.
@@ -226,6 +227,20 @@ class ChatUser(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class EverydayPhrase(Base):
+    """An everyday name of a procedure an admin added (knowledge.everyday.add_phrase), indexed with
+    the bundled ones of ``knowledge/data/everyday.json``. The code is not a foreign key: a phrase
+    outlives a reload that drops its procedure, and is indexed again if the procedure comes back."""
+
+    __tablename__ = "everyday_phrases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(32), index=True)
+    phrase: Mapped[str] = mapped_column(String(200))  # NFC, single spaces
+    added_by: Mapped[int | None] = mapped_column(BigInteger)  # a Telegram user id; None: the command line
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 Index("ix_units_parent_kind", Unit.parent_id, Unit.kind)

@@ -1,4 +1,5 @@
-"""Telling a bot process that the catalogue version changed, so it can rebuild its own search index.
+"""Telling a bot process that the catalogue version, or the everyday names admins added, changed, so
+it can rebuild its own search index.
 
 Several bot processes share one database, each with its own index. A reload commits a new current
 ``CatalogueVersion`` and, on PostgreSQL, a ``NOTIFY`` on :data:`CHANNEL` in the same transaction
@@ -6,6 +7,9 @@ Several bot processes share one database, each with its own index. A reload comm
 current version every ``poll_interval`` seconds: a notification is only a hint to look now, the
 version row is the truth. That covers SQLite (no notifications), a dropped LISTEN connection, and
 notifications meant for another schema in the same database.
+
+The everyday names admins add (knowledge.everyday.add_phrase) change what the index holds without a
+new version: the watcher compares their stamp too on each look, and calls back when it changes.
 
 Nothing here knows about the search index: the watcher calls ``on_change(version_id)``.
 """
@@ -20,15 +24,18 @@ from collections.abc import Callable
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from knowledge.everyday import phrases_stamp
 from knowledge.models import CatalogueVersion
 
 CHANNEL = "tthc_catalogue"
 log = logging.getLogger(__name__)
 
 
-def current_version_id(engine: Engine) -> int | None:
-    with engine.connect() as conn:
-        return conn.scalar(select(CatalogueVersion.id).where(CatalogueVersion.is_current.is_(True)))
+def watched_state(engine: Engine) -> tuple[int | None, str]:
+    """The current version and the stamp of the added everyday names, read together."""
+    with Session(engine) as session:
+        version = session.scalar(select(CatalogueVersion.id).where(CatalogueVersion.is_current.is_(True)))
+        return version, phrases_stamp(session)
 
 
 def announce(session: Session, version_id: int) -> None:
@@ -40,7 +47,8 @@ def announce(session: Session, version_id: int) -> None:
 
 
 class VersionWatcher:
-    """A daemon thread that calls ``on_change(version_id)`` whenever the current version changes.
+    """A daemon thread that calls ``on_change(version_id)`` whenever the current version (or the
+    added everyday names) changes.
 
     The version seen at :meth:`start` is the baseline: the callback runs only for later changes.
     The callback runs in the watcher's thread; an exception in it is logged and the version is
@@ -60,24 +68,25 @@ class VersionWatcher:
         self.poll_interval = poll_interval
         self.listen = listen and engine.dialect.name == "postgresql"
         self.seen: int | None = None
+        self.seen_phrases = ""  # phrases_stamp: none added
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def check(self) -> bool:
         """Look at the current version now; call the callback if it changed. True if it changed."""
-        version = current_version_id(self.engine)
-        if version == self.seen:
+        version, phrases = watched_state(self.engine)
+        if (version, phrases) == (self.seen, self.seen_phrases):
             return False
         try:
             self.on_change(version)
         except Exception:
             log.exception("catalogue version %s: this process could not follow the change", version)
             return False
-        self.seen = version
+        self.seen, self.seen_phrases = version, phrases
         return True
 
     def start(self) -> None:
-        self.seen = current_version_id(self.engine)
+        self.seen, self.seen_phrases = watched_state(self.engine)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="catalogue-version-watch", daemon=True)
         self._thread.start()

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import admin, admindata, catalogue, chat, compliance, posting, search
+from bot.commands import admin, admindata, catalogue, chat, compliance, everyday, posting, search
 
-COMMAND_MODULES: list[ModuleType] = [catalogue, admin, chat, compliance, search, admindata, posting]
+COMMAND_MODULES: list[ModuleType] = [catalogue, admin, chat, compliance, search, admindata, posting, everyday]

@@ -1,5 +1,5 @@
 """Admin commands on Telegram: /reload (a document or a server path), /rollback, /export, /stats,
-/grant, /revoke, /officials, /invite.
+/grant, /revoke, /officials, /invite, /themtu and /botu (everyday names of procedures).
 
 Thin by design: each handler reads the update, asks ``bot.admin_dialogue.AdminDialogue`` in a worker
 thread, and carries its outcome across — the replies, the exported file, following a changed
@@ -157,6 +157,16 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         CallbackQueryHandler(confirm_button, pattern=CALLBACK_PATTERN),
         *(
             CommandHandler(name, admin_command(name), filters=private)
-            for name in ("rollback", "export", "stats", "grant", "revoke", "officials", "invite")
+            for name in (
+                "rollback",
+                "export",
+                "stats",
+                "grant",
+                "revoke",
+                "officials",
+                "invite",
+                "themtu",
+                "botu",
+            )
         ),
     ]

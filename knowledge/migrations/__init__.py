@@ -58,6 +58,7 @@ REVISION_MARKS: tuple[tuple[str, str, str | None], ...] = (
     ("0007", "official_invites", "token_hash"),
     ("0008", "agency_units", None),
     ("0009", "posting_lists", None),
+    ("0010", "everyday_phrases", None),
 )
 INI_PATH = Path(__file__).resolve().parent.parent / "alembic.ini"
 _LOCK_KEY = 0x7474_6863_0000  # pg_advisory_lock key: one migrating process at a time
