@@ -197,7 +197,7 @@ def build_index(
     (the bundled ones by default) are indexed as a field of their own.
 
     With ``reuse``, an up-to-date index that another process built while this one waited for the
-    lock is returned instead (workers sharing a data directory build once); without, the build is
+    lock is returned instead (processes sharing a data directory build once); without, the build is
     made anyway (the current one may be unreadable).
     """
     vocabulary = vocabulary or load_vocabulary()

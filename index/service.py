@@ -229,7 +229,7 @@ class SearchService:
                 raise IndexUnavailable(f"cannot open the index just built: {exc}") from exc
 
     def _build(self, everyday: Everyday, *, reuse: bool) -> Stamp:
-        """A new build with ``everyday`` names (or, with ``reuse``, one another worker just made): in
+        """A new build with ``everyday`` names (or, with ``reuse``, one another process just made): in
         this process when nothing is served yet (the quickest), else in a process of its own, so that
         searches on the current snapshot and the build do not starve each other (see
         ``build_index_apart``). A database only this process can open is built here."""

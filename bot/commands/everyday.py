@@ -1,28 +1,17 @@
 """`tthc-bot everyday add|remove|list`: the everyday names admins add to procedures (as `/themtu`
-and `/botu` do on Telegram). The bot's workers take a change into their search index at their next
-look at the database (knowledge.versionwatch)."""
+and `/botu` do on Telegram). Every bot process takes a change into its search index at its next look
+at the database (knowledge.versionwatch)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from knowledge.everyday import (
-    MAX_PHRASE_LENGTH,
-    PhraseRefused,
-    add_phrase,
-    load_everyday,
-    remove_phrase,
-    stored_phrases,
-)
-from knowledge.migrations import prepare_schema
-from knowledge.models import Procedure
-from knowledge.store import open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def register(sub: Any) -> None:
@@ -39,6 +28,13 @@ def register(sub: Any) -> None:
 
 
 def cmd_everyday(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from knowledge.everyday import MAX_PHRASE_LENGTH, PhraseRefused, add_phrase, remove_phrase
+    from knowledge.migrations import prepare_schema
+    from knowledge.models import Procedure
+    from knowledge.store import open_store
+
     store = open_store(load=False)
     try:
         prepare_schema(store.engine)
@@ -64,6 +60,8 @@ def cmd_everyday(args: argparse.Namespace) -> int:
 
 
 def _list(session: Session) -> None:
+    from knowledge.everyday import load_everyday, stored_phrases
+
     bundled = load_everyday().names
     names = sum(len(values) for values in bundled.values())
     print(texts.EVERYDAY_CLI_BUNDLED.format(names=names, codes=len(bundled)))
