@@ -107,3 +107,8 @@ def decide(values: tuple[float, ...], model: Model, *, broad: bool = False) -> A
     if values[1] >= TIE and model.card.probability(values) >= model.card_from:
         return Answer.CARD
     return Answer.LIST
+
+
+def worth_showing(values: tuple[float, ...], model: Model) -> bool:
+    """Whether a procedure whose ``evidence`` (as if it were the best) are ``values`` may answer."""
+    return model.answerable.probability(values) >= model.none_below

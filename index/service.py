@@ -32,7 +32,7 @@ from index.building import (
     field_key,
     read_stamp,
 )
-from index.decision import Answer, decide, evidence
+from index.decision import Answer, decide, evidence, worth_showing
 from index.entries import Candidate, Entry
 from index.model import Model, load_model
 from index.query import COMMON_MIN_DOCS, COMMON_SHARE, Plan, plan_query
@@ -282,9 +282,6 @@ class SearchService:
 
         provinces = self._provinces_for(unit)
         ranked = rank(self.candidates(plan, level, field, provinces), plan, handled, model=self.model)
-        hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
-        rest = (c for c in leading(ranked) if c.entry.code not in plan.codes)
-        hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         if coded:
             answer = Answer.LIST
         elif not ranked:
@@ -294,6 +291,20 @@ class SearchService:
             answer = decide(self.evidence(plan, ranked), self.model, broad=broad)
         if answer is Answer.NONE:
             return SearchResult([], answer, suggest(plan, snapshot.offered(provinces)), query)
+        head = leading(ranked)
+        if answer is Answer.LIST and not coded and not broad:
+            # a list shows what may answer: each procedure after the first judged as if it were first
+            head = [
+                head[0],
+                *(
+                    c
+                    for i, c in enumerate(head[1:top], 1)
+                    if worth_showing(self.evidence(plan, ranked[i:]), self.model)
+                ),
+            ]
+        hits = [self._hit(entry, 1.0, handled) for entry in coded][:top]
+        rest = (c for c in head if c.entry.code not in plan.codes)
+        hits += [self._hit(c.entry, c.score, handled) for c in itertools.islice(rest, top - len(hits))]
         return SearchResult(hits, answer, [], query)
 
     def plan(self, query: str) -> Plan:
