@@ -174,7 +174,7 @@ async def test_an_admin_teaches_the_bot_a_phrase(api: FakeBotAPI, world: Service
     with world.store.sessions() as session:
         assert added_phrases(session) == {BIRTH: ("bé mới chào đời",)}
 
-    await asyncio.to_thread(world.dialogue.follow_catalogue)  # what the worker's version watcher calls
+    await asyncio.to_thread(world.dialogue.follow_catalogue)  # what the process's version watcher calls
     [after] = await api.say(CITIZEN, "bé mới chào đời")
     assert "Đăng ký khai sinh" in after.text
 
