@@ -79,3 +79,11 @@ def test_rarity_runs_from_everywhere_to_nowhere() -> None:
     assert rarity(999, 1000) == 0.0
     assert rarity(0, 1000) == 1.0
     assert 0.0 < rarity(10, 1000) < 1.0
+
+
+@pytest.mark.parametrize("message", ["lam can cuoc", "lam giay khai sinh cho con", "muon doi bang lai xe"])
+def test_a_request_typed_without_accents_is_answered(bundled: SearchService, message: str) -> None:
+    """"lam" is "làm" in a request typed without accents: a filler, not a word the catalogue lacks."""
+    result = bundled.search(message)
+    assert result.answer is not Answer.NONE
+    assert result.hits
