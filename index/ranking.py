@@ -16,6 +16,7 @@ itself lands on the first-issue procedure rather than on a sibling that merely s
 
 from __future__ import annotations
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from index.analysis import fold
@@ -57,14 +58,20 @@ def measure(candidates: list[Candidate], plan: Plan) -> None:
     groups = max((len(c.parts) for c in candidates), default=0)
     best_parts = [max((c.parts[g] for c in candidates if c.parts), default=0.0) or 1.0 for g in range(groups)]
     long = min(len(wanted) / LONG_QUERY, 1.0)
+    # the typo-forgiving similarity of the query to every name of every candidate, in one call
+    names = [folded for candidate in candidates for folded, _ in candidate.entry.names()]
+    similarity = process.cdist([query_text], names, scorer=fuzz.token_set_ratio)[0].tolist() if names else []
+    offset = 0
     for candidate in candidates:
         entry = candidate.entry
         phrase = _mass(query_pairs & entry.name_pairs, background) / pairs_mass if query_pairs else 0.0
         head = sum(pair in query_pairs for pair in entry.head) / len(entry.head) if entry.head else 0.0
-        coverage = precision = fuzzy = 0.0
-        for folded, name_syllables in entry.names():  # the name, or a keyword standing for it
+        coverage = precision = 0.0
+        own = entry.names()  # the name, and the keywords and everyday names standing for it
+        for _, name_syllables in own:
             coverage = max(coverage, _mass(wanted & name_syllables, background) / wanted_mass)
-            fuzzy = max(fuzzy, fuzz.token_set_ratio(query_text, folded) / 100)
+        fuzzy = max(similarity[offset : offset + len(own)]) / 100
+        offset += len(own)
         for core in entry.cores():
             precision = max(precision, len(wanted & core) / len(core) if core else 0.0)
         sibling = entry.action is not None and not FOLLOW_UPS[entry.action] & asked
@@ -101,10 +108,12 @@ def rank(
     and never above a procedure that answers the question better."""
     if not candidates or not plan.content:
         return []
-    weights = (model or load_model()).ranking
+    weights = np.array((model or load_model()).ranking)
     measure(candidates, plan)
-    for candidate in candidates:
-        candidate.score = float(sum(w * x for w, x in zip(weights, candidate.features, strict=True)))
+    for candidate, score in zip(
+        candidates, (np.array([c.features for c in candidates]) @ weights).tolist(), strict=True
+    ):
+        candidate.score = score
     ranked = sorted(candidates, key=lambda c: (-c.score, c.entry.code))
     query_pairs = frozenset(plan.pairs)
     ranked = prefer_twins(ranked, query_pairs, handled)

@@ -138,17 +138,20 @@ class _Snapshot:
         A term's postings are added in one vectorised step; per document the additions happen in
         the order of the terms, as a loop over postings would do them.
         """
-        parts = np.zeros((len(FIELD_GROUPS), len(self.entries)))
-        matched = np.zeros(len(self.entries), dtype=bool)
+        parts = [np.zeros(len(self.entries)) for _ in FIELD_GROUPS]
         for fieldname, term, boost in terms:
             docs, weights = self.weights.get(fieldname, term)
             if docs.size:
-                parts[GROUP_OF[fieldname.rpartition("_")[0]], docs] += boost * weights
-                matched[docs] = True
-        scores = parts.sum(axis=0)
-        found = np.flatnonzero(matched & allowed)
+                parts[GROUP_OF[fieldname.rpartition("_")[0]]][docs] += boost * weights
+        scores = sum(parts[1:], parts[0])
+        # every BM25F weight is positive (whoosh's idf is at least 1): a document scores iff it matched
+        found = np.flatnonzero((scores > 0) & allowed)
         best = found[np.lexsort((found, -scores[found]))[:CANDIDATES]]
-        return [(number, float(scores[number]), tuple(parts[:, number].tolist())) for number in best.tolist()]
+        by_group = np.stack([part[best] for part in parts], axis=1).tolist()
+        return [
+            (number, float(scores[number]), tuple(row))
+            for number, row in zip(best.tolist(), by_group, strict=True)
+        ]
 
     def offered(self, provinces: frozenset[str]) -> list[Entry]:
         """The procedures in force offered to the users of ``provinces`` (see ``allowed``); cached."""

@@ -364,7 +364,9 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(normalize(text).lower().split())
 
 
+@lru_cache(maxsize=65536)
 def _syllables(text: str) -> tuple[str, ...]:
+    """The lowercase syllables of a word or phrase; cached: a query's words are met again and again."""
     return tuple(_SYLLABLE_RE.findall(normalize(text).lower()))
 
 

@@ -20,6 +20,7 @@ from index.fulltext import NO_POSTINGS, FullText, Postings
 WEIGHTS_FILE = "weights.pickle"
 _FORMAT = 1
 _DOCS, _WEIGHTS = np.dtype(np.int32), np.dtype(np.float64)
+_CACHED = 100_000  # decoded terms kept; about 200 bytes each
 
 
 class TermWeights:
@@ -28,6 +29,7 @@ class TermWeights:
     def __init__(self, codes: Sequence[str], postings: dict[str, dict[str, tuple[bytes, bytes]]]) -> None:
         self.codes = list(codes)
         self._postings = postings
+        self._arrays: dict[tuple[str, str], Postings] = {}
 
     @classmethod
     def compute(cls, *fulltexts: FullText) -> TermWeights:
@@ -69,11 +71,19 @@ class TermWeights:
         return len(packed[0]) // _DOCS.itemsize if packed else 0
 
     def get(self, fieldname: str, term: str) -> Postings:
-        """Document numbers and BM25F weights of every document holding ``term`` in ``fieldname``."""
-        packed = self._postings.get(fieldname, {}).get(term)
-        if packed is None:
-            return NO_POSTINGS
-        return np.frombuffer(packed[0], dtype=_DOCS), np.frombuffer(packed[1], dtype=_WEIGHTS)
+        """Document numbers and BM25F weights of every document holding ``term`` in ``fieldname``
+        (views on the packed bytes, kept for the terms queries meet again: ``_CACHED`` of them)."""
+        key = (fieldname, term)
+        found = self._arrays.get(key)
+        if found is None:
+            packed = self._postings.get(fieldname, {}).get(term)
+            if packed is None:
+                return NO_POSTINGS
+            found = np.frombuffer(packed[0], dtype=_DOCS), np.frombuffer(packed[1], dtype=_WEIGHTS)
+            if len(self._arrays) >= _CACHED:
+                self._arrays.clear()
+            self._arrays[key] = found
+        return found
 
 
 def _pack(docs: np.ndarray, weights: np.ndarray) -> tuple[bytes, bytes]:
