@@ -236,12 +236,6 @@ def parse_change(words: list[str], actor: str, source: str | None = None) -> Sch
         raise ValueError(_validation_message(exc)) from exc
 
 
-def _year(days: list[date], covers: list[Holiday]) -> int:
-    """The year an entry belongs to: its first day's, except a New Year break starting in December."""
-    first = min(days)
-    return first.year + 1 if Holiday.NEW_YEAR in covers and first.month == 12 else first.year
-
-
 def fold_word(word: str) -> str:
     return fold_header(word).replace(" ", "")
 

@@ -83,7 +83,7 @@ def test_rarity_runs_from_everywhere_to_nowhere() -> None:
 
 @pytest.mark.parametrize("message", ["lam can cuoc", "lam giay khai sinh cho con", "muon doi bang lai xe"])
 def test_a_request_typed_without_accents_is_answered(bundled: SearchService, message: str) -> None:
-    """"lam" is "làm" in a request typed without accents: a filler, not a word the catalogue lacks."""
+    """ "lam" is "làm" in a request typed without accents: a filler, not a word the catalogue lacks."""
     result = bundled.search(message)
     assert result.answer is not Answer.NONE
     assert result.hits
