@@ -84,16 +84,22 @@ def populate(sessions: sessionmaker[Session]) -> None:
         load_units(session, UNITS, tags_path=None)
 
 
-def open_world(db_url: str, index_dir: Path, *, db_timeout: float = 5.0) -> Services:
+def open_world(
+    db_url: str, index_dir: Path, *, db_timeout: float = 5.0, admins: tuple[int, ...] = ()
+) -> Services:
     """Services over a fresh database at ``db_url`` holding the test world, and its search index;
-    the database is opened as the bot opens it (``db_timeout``: TTHC_DB_TIMEOUT)."""
+    the database is opened as the bot opens it (``db_timeout``: TTHC_DB_TIMEOUT); ``admins``: the
+    Telegram ids of TTHC_ADMIN_IDS."""
     engine = make_engine(db_url, db_timeout, statement_timeout=db_timeout)
     create_schema(engine)
     sessions = make_sessionmaker(engine)
     populate(sessions)
     search = SearchService(sessions, index_dir, everyday=NO_EVERYDAY_NAMES, model=answering())
     search.ensure_index()
-    settings = Settings(TTHC_DATA_DIR=index_dir.parent, DATABASE_URL=db_url, TTHC_DB_TIMEOUT=db_timeout)
+    admin_ids = {"TTHC_ADMIN_IDS": ",".join(map(str, admins))} if admins else {}
+    settings = Settings(
+        TTHC_DATA_DIR=index_dir.parent, DATABASE_URL=db_url, TTHC_DB_TIMEOUT=db_timeout, **admin_ids
+    )
     return Services(
         Store(settings, engine, sessions), search, Dialogue(sessions, search, bot_username="tthc_bot")
     )

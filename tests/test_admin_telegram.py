@@ -24,7 +24,6 @@ from knowledge.compliance import roles
 from knowledge.db import make_engine, make_sessionmaker
 from knowledge.models import Era, Procedure, Unit
 from knowledge.reload import PendingReload
-from knowledge.settings import Settings
 from knowledge.store import Store
 from knowledge.usage import log_query
 from knowledge.versionwatch import VersionWatcher
@@ -39,10 +38,7 @@ NEW_CODE = "1.009999"
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    services.store.settings = Settings(
-        TTHC_DATA_DIR=tmp_path, DATABASE_URL=db_url, TTHC_ADMIN_IDS=str(ADMIN["id"])
-    )
+    services = open_world(db_url, tmp_path / "index", admins=(ADMIN["id"],))
     yield services
     services.close()
 

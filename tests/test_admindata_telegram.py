@@ -15,7 +15,6 @@ from bot import texts
 from bot.handlers.services import Services
 from knowledge.calendarstore import CalendarChange
 from knowledge.compliance.models import AgencyUnit, Dossier
-from knowledge.settings import Settings
 from tests.botworld import open_world
 from tests.factories import national_row, write_csv
 from tests.fakebotapi import FakeBotAPI
@@ -26,10 +25,7 @@ STRANGER = FakeBotAPI.user(1001, "Lan")
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    services.store.settings = Settings(
-        TTHC_DATA_DIR=tmp_path, DATABASE_URL=db_url, TTHC_ADMIN_IDS=str(ADMIN["id"])
-    )
+    services = open_world(db_url, tmp_path / "index", admins=(ADMIN["id"],))
     yield services
     services.close()
 

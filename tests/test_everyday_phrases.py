@@ -28,7 +28,7 @@ from knowledge.everyday import (
     added_phrases,
     remove_phrase,
 )
-from knowledge.settings import Settings, get_settings
+from knowledge.settings import get_settings
 from knowledge.usage import log_query
 from knowledge.versionwatch import VersionWatcher, watched_state
 from tests.botworld import BIRTH, open_world
@@ -143,10 +143,7 @@ def test_the_version_watcher_notices_an_added_phrase(engine: Engine, sessions: s
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = open_world(db_url, tmp_path / "index")
-    services.store.settings = Settings(
-        TTHC_DATA_DIR=tmp_path, DATABASE_URL=db_url, TTHC_ADMIN_IDS=str(ADMIN["id"])
-    )
+    services = open_world(db_url, tmp_path / "index", admins=(ADMIN["id"],))
     yield services
     services.close()
 
