@@ -78,6 +78,8 @@ COMMANDS = (
     "themtu",
     "botu",
 )
+# registered by bot/handlers/admindata.py beside its file imports; the others by bot/handlers/admin.py
+ADMINDATA_COMMANDS = ("lich", "coquan")
 CALLBACK_PREFIX = "adm"
 CALLBACK_PATTERN = rf"^{CALLBACK_PREFIX}:(ok|no):\d+$"
 DIFF_LIST_LIMIT = 15  # procedures listed per group; the counts are always complete

@@ -39,7 +39,8 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.admin_dialogue import CALLBACK_PATTERN, AdminDialogue, AdminOutcome
+from bot.admin_dialogue import ADMINDATA_COMMANDS, CALLBACK_PATTERN, AdminDialogue, AdminOutcome
+from bot.admin_dialogue import COMMANDS as ADMIN_COMMANDS
 from bot.dialogue import Reply
 from bot.handlers.official import publish_menu, send_outs
 from bot.handlers.replies import acknowledge, send_replies
@@ -157,16 +158,7 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         CallbackQueryHandler(confirm_button, pattern=CALLBACK_PATTERN),
         *(
             CommandHandler(name, admin_command(name), filters=private)
-            for name in (
-                "rollback",
-                "export",
-                "stats",
-                "grant",
-                "revoke",
-                "officials",
-                "invite",
-                "themtu",
-                "botu",
-            )
+            for name in ADMIN_COMMANDS
+            if name not in ("reload", *ADMINDATA_COMMANDS)
         ),
     ]
